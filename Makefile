@@ -1,0 +1,102 @@
+# forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
+# Settings are in config.mk; this file holds only the rules.
+# Targets: all run check install uninstall clean lint sanitize
+
+include config.mk
+
+LIB_SRC = lib/addr.c lib/diag.c lib/io.c lib/monotime.c lib/net.c \
+	lib/num.c lib/opt.c
+SERVER_SRC = server/main.c server/options.c server/config.c \
+	server/listeners.c server/signals.c server/children.c server/model_fork.c \
+	server/conn.c server/echo.c
+CLIENT_SRC = client/main.c client/session.c
+TEST_SRC = tests/peer.c
+
+PROGS = bin/forkechod bin/forkecho
+TEST_PROGS = build/tests/peer
+MAN = docs/forkechod.8 docs/forkecho.1
+
+ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
+
+# Objects of a build directory B: B/lib/x.o and so on.
+lib_obj = $(LIB_SRC:%.c=$(1)/%.o)
+server_obj = $(SERVER_SRC:%.c=$(1)/%.o)
+client_obj = $(CLIENT_SRC:%.c=$(1)/%.o)
+
+all: $(PROGS)
+
+bin/forkechod: $(call server_obj,build) $(call lib_obj,build)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/tests/peer: build/tests/peer.o $(call lib_obj,build)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The sanitizer build lives apart, so that it never mixes with the normal
+# objects.
+SAN_DIR = build/san
+$(SAN_DIR)/bin/forkechod: $(call server_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+
+$(SAN_DIR)/bin/forkecho: $(call client_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+
+$(SAN_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+run: $(PROGS)
+	bin/forkechod -c conf/forkechod.conf --trace
+
+check: $(PROGS) $(TEST_PROGS)
+	@sh tests/deps.sh
+	@sh tests/run
+
+sanitize: $(SAN_DIR)/bin/forkechod $(SAN_DIR)/bin/forkecho $(TEST_PROGS)
+	@sh tests/deps.sh
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --std=c11 --inline-suppr -Ilib \
+	    -D__linux__ -DFORKECHO_VERSION=\"lint\" \
+	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
+	    -- $(FE_STD) $(FE_CPPFLAGS)
+	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run
+	mandoc -Tlint -Wwarning $(MAN)
+
+install: $(PROGS)
+	mkdir -p $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(SYSCONFDIR)
+	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
+	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
+	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
+	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
+	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/forkechod $(DESTDIR)$(BINDIR)/forkecho \
+	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
+	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
+	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
+
+clean:
+	rm -rf bin build
+
+.PHONY: all run check sanitize lint install uninstall clean

@@ -1,0 +1,112 @@
+#include "addr.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+
+int
+addr_parse_listen(const char *text, const char *default_port,
+    struct addr *out, char *err, size_t errlen)
+{
+	char host[256];
+	const char *port;
+	const char *colon;
+	struct addrinfo hints, *res;
+	unsigned long portnum;
+	int rc;
+
+	if (text[0] == '[') {
+		/* "[::1]:7007": the brackets keep the port apart from the
+		 * colons of an IPv6 address. */
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
+			snprintf(err, errlen, "%s: expected [IPV6]:PORT", text);
+			return -1;
+		}
+		if ((size_t)(close - text - 1) >= sizeof host) {
+			snprintf(err, errlen, "%s: address too long", text);
+			return -1;
+		}
+		memcpy(host, text + 1, (size_t)(close - text - 1));
+		host[close - text - 1] = '\0';
+		port = close[1] == ':' ? close + 2 : default_port;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon != NULL && strchr(text, ':') != colon) {
+			snprintf(err, errlen,
+			    "%s: write IPv6 addresses as [ADDR]:PORT", text);
+			return -1;
+		}
+		if (colon == NULL) {
+			if (strlen(text) >= sizeof host) {
+				snprintf(err, errlen, "%s: address too long",
+				    text);
+				return -1;
+			}
+			strcpy(host, text);
+			port = default_port;
+		} else {
+			if ((size_t)(colon - text) >= sizeof host) {
+				snprintf(err, errlen, "%s: address too long",
+				    text);
+				return -1;
+			}
+			memcpy(host, text, (size_t)(colon - text));
+			host[colon - text] = '\0';
+			port = colon + 1;
+		}
+	}
+	if (host[0] == '\0') {
+		snprintf(err, errlen, "%s: missing address", text);
+		return -1;
+	}
+	if (num_parse_ulong(port, 0, 65535, &portnum) < 0) {
+		snprintf(err, errlen, "%s: port '%s' is not a number from 0 "
+		    "to 65535", text, port);
+		return -1;
+	}
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", text, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
+    size_t hostlen, unsigned *port)
+{
+	char serv[16];
+
+	if (getnameinfo(sa, len, host, (socklen_t)hostlen, serv, sizeof serv,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	*port = (unsigned)strtoul(serv, NULL, 10);
+	return 0;
+}
+
+void
+addr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
+{
+	char host[INET6_ADDRSTRLEN + 16];
+	unsigned port;
+
+	if (addr_numeric(sa, len, host, sizeof host, &port) < 0)
+		snprintf(buf, buflen, "(unknown address)");
+	else
+		snprintf(buf, buflen, "%s %u", host, port);
+}

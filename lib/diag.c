@@ -1,0 +1,68 @@
+#include "diag.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *progname = "forkecho";
+
+void
+diag_set_progname(const char *name)
+{
+	progname = name;
+}
+
+const char *
+diag_progname(void)
+{
+	return progname;
+}
+
+void
+diag_vmsg(int err, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int saved = errno;
+	int n, m;
+
+	n = snprintf(line, sizeof line, "%s: ", progname);
+	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	if (m > 0)
+		n += m;
+	if (n > (int)sizeof line - 2)
+		n = (int)sizeof line - 2;
+	if (err != 0) {
+		m = snprintf(line + n, sizeof line - (size_t)n, ": %s",
+		    strerror(err));
+		if (m > 0)
+			n += m;
+		if (n > (int)sizeof line - 2)
+			n = (int)sizeof line - 2;
+	}
+	line[n++] = '\n';
+	/* One write per line: atomic on a pipe or terminal up to PIPE_BUF. */
+	while (write(STDERR_FILENO, line, (size_t)n) < 0 && errno == EINTR)
+		;
+	errno = saved;
+}
+
+void
+diag_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vmsg(0, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vmsg(err, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,33 @@
+/*
+ * net: socket setup for a listening server and a connecting client.
+ *
+ * Each function owns what it opens: on failure it closes it, writes a
+ * message that names the call and the address to err, and returns -1.
+ */
+#ifndef FORKECHO_NET_H
+#define FORKECHO_NET_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+/*
+ * socket, SO_REUSEADDR, bind and listen on a, non-blocking and
+ * close-on-exec.  An IPv6 socket is IPv6-only, so that "[::]:7007" and
+ * "0.0.0.0:7007" can be listened on side by side.  Returns the listening
+ * descriptor.
+ */
+int net_listen(const struct addr *a, int backlog, char *err, size_t errlen);
+
+/*
+ * Resolves host and port and connects to the first address that answers,
+ * giving up on each after timeout seconds (0: no limit).  Returns a
+ * blocking, connected descriptor.
+ */
+int net_connect(const char *host, const char *port, double timeout,
+    char *err, size_t errlen);
+
+/* Sets or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
+int net_set_nonblock(int fd, int on);
+
+#endif

@@ -1,0 +1,182 @@
+#include "opt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "io.h"
+
+const struct opt_spec *
+opt_find(const struct opt_spec *specs, const char *name)
+{
+	for (; specs->name != NULL; specs++)
+		if (strcmp(specs->name, name) == 0)
+			return specs;
+	return NULL;
+}
+
+static const struct opt_spec *
+find_short(const struct opt_spec *specs, char c)
+{
+	for (; specs->name != NULL; specs++)
+		if (specs->short_name == c)
+			return specs;
+	return NULL;
+}
+
+int
+opt_next(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *specs, char *err, size_t errlen)
+{
+	const struct opt_spec *spec;
+	const char *arg, *inline_value = NULL;
+
+	st->value = NULL;
+	if (st->index >= argc)
+		return 0;
+	arg = argv[st->index];
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;	/* an operand ("-" alone is one too) */
+	if (strcmp(arg, "--") == 0) {
+		st->index++;
+		return 0;
+	}
+	st->index++;
+
+	if (arg[1] == '-') {
+		const char *eq = strchr(arg + 2, '=');
+		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		char name[48];
+
+		if (len >= sizeof name) {
+			snprintf(err, errlen, "unknown option %.60s", arg);
+			return -1;
+		}
+		memcpy(name, arg + 2, len);
+		name[len] = '\0';
+		spec = opt_find(specs, name);
+		if (spec == NULL) {
+			const char *near = opt_closest(specs, name);
+
+			if (near != NULL)
+				snprintf(err, errlen, "unknown option --%s "
+				    "(did you mean --%s?)", name, near);
+			else
+				snprintf(err, errlen, "unknown option --%s",
+				    name);
+			return -1;
+		}
+		snprintf(st->shown_buf, sizeof st->shown_buf, "--%s",
+		    spec->name);
+		if (eq != NULL)
+			inline_value = eq + 1;
+	} else {
+		spec = find_short(specs, arg[1]);
+		if (spec == NULL) {
+			snprintf(err, errlen, "unknown option -%c", arg[1]);
+			return -1;
+		}
+		snprintf(st->shown_buf, sizeof st->shown_buf, "-%c", arg[1]);
+		if (arg[2] != '\0') {
+			if (spec->arg == NULL) {
+				snprintf(err, errlen, "-%c takes no argument "
+				    "(got '%s'; give flags one by one)",
+				    arg[1], arg);
+				return -1;
+			}
+			inline_value = arg + 2;
+		}
+	}
+	st->shown = st->shown_buf;
+
+	if (spec->arg == NULL) {
+		if (inline_value != NULL) {
+			snprintf(err, errlen, "%s takes no argument", st->shown);
+			return -1;
+		}
+		return spec->id;
+	}
+	if (inline_value != NULL) {
+		st->value = inline_value;
+	} else {
+		if (st->index >= argc) {
+			snprintf(err, errlen, "%s needs an argument (%s)",
+			    st->shown, spec->arg);
+			return -1;
+		}
+		st->value = argv[st->index++];
+	}
+	return spec->id;
+}
+
+/* Levenshtein distance, capped: names are short, the table is small. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t row[64], la = strlen(a), lb = strlen(b), i, j;
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best;
+
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+opt_closest(const struct opt_spec *specs, const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	for (; specs->name != NULL; specs++) {
+		size_t d = distance(name, specs->name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = specs->name;
+		}
+	}
+	/* Suggest only what is plausibly a typo: a third of the name. */
+	if (best == NULL || best_d > strlen(name) / 3 + 1)
+		return NULL;
+	return best;
+}
+
+void
+opt_print_help(const struct opt_spec *specs, int fd)
+{
+	char line[256];
+
+	for (; specs->name != NULL; specs++) {
+		char left[64];
+		int n;
+
+		if (specs->short_name != 0)
+			snprintf(left, sizeof left, "-%c, --%s%s%s",
+			    specs->short_name, specs->name,
+			    specs->arg ? " " : "", specs->arg ? specs->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", specs->name,
+			    specs->arg ? " " : "", specs->arg ? specs->arg : "");
+		n = snprintf(line, sizeof line, "  %-30s %s\n", left,
+		    specs->help);
+		if (n > 0)
+			(void)io_write_all(fd, line, (size_t)n < sizeof line ?
+			    (size_t)n : sizeof line - 1);
+	}
+}

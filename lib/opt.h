@@ -1,0 +1,48 @@
+/*
+ * opt: a small table-driven command-line parser.
+ *
+ * POSIX getopt() has no long options and getopt_long() is a GNU extension;
+ * this parser takes both forms from one table, so that the server's
+ * command line and its config file (whose keys are the long names) share
+ * one list of settings.  Accepted forms: "-x", "-x VALUE", "-xVALUE",
+ * "--name", "--name VALUE", "--name=VALUE", and "--" to end the options.
+ */
+#ifndef FORKECHO_OPT_H
+#define FORKECHO_OPT_H
+
+#include <stddef.h>
+
+struct opt_spec {
+	const char *name;	/* long name, without "--" */
+	char short_name;	/* 0 if none */
+	const char *arg;	/* argument's name in help, NULL for a flag */
+	int id;			/* returned to the caller */
+	const char *help;	/* one line for --help */
+};
+
+struct opt_state {
+	int index;		/* next argv element; start at 1 */
+	const char *value;	/* the argument of the option just returned */
+	const char *shown;	/* the option as the user wrote it, "--wait" */
+	char shown_buf[64];
+};
+
+/*
+ * Returns the id of the next option, 0 when the options end (index then
+ * names the first operand), or -1 with a message in err (an unknown
+ * option, a missing or unexpected argument).  specs ends with a NULL name.
+ */
+int opt_next(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *specs, char *err, size_t errlen);
+
+/* The entry whose long name is name, or NULL. */
+const struct opt_spec *opt_find(const struct opt_spec *specs,
+    const char *name);
+
+/* The known long name closest to name (for "did you mean"), or NULL. */
+const char *opt_closest(const struct opt_spec *specs, const char *name);
+
+/* Writes the option list, one "  -x, --name ARG  help" line each. */
+void opt_print_help(const struct opt_spec *specs, int fd);
+
+#endif

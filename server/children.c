@@ -1,0 +1,69 @@
+#include "children.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+int
+children_init(struct children *cs, size_t cap)
+{
+	cs->slot = calloc(cap, sizeof *cs->slot);
+	cs->count = 0;
+	cs->cap = cap;
+	return cs->slot == NULL ? -1 : 0;
+}
+
+void
+children_free(struct children *cs)
+{
+	free(cs->slot);
+	cs->slot = NULL;
+	cs->count = cs->cap = 0;
+}
+
+void
+children_add(struct children *cs, pid_t pid, unsigned long conn,
+    double started)
+{
+	struct child *c = &cs->slot[cs->count++];
+
+	c->pid = pid;
+	c->conn = conn;
+	c->started = started;
+}
+
+size_t
+children_reap(struct children *cs,
+    void (*ended)(const struct child *c, int status, void *arg), void *arg)
+{
+	size_t reaped = 0, i;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0 ||
+	    (pid < 0 && errno == EINTR)) {
+		if (pid < 0)
+			continue;
+		reaped++;
+		for (i = 0; i < cs->count; i++) {
+			if (cs->slot[i].pid != pid)
+				continue;
+			if (ended != NULL)
+				ended(&cs->slot[i], status, arg);
+			/* Unordered table: the last entry fills the hole. */
+			cs->slot[i] = cs->slot[--cs->count];
+			break;
+		}
+	}
+	return reaped;
+}
+
+void
+children_signal(const struct children *cs, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < cs->count; i++)
+		(void)kill(cs->slot[i].pid, sig);
+}

@@ -1,0 +1,44 @@
+/*
+ * children: the parent's table of the children it has forked, one per
+ * connection, and their reaping.
+ */
+#ifndef FORKECHOD_CHILDREN_H
+#define FORKECHOD_CHILDREN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct child {
+	pid_t pid;
+	unsigned long conn;	/* connection number, from 1 */
+	double started;		/* monotime_now() at fork */
+};
+
+struct children {
+	struct child *slot;	/* count entries in use, unordered */
+	size_t count;
+	size_t cap;
+};
+
+/* Allocates room for cap children, once: the table never grows, so a
+ * flood of connections cannot make the parent allocate.  Returns 0 or -1
+ * with errno. */
+int children_init(struct children *cs, size_t cap);
+void children_free(struct children *cs);
+
+/* Records a new child; the caller keeps count < cap. */
+void children_add(struct children *cs, pid_t pid, unsigned long conn,
+    double started);
+
+/*
+ * Collects every child that has ended, with waitpid(WNOHANG) in a loop
+ * (SIGCHLDs merge, so one signal can stand for many exits), and calls
+ * ended() for each one the table knew.  Returns how many were reaped.
+ */
+size_t children_reap(struct children *cs,
+    void (*ended)(const struct child *c, int status, void *arg), void *arg);
+
+/* Sends sig to every child. */
+void children_signal(const struct children *cs, int sig);
+
+#endif

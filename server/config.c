@@ -1,0 +1,136 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* Longer lines are refused: no setting needs one. */
+#define LINE_MAX_LEN 1024
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+/* Options that make no sense in a file: they steer the command itself. */
+static int
+file_key_allowed(int id)
+{
+	return id != OPT_CONFIG && id != OPT_HELP && id != OPT_VERSION &&
+	    id != OPT_CHECK_CONFIG;
+}
+
+static int
+apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
+{
+	const struct opt_spec *spec;
+	char *eq, *key, *value, why[256];
+
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		snprintf(err, errlen, "expected 'key = value', got '%.60s'",
+		    line);
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	spec = opt_find(options_table, key);
+	if (spec == NULL || !file_key_allowed(spec->id)) {
+		const char *near = opt_closest(options_table, key);
+
+		if (spec == NULL && near != NULL)
+			snprintf(err, errlen, "unknown key '%.60s' (did you "
+			    "mean '%s'?)", key, near);
+		else
+			snprintf(err, errlen, "unknown key '%.60s'", key);
+		return -1;
+	}
+	if (spec->arg == NULL) {
+		/* Flags are written "verbose = yes" or "= no". */
+		if (strcmp(value, "no") == 0)
+			return 0;
+		if (strcmp(value, "yes") != 0) {
+			snprintf(err, errlen, "%s: '%.60s' is not yes or no",
+			    key, value);
+			return -1;
+		}
+		value = NULL;
+	} else if (*value == '\0') {
+		snprintf(err, errlen, "%s: missing value", key);
+		return -1;
+	}
+	if (options_set(cfg, spec->id, value, ORIGIN_FILE, why,
+	    sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct server_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, why[512];
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	ssize_t len;
+	FILE *fp;
+	int rc = 0;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&buf, &cap, fp)) >= 0) {
+		char *line, *hash;
+
+		lineno++;
+		if (len > LINE_MAX_LEN) {
+			snprintf(err, errlen, "%s:%lu: line longer than %d "
+			    "characters", path, lineno, LINE_MAX_LEN);
+			rc = -1;
+			break;
+		}
+		/* getline counts every byte, strlen stops at a NUL: a
+		 * difference means binary garbage, not a setting. */
+		if (strlen(buf) != (size_t)len) {
+			snprintf(err, errlen, "%s:%lu: not text (NUL byte)",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		line = trim(buf);
+		if (*line == '\0')
+			continue;
+		if (apply_line(cfg, line, why, sizeof why) < 0) {
+			snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		/* A directory opens but fails to read with EISDIR. */
+		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(buf);
+	fclose(fp);
+	return rc;
+}

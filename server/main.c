@@ -1,0 +1,114 @@
+/*
+ * forkechod: a forking TCP echo server (RFC 862) that shows what happens
+ * to a socket that several processes share.
+ *
+ * main reads as a script: settings (command line over config file), the
+ * checks that span several settings, the listening sockets, the signals,
+ * then the process model.  Only main decides to exit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "io.h"
+#include "listeners.h"
+#include "model_fork.h"
+#include "options.h"
+#include "signals.h"
+
+/* Exit statuses (sysexits.h values, as in SPEC.md). */
+#define EXIT_USAGE 64
+#define EXIT_CONFIG 78
+
+static int
+usage_error(const char *msg)
+{
+	diag_msg("%s", msg);
+	(void)fputs(options_usage, stderr);
+	return EXIT_USAGE;
+}
+
+static void
+print_help(void)
+{
+	(void)fputs(options_usage, stdout);
+	(void)fputs("\nAn RFC 862 TCP echo server.  Options:\n", stdout);
+	(void)fflush(stdout);
+	opt_print_help(options_table, STDOUT_FILENO);
+	(void)fputs("\nSee forkechod(8).\n", stdout);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server_config cfg;
+	struct listeners ls;
+	sigset_t wait_mask;
+	char err[512];
+	int next;
+
+	diag_set_progname("forkechod");
+
+	/* First pass: the command line alone, for usage errors, -h, -V and
+	 * the config file's name. */
+	options_defaults(&cfg);
+	next = options_parse_cli(&cfg, argc, argv, err, sizeof err);
+	if (next < 0)
+		return usage_error(err);
+	if (next < argc) {
+		snprintf(err, sizeof err, "unexpected argument '%s'",
+		    argv[next]);
+		return usage_error(err);
+	}
+	if (cfg.want_help) {
+		print_help();
+		return 0;
+	}
+	if (cfg.want_version) {
+		printf("forkechod %s\n", FORKECHO_VERSION);
+		return 0;
+	}
+
+	/* Second pass: defaults, then the file, then the command line again
+	 * on top, so that the command line wins. */
+	if (cfg.config_file != NULL) {
+		const char *file = cfg.config_file;
+		int check_only = cfg.check_only;
+
+		options_defaults(&cfg);
+		if (config_load(&cfg, file, err, sizeof err) < 0) {
+			diag_msg("%s", err);
+			return EXIT_CONFIG;
+		}
+		(void)options_parse_cli(&cfg, argc, argv, err, sizeof err);
+		cfg.config_file = file;
+		cfg.check_only = check_only;
+	}
+	if (options_finish(&cfg, err, sizeof err) < 0 ||
+	    options_check(&cfg, err, sizeof err) < 0)
+		return usage_error(err);
+	if (cfg.check_only) {
+		printf("forkechod: configuration OK%s%s\n",
+		    cfg.config_file ? ": " : "",
+		    cfg.config_file ? cfg.config_file : "");
+		return 0;
+	}
+
+	if (listeners_open(&ls, &cfg, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		return 1;
+	}
+	if (signals_install(&wait_mask, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		listeners_close(&ls);
+		return 1;
+	}
+	/* stdout is flushed here once; children never write to it, so no
+	 * buffered readiness line can be written twice after fork. */
+	if (listeners_announce(&ls) != 0)
+		diag_err(errno, "writing the readiness lines");
+	return model_fork_run(&cfg, &ls, &wait_mask);
+}

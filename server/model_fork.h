@@ -1,0 +1,21 @@
+/*
+ * model_fork: the fork-per-connection process model.  The parent accepts
+ * and forks; each child serves one connection and exits.
+ */
+#ifndef FORKECHOD_MODEL_FORK_H
+#define FORKECHOD_MODEL_FORK_H
+
+#include <signal.h>
+
+#include "listeners.h"
+#include "options.h"
+
+/*
+ * Serves until SIGTERM or SIGINT, then drains.  ls must be open and
+ * signals installed; wait_mask is the mask pselect() waits with.  Returns
+ * the exit status for main: 0 after a normal stop, 1 on a failure.
+ */
+int model_fork_run(const struct server_config *cfg, struct listeners *ls,
+    const sigset_t *wait_mask);
+
+#endif

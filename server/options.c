@@ -1,0 +1,213 @@
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "num.h"
+
+const struct opt_spec options_table[] = {
+	{ "listen", 'l', "ADDR:PORT", OPT_LISTEN,
+	    "listen here (repeatable; [::1]:7007 for IPv6; port 0 picks one)" },
+	{ "backlog", 0, "N", OPT_BACKLOG,
+	    "listen queue length (default SOMAXCONN)" },
+	{ "model", 'm', "fork", OPT_MODEL,
+	    "process model (default fork)" },
+	{ "max-children", 0, "N", OPT_MAX_CHILDREN,
+	    "serve at most N connections at once (default 64)" },
+	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
+	    "on SIGTERM, let connections finish this long (default 5)" },
+	{ "config", 'c', "FILE", OPT_CONFIG,
+	    "read settings from FILE; options override it" },
+	{ "check-config", 't', NULL, OPT_CHECK_CONFIG,
+	    "check the configuration and exit" },
+	{ "verbose", 'v', NULL, OPT_VERBOSE,
+	    "log every connection's start and end" },
+	{ "quiet", 'q', NULL, OPT_QUIET, "log errors only" },
+	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const char options_usage[] =
+    "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
+    "                 [--backlog n] [--drain-timeout secs] "
+    "[--max-children n]\n";
+
+/* Limits that keep a typo from becoming a resource problem. */
+#define MAX_CHILDREN_LIMIT 65536UL
+#define DRAIN_TIMEOUT_LIMIT 86400.0
+
+void
+options_defaults(struct server_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->backlog = SOMAXCONN;
+	cfg->model = MODEL_FORK;
+	cfg->max_children = 64;
+	cfg->drain_timeout = 5;
+}
+
+static int
+set_listen(struct server_config *cfg, const char *value,
+    enum options_origin origin, char *err, size_t errlen)
+{
+	/* A list given on the command line replaces the file's list. */
+	if (origin != cfg->listen_origin) {
+		cfg->nlisten = 0;
+		cfg->listen_origin = origin;
+	}
+	if (cfg->nlisten == OPTIONS_MAX_LISTEN) {
+		snprintf(err, errlen, "%s: at most %d listen addresses", value,
+		    OPTIONS_MAX_LISTEN);
+		return -1;
+	}
+	if (addr_parse_listen(value, OPTIONS_DEFAULT_PORT,
+	    &cfg->listen[cfg->nlisten], err, errlen) < 0)
+		return -1;
+	snprintf(cfg->listen_text[cfg->nlisten],
+	    sizeof cfg->listen_text[cfg->nlisten], "%s", value);
+	cfg->nlisten++;
+	return 0;
+}
+
+static int
+set_count(const char *value, unsigned long min, unsigned long max,
+    unsigned long *out, char *err, size_t errlen)
+{
+	if (num_parse_ulong(value, min, max, out) < 0) {
+		snprintf(err, errlen, "'%s' is not a whole number from %lu "
+		    "to %lu", value, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_seconds(const char *value, double max, double *out, char *err,
+    size_t errlen)
+{
+	if (num_parse_seconds(value, max, out) < 0) {
+		snprintf(err, errlen, "'%s' is not a number of seconds from 0 "
+		    "to %.0f", value, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+options_set(struct server_config *cfg, int id, const char *value,
+    enum options_origin origin, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	switch (id) {
+	case OPT_LISTEN:
+		return set_listen(cfg, value, origin, err, errlen);
+	case OPT_BACKLOG:
+		if (set_count(value, 1, 65535, &n, err, errlen) < 0)
+			return -1;
+		cfg->backlog = (int)n;
+		return 0;
+	case OPT_MODEL:
+		if (strcmp(value, "fork") == 0) {
+			cfg->model = MODEL_FORK;
+			return 0;
+		}
+		if (strcmp(value, "prefork") == 0) {
+			snprintf(err, errlen, "'prefork' is not available in "
+			    "this version; use fork");
+			return -1;
+		}
+		snprintf(err, errlen, "'%s' is not a model (fork)", value);
+		return -1;
+	case OPT_MAX_CHILDREN:
+		if (set_count(value, 1, MAX_CHILDREN_LIMIT, &n, err,
+		    errlen) < 0)
+			return -1;
+		cfg->max_children = n;
+		return 0;
+	case OPT_DRAIN_TIMEOUT:
+		return set_seconds(value, DRAIN_TIMEOUT_LIMIT,
+		    &cfg->drain_timeout, err, errlen);
+	case OPT_CONFIG:
+		cfg->config_file = value;
+		return 0;
+	case OPT_CHECK_CONFIG:
+		cfg->check_only = 1;
+		return 0;
+	case OPT_VERBOSE:
+		cfg->verbosity = 1;
+		return 0;
+	case OPT_QUIET:
+		cfg->verbosity = -1;
+		return 0;
+	case OPT_HELP:
+		cfg->want_help = 1;
+		return 0;
+	case OPT_VERSION:
+		cfg->want_version = 1;
+		return 0;
+	default:
+		snprintf(err, errlen, "unknown setting %d", id);
+		return -1;
+	}
+}
+
+int
+options_parse_cli(struct server_config *cfg, int argc, char *const argv[],
+    char *err, size_t errlen)
+{
+	struct opt_state st = { .index = 1 };
+	char why[256];
+	int id;
+
+	while ((id = opt_next(&st, argc, argv, options_table, err,
+	    errlen)) != 0) {
+		if (id < 0)
+			return -1;
+		if (options_set(cfg, id, st.value, ORIGIN_CLI, why,
+		    sizeof why) < 0) {
+			snprintf(err, errlen, "%s: %s", st.shown, why);
+			return -1;
+		}
+	}
+	return st.index;
+}
+
+int
+options_finish(struct server_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nlisten == 0)
+		return set_listen(cfg, OPTIONS_DEFAULT_LISTEN, ORIGIN_DEFAULT,
+		    err, errlen);
+	return 0;
+}
+
+int
+options_check(const struct server_config *cfg, char *err, size_t errlen)
+{
+	char host[80];
+	unsigned port;
+	int i, j;
+
+	/* The same address twice would fail in bind() with a message that
+	 * hides the cause; say it plainly.  Port 0 twice is two ports. */
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (addr_numeric((const struct sockaddr *)&cfg->listen[i].ss,
+		    cfg->listen[i].len, host, sizeof host, &port) < 0 ||
+		    port == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (cfg->listen[i].len == cfg->listen[j].len &&
+			    memcmp(&cfg->listen[i].ss, &cfg->listen[j].ss,
+			    cfg->listen[i].len) == 0) {
+				snprintf(err, errlen, "--listen %s and --listen "
+				    "%s: the same address twice",
+				    cfg->listen_text[j], cfg->listen_text[i]);
+				return -1;
+			}
+	}
+	return 0;
+}

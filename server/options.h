@@ -1,0 +1,87 @@
+/*
+ * options: every setting of forkechod, and the one table that names them.
+ *
+ * The command line and the config file go through the same table and the
+ * same setter, so a setting has one name, one parser and one message
+ * whichever way it is given.  Nothing here opens sockets or exits.
+ */
+#ifndef FORKECHOD_OPTIONS_H
+#define FORKECHOD_OPTIONS_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "opt.h"
+
+#define OPTIONS_MAX_LISTEN 16
+#define OPTIONS_DEFAULT_LISTEN "127.0.0.1:7007"
+#define OPTIONS_DEFAULT_PORT "7007"
+
+enum options_id {
+	OPT_LISTEN = 1,
+	OPT_BACKLOG,
+	OPT_MODEL,
+	OPT_MAX_CHILDREN,
+	OPT_DRAIN_TIMEOUT,
+	OPT_CONFIG,
+	OPT_CHECK_CONFIG,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+enum server_model { MODEL_FORK, MODEL_PREFORK };
+
+/* Where a setting came from: the command line overrides the file. */
+enum options_origin { ORIGIN_DEFAULT, ORIGIN_FILE, ORIGIN_CLI };
+
+struct server_config {
+	struct addr listen[OPTIONS_MAX_LISTEN];
+	char listen_text[OPTIONS_MAX_LISTEN][80];	/* as the user wrote it */
+	int nlisten;
+	enum options_origin listen_origin;
+	int backlog;
+	enum server_model model;
+	unsigned long max_children;
+	double drain_timeout;
+	const char *config_file;
+	int check_only;
+	int verbosity;		/* -1 errors only, 0 normal, 1 per connection */
+	int want_help;
+	int want_version;
+};
+
+/* The table of options, ending with a NULL name. */
+extern const struct opt_spec options_table[];
+
+/* The synopsis, as in forkechod(8). */
+extern const char options_usage[];
+
+void options_defaults(struct server_config *cfg);
+
+/*
+ * Sets the option id to value (NULL for a flag).  On a bad value returns
+ * -1 with a message in err that names the value and what is allowed, but
+ * not the option: callers prefix "--name" or "FILE:LINE: name".
+ */
+int options_set(struct server_config *cfg, int id, const char *value,
+    enum options_origin origin, char *err, size_t errlen);
+
+/*
+ * Applies the command line to cfg.  Returns the index of the first operand
+ * (forkechod takes none), or -1 with a message naming the input in err.
+ */
+int options_parse_cli(struct server_config *cfg, int argc, char *const argv[],
+    char *err, size_t errlen);
+
+/* Fills in what is still unset (the default listen address). */
+int options_finish(struct server_config *cfg, char *err, size_t errlen);
+
+/*
+ * Refuses combinations that make no sense, naming both options.  Returns
+ * 0, or -1 with the message in err.
+ */
+int options_check(const struct server_config *cfg, char *err, size_t errlen);
+
+#endif

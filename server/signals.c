@@ -1,0 +1,90 @@
+#include "signals.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+volatile sig_atomic_t signals_child;
+volatile sig_atomic_t signals_stop;
+volatile sig_atomic_t signals_reload;
+
+static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+#define NHANDLED (sizeof handled / sizeof handled[0])
+
+static void
+on_signal(int sig)
+{
+	/* Only flags: anything more is not async-signal-safe. */
+	switch (sig) {
+	case SIGCHLD:
+		signals_child = 1;
+		break;
+	case SIGHUP:
+		signals_reload = 1;
+		break;
+	default:
+		/* The handler runs with all four signals blocked, so this
+		 * increment cannot race with itself. */
+		if (signals_stop < 2)
+			signals_stop++;
+		break;
+	}
+}
+
+int
+signals_install(sigset_t *wait_mask, char *err, size_t errlen)
+{
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
+		snprintf(err, errlen, "sigaction SIGPIPE: %s", strerror(errno));
+		return -1;
+	}
+
+	sigemptyset(&block);
+	for (i = 0; i < NHANDLED; i++)
+		sigaddset(&block, handled[i]);
+	if (sigprocmask(SIG_BLOCK, &block, wait_mask) < 0) {
+		snprintf(err, errlen, "sigprocmask: %s", strerror(errno));
+		return -1;
+	}
+	/* pselect() waits with the mask the process had before, minus ours
+	 * in case the caller inherited them blocked. */
+	for (i = 0; i < NHANDLED; i++)
+		sigdelset(wait_mask, handled[i]);
+
+	sa.sa_handler = on_signal;
+	sa.sa_mask = block;
+	/* SA_RESTART does not matter while the signals are blocked outside
+	 * pselect(), and pselect() is never restarted; SA_NOCLDSTOP keeps a
+	 * stopped child from looking like one that ended. */
+	sa.sa_flags = SA_NOCLDSTOP;
+	for (i = 0; i < NHANDLED; i++)
+		if (sigaction(handled[i], &sa, NULL) < 0) {
+			snprintf(err, errlen, "sigaction %d: %s", handled[i],
+			    strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+void
+signals_reset_in_child(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NHANDLED; i++)
+		(void)sigaction(handled[i], &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}

@@ -1,0 +1,31 @@
+/*
+ * signals: the server's signal handling.
+ *
+ * Handlers only record that a signal came; the main loop does the work.
+ * SIGCHLD, SIGTERM, SIGINT and SIGHUP stay blocked except while the main
+ * loop waits in pselect(), so bookkeeping is never interrupted and no
+ * signal can slip in between a check of the flags and the wait.
+ */
+#ifndef FORKECHOD_SIGNALS_H
+#define FORKECHOD_SIGNALS_H
+
+#include <signal.h>
+#include <stddef.h>
+
+extern volatile sig_atomic_t signals_child;	/* a child ended */
+extern volatile sig_atomic_t signals_stop;	/* SIGTERM/SIGINT count */
+extern volatile sig_atomic_t signals_reload;	/* SIGHUP */
+
+/*
+ * Ignores SIGPIPE, installs the handlers and blocks the four signals.
+ * wait_mask receives the mask to give pselect().  Returns 0, or -1 with a
+ * message in err.
+ */
+int signals_install(sigset_t *wait_mask, char *err, size_t errlen);
+
+/* In a new child: default actions again, nothing blocked.  SIGPIPE stays
+ * ignored, so a write to a reset peer fails with EPIPE instead of killing
+ * the child without a word. */
+void signals_reset_in_child(void);
+
+#endif
