@@ -48,7 +48,7 @@ addr_parse_listen(const char *text, const char *default_port,
 				    text);
 				return -1;
 			}
-			strcpy(host, text);
+			memcpy(host, text, strlen(text) + 1);
 			port = default_port;
 		} else {
 			if ((size_t)(colon - text) >= sizeof host) {

@@ -27,7 +27,8 @@ diag_vmsg(int err, const char *fmt, va_list ap)
 	int n, m;
 
 	n = snprintf(line, sizeof line, "%s: ", progname);
-	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	/* The analyzer loses track of ap across the callers' va_start. */
+	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	if (m > 0)
 		n += m;
 	if (n > (int)sizeof line - 2)

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Makes sure the test suite's tools are here.  As root on Debian it installs
+# what is missing; otherwise it names the one command that would.
+set -u
+pkgs="bats bats-support bats-assert netcat-openbsd"
+missing=
+command -v bats >/dev/null 2>&1 || missing="$missing bats"
+[ -f /usr/lib/bats/bats-support/load.bash ] || missing="$missing bats-support"
+[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$missing bats-assert"
+command -v nc >/dev/null 2>&1 || missing="$missing netcat-openbsd"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "tests/deps.sh: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null
+	exit $?
+fi
+echo "tests/deps.sh: missing$missing; install with:" >&2
+echo "    sudo apt-get install $pkgs" >&2
+exit 1

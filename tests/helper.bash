@@ -1,0 +1,127 @@
+# Loaded by every test file: paths, and starting and stopping servers.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables are used by the test files
+
+bats_require_minimum_version 1.5.0
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BIN=${FORKECHO_BIN:-$TOP/bin}
+# FORKECHO_BIN may be relative to the top directory (make sanitize).
+case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
+SERVER=$BIN/forkechod
+CLIENT=$BIN/forkecho
+PEER=$TOP/build/tests/peer
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it
+# succeeds; fails when the deadline passes.  Polling a condition with a
+# deadline, not sleeping a guessed time.
+wait_until() {
+	local limit=$1 start=$SECONDS
+	shift
+	until "$@"; do
+		if ((SECONDS - start >= limit)); then
+			echo "wait_until: gave up after ${limit}s: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+ready_lines() { # FILE N: FILE holds at least N readiness lines
+	[ "$(grep -c '^listening on ' "$1" 2>/dev/null)" -ge "$2" ]
+}
+
+# start_server ARGS...: starts forkechod in the background on the given
+# options and waits for its readiness lines (one per --listen, at least
+# one).  Sets SERVER_PID, PORT (of the first socket), PORTS (all), and
+# SERVER_OUT / SERVER_LOG (its stdout and stderr).
+start_server() {
+	local want=0 arg
+	for arg in "$@"; do
+		case $arg in -l | --listen | --listen=*) want=$((want + 1)) ;; esac
+	done
+	((want > 0)) || want=1
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+	# 3>&- : bats waits on fd 3; a background server must not hold it.
+	"$SERVER" "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
+	SERVER_PID=$!
+	if ! wait_until 10 server_ready "$want"; then
+		echo "server did not become ready; its log:" >&2
+		cat "$SERVER_LOG" >&2
+		return 1
+	fi
+	mapfile -t PORTS < <(awk '/^listening on /{print $4}' "$SERVER_OUT")
+	PORT=${PORTS[0]}
+}
+
+server_ready() {
+	kill -0 "$SERVER_PID" 2>/dev/null || {
+		echo "server exited before it was ready" >&2
+		return 2
+	}
+	ready_lines "$SERVER_OUT" "$1"
+}
+
+# stop_server: SIGTERM by PID, then SIGKILL if it has not gone in time.
+# Prints the server's log, which bats shows when the test failed.
+stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	if ! wait_until 10 not_running "$SERVER_PID"; then
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	wait "$SERVER_PID" 2>/dev/null || true
+	echo "--- server log ---"
+	cat "$SERVER_LOG" 2>/dev/null || true
+	SERVER_PID=
+}
+
+# A process that has exited, even one still waiting to be reaped by this
+# shell (kill -0 succeeds on a zombie, so it cannot tell).
+not_running() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+	[[ $st == Z* ]]
+}
+
+# wait_exit PID SECS: waits for PID (a child of this shell) to exit within
+# SECS and sets EXIT_STATUS to its status.
+wait_exit() {
+	wait_until "$2" not_running "$1" || return 1
+	EXIT_STATUS=0
+	wait "$1" || EXIT_STATUS=$?
+}
+
+# Zombie children of a process, one PID a line.
+zombies_of() {
+	ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/ {print $1}'
+}
+
+no_zombies() { [ -z "$(zombies_of "$1")" ]; }
+
+# free_port: prints a port that nothing listens on: one the kernel chose
+# for a server that is then stopped.  (Another process could take it in
+# between; no fixed port is ever assumed.)
+free_port() {
+	local out=$BATS_TEST_TMPDIR/free_port.out pid port
+	"$SERVER" -q -l 127.0.0.1:0 >"$out" 2>/dev/null 3>&- &
+	pid=$!
+	wait_until 10 ready_lines "$out" 1 || return 1
+	port=$(awk '/^listening on /{print $4; exit}' "$out")
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null
+	echo "$port"
+}
+
+# The children of a process, one PID a line.
+children_of() {
+	ps -o pid= --ppid "$1" | tr -d ' '
+}
+
+# How many descriptors a process has open.
+fd_count() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# Listening: port 0 and the readiness line, IPv6, several sockets, and a
+# port that is taken.
+
+load helper
+
+teardown() { stop_server; }
+
+@test "port 0 gives a real port, announced in exactly one readiness line" {
+	start_server -l 127.0.0.1:0
+	run cat "$SERVER_OUT"
+	assert_output --regexp '^listening on 127\.0\.0\.1 [0-9]+$'
+	[ "$PORT" -gt 0 ]
+	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<ping
+	assert_output ping
+}
+
+@test "an IPv6 listener on ::1 echoes" {
+	start_server -l '[::1]:0'
+	run cat "$SERVER_OUT"
+	assert_output --regexp '^listening on ::1 [0-9]+$'
+	run timeout 10 nc -N ::1 "$PORT" <<<six
+	assert_output six
+}
+
+@test "two --listen sockets at once both echo" {
+	start_server -l 127.0.0.1:0 -l '[::1]:0'
+	[ "${#PORTS[@]}" -eq 2 ]
+	run timeout 10 nc -N 127.0.0.1 "${PORTS[0]}" <<<four
+	assert_output four
+	run timeout 10 nc -N ::1 "${PORTS[1]}" <<<six
+	assert_output six
+}
+
+@test "nothing but the readiness lines is written to standard output" {
+	start_server -l 127.0.0.1:0 -v
+	timeout 10 nc -N 127.0.0.1 "$PORT" <<<x >/dev/null
+	stop_server
+	run cat "$SERVER_OUT"
+	assert_output --regexp '^listening on 127\.0\.0\.1 [0-9]+$'
+}
+
+@test "a port in use gives status 1 and names the address" {
+	start_server -l 127.0.0.1:0
+	run --separate-stderr timeout 10 "$SERVER" -l "127.0.0.1:$PORT"
+	assert_failure 1
+	[ "$stderr" = "forkechod: bind 127.0.0.1 $PORT: Address already in use" ]
+}
