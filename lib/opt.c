@@ -23,14 +23,92 @@ find_short(const struct opt_spec *specs, char c)
 	return NULL;
 }
 
+static int long_option(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *specs, const char *arg, char *err, size_t errlen);
+static int take_value(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *spec, const char *inline_value, char *err,
+    size_t errlen);
+
+/* Letter st->sub of arg ("-vq", "-lADDR"): a flag, after which the cluster
+ * goes on, or an option that takes the rest of the word, or the next word,
+ * as its argument. */
+static int
+short_option(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *specs, const char *arg, char *err, size_t errlen)
+{
+	const struct opt_spec *spec;
+	char c = arg[st->sub];
+
+	spec = find_short(specs, c);
+	if (spec == NULL) {
+		st->sub = 0;
+		snprintf(err, errlen, "unknown option -%c", c);
+		return -1;
+	}
+	snprintf(st->shown_buf, sizeof st->shown_buf, "-%c", c);
+	st->shown = st->shown_buf;
+	if (spec->arg == NULL) {
+		st->sub = arg[st->sub + 1] != '\0' ? st->sub + 1 : 0;
+		return spec->id;
+	}
+	{
+		int pos = st->sub;
+
+		st->sub = 0;
+		return take_value(st, argc, argv, spec, arg[pos + 1] != '\0' ?
+		    arg + pos + 1 : NULL, err, errlen);
+	}
+}
+
+/* "--name", "--name=VALUE" or "--name VALUE". */
+static int
+long_option(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *specs, const char *arg, char *err, size_t errlen)
+{
+	const struct opt_spec *spec;
+	const char *inline_value = NULL;
+	const char *eq = strchr(arg + 2, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	char name[48];
+
+	if (len >= sizeof name) {
+		snprintf(err, errlen, "unknown option %.60s", arg);
+		return -1;
+	}
+	memcpy(name, arg + 2, len);
+	name[len] = '\0';
+	spec = opt_find(specs, name);
+	if (spec == NULL) {
+		const char *near = opt_closest(specs, name);
+
+		if (near != NULL)
+			snprintf(err, errlen, "unknown option --%s "
+			    "(did you mean --%s?)", name, near);
+		else
+			snprintf(err, errlen, "unknown option --%s",
+			    name);
+		return -1;
+	}
+	snprintf(st->shown_buf, sizeof st->shown_buf, "--%s",
+	    spec->name);
+	if (eq != NULL)
+		inline_value = eq + 1;
+	st->shown = st->shown_buf;
+	return take_value(st, argc, argv, spec, inline_value, err, errlen);
+}
+
 int
 opt_next(struct opt_state *st, int argc, char *const argv[],
     const struct opt_spec *specs, char *err, size_t errlen)
 {
-	const struct opt_spec *spec;
-	const char *arg, *inline_value = NULL;
+	const char *arg;
 
 	st->value = NULL;
+	if (st->sub > 0) {
+		/* The next letter of a cluster such as "-vq". */
+		arg = argv[st->index - 1];
+		return short_option(st, argc, argv, specs, arg, err, errlen);
+	}
 	if (st->index >= argc)
 		return 0;
 	arg = argv[st->index];
@@ -41,53 +119,21 @@ opt_next(struct opt_state *st, int argc, char *const argv[],
 		return 0;
 	}
 	st->index++;
-
-	if (arg[1] == '-') {
-		const char *eq = strchr(arg + 2, '=');
-		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-		char name[48];
-
-		if (len >= sizeof name) {
-			snprintf(err, errlen, "unknown option %.60s", arg);
-			return -1;
-		}
-		memcpy(name, arg + 2, len);
-		name[len] = '\0';
-		spec = opt_find(specs, name);
-		if (spec == NULL) {
-			const char *near = opt_closest(specs, name);
-
-			if (near != NULL)
-				snprintf(err, errlen, "unknown option --%s "
-				    "(did you mean --%s?)", name, near);
-			else
-				snprintf(err, errlen, "unknown option --%s",
-				    name);
-			return -1;
-		}
-		snprintf(st->shown_buf, sizeof st->shown_buf, "--%s",
-		    spec->name);
-		if (eq != NULL)
-			inline_value = eq + 1;
-	} else {
-		spec = find_short(specs, arg[1]);
-		if (spec == NULL) {
-			snprintf(err, errlen, "unknown option -%c", arg[1]);
-			return -1;
-		}
-		snprintf(st->shown_buf, sizeof st->shown_buf, "-%c", arg[1]);
-		if (arg[2] != '\0') {
-			if (spec->arg == NULL) {
-				snprintf(err, errlen, "-%c takes no argument "
-				    "(got '%s'; give flags one by one)",
-				    arg[1], arg);
-				return -1;
-			}
-			inline_value = arg + 2;
-		}
+	if (arg[1] != '-') {
+		st->sub = 1;
+		return short_option(st, argc, argv, specs, arg, err, errlen);
 	}
-	st->shown = st->shown_buf;
 
+	return long_option(st, argc, argv, specs, arg, err, errlen);
+}
+
+/* Gives the option its argument, from "=VALUE", the rest of a cluster,
+ * or the next word. */
+static int
+take_value(struct opt_state *st, int argc, char *const argv[],
+    const struct opt_spec *spec, const char *inline_value, char *err,
+    size_t errlen)
+{
 	if (spec->arg == NULL) {
 		if (inline_value != NULL) {
 			snprintf(err, errlen, "%s takes no argument", st->shown);

@@ -5,7 +5,8 @@
  * this parser takes both forms from one table, so that the server's
  * command line and its config file (whose keys are the long names) share
  * one list of settings.  Accepted forms: "-x", "-x VALUE", "-xVALUE",
- * "--name", "--name VALUE", "--name=VALUE", and "--" to end the options.
+ * "-ab" (flags clustered as with getopt), "--name", "--name VALUE",
+ * "--name=VALUE", and "--" to end the options.
  */
 #ifndef FORKECHO_OPT_H
 #define FORKECHO_OPT_H
@@ -25,6 +26,7 @@ struct opt_state {
 	const char *value;	/* the argument of the option just returned */
 	const char *shown;	/* the option as the user wrote it, "--wait" */
 	char shown_buf[64];
+	int sub;		/* within "-abc": the next letter, or 0 */
 };
 
 /*

@@ -23,7 +23,7 @@ const struct opt_spec options_table[] = {
 	{ "check-config", 't', NULL, OPT_CHECK_CONFIG,
 	    "check the configuration and exit" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
-	    "log every connection's start and end" },
+	    "log the end of every connection" },
 	{ "quiet", 'q', NULL, OPT_QUIET, "log errors only" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
@@ -32,8 +32,7 @@ const struct opt_spec options_table[] = {
 
 const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
-    "                 [--backlog n] [--drain-timeout secs] "
-    "[--max-children n]\n";
+    "\t[--backlog n] [--drain-timeout secs] [--max-children n]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
