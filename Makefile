@@ -5,15 +5,15 @@
 include config.mk
 
 LIB_SRC = lib/addr.c lib/diag.c lib/io.c lib/monotime.c lib/net.c \
-	lib/num.c lib/opt.c
+	lib/num.c lib/opt.c lib/sockinfo.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c
-CLIENT_SRC = client/main.c client/session.c
-TEST_SRC = tests/peer.c
+CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
+TEST_SRC = tests/peer.c tests/sockinfo_probe.c
 
 PROGS = bin/forkechod bin/forkecho
-TEST_PROGS = build/tests/peer
+TEST_PROGS = build/tests/peer build/tests/sockinfo_probe
 MAN = docs/forkechod.8 docs/forkecho.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
@@ -34,6 +34,9 @@ bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/peer: build/tests/peer.o $(call lib_obj,build)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/tests/sockinfo_probe: build/tests/sockinfo_probe.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/%.o: %.c

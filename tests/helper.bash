@@ -125,3 +125,46 @@ children_of() {
 fd_count() {
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
 }
+
+# start_peer MODE [ARGS...]: starts the test peer in the background, waits
+# for its readiness line, and sets PEER_PID, PEER_PORT and PEER_LOG (its
+# standard error, one line per connection).  tests/helper.bash had these
+# two; they live here until it has them again.
+start_peer() {
+	stop_peer
+	PEER_OUT=$BATS_TEST_TMPDIR/peer.out
+	PEER_LOG=$BATS_TEST_TMPDIR/peer.log
+	# 3>&- : bats waits on fd 3; a background peer must not hold it.
+	"$PEER" "$@" >"$PEER_OUT" 2>"$PEER_LOG" 3>&- &
+	PEER_PID=$!
+	wait_until 10 ready_lines "$PEER_OUT" 1 || {
+		cat "$PEER_LOG" >&2
+		return 1
+	}
+	PEER_PORT=$(awk '/^listening on /{print $4; exit}' "$PEER_OUT")
+}
+
+# stop_peer: kills the peer by PID and prints its log, which bats shows
+# when the test failed.
+stop_peer() {
+	[ -n "${PEER_PID:-}" ] || return 0
+	kill -KILL "$PEER_PID" 2>/dev/null || true
+	wait "$PEER_PID" 2>/dev/null || true
+	PEER_PID=
+	echo "--- peer log ---"
+	cat "$PEER_LOG" 2>/dev/null || true
+}
+
+# man_synopsis PAGE: the SYNOPSIS of a man page, white space folded.
+man_synopsis() {
+	MANWIDTH=200 mandoc -Tascii -O width=200 "$1" | col -b |
+		awk '/^SYNOPSIS/{on=1; next} /^[A-Z]/{on=0} on' |
+		tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'
+}
+
+# usage_text PROGRAM: the usage lines of PROGRAM -h (up to the first blank
+# or indented option line), white space folded, "usage: " dropped.
+usage_text() {
+	"$1" -h | awk '/^$/ || /^  /{exit} {print}' | tr -s ' \t\n' ' ' |
+		sed 's/^usage: //; s/ $//'
+}

@@ -1,0 +1,87 @@
+#include "outcome.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+/* The bytes sent that have not come back, where that counts as a wrong
+ * echo: after a FIN the server has said it is done; after the wait it had
+ * long enough.  A reset or the client's own close cuts the echo short by
+ * design, and an early FIN is reported as such. */
+static int
+is_short(const struct session_result *res)
+{
+	if (res->differs || res->received >= res->sent)
+		return 0;
+	return res->end == SESSION_FIN || res->end == SESSION_NO_FIN;
+}
+
+int
+outcome_status(const struct session_result *res)
+{
+	switch (res->end) {
+	case SESSION_ERROR:
+		return OUTCOME_LOCAL;
+	case SESSION_RST:
+		return OUTCOME_RESET;
+	case SESSION_NO_FIN:
+		return OUTCOME_NO_FIN;
+	case SESSION_EARLY_FIN:
+		/* Not all input was echoed. */
+		return OUTCOME_DIFFERS;
+	case SESSION_FIN:
+	case SESSION_CLIENT_CLOSED:
+		break;
+	}
+	return res->differs || is_short(res) ? OUTCOME_DIFFERS : OUTCOME_OK;
+}
+
+void
+outcome_line(const struct session_result *res, enum session_close mode,
+    double wait, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "sent %" PRIu64 " bytes, received %" PRIu64
+	    " bytes, ", res->sent, res->received);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	buf += n;
+	len -= (size_t)n;
+	switch (res->end) {
+	case SESSION_FIN:
+		n = snprintf(buf, len, "server sent FIN after %.3f s",
+		    res->elapsed);
+		break;
+	case SESSION_EARLY_FIN:
+		n = snprintf(buf, len, "server sent FIN after %.3f s "
+		    "before the input ended", res->elapsed);
+		break;
+	case SESSION_RST:
+		n = snprintf(buf, len, "connection reset by server (RST) "
+		    "after %.3f s", res->elapsed);
+		break;
+	case SESSION_NO_FIN:
+		n = snprintf(buf, len, "no FIN from server within %g s: "
+		    "another process may still hold its socket", wait);
+		break;
+	case SESSION_CLIENT_CLOSED:
+		n = snprintf(buf, len, "client closed (%s) after %.3f s "
+		    "without waiting for the echo",
+		    mode == SESSION_CLOSE_LINGER0 ? "linger0" : "close",
+		    res->elapsed);
+		break;
+	case SESSION_ERROR:
+		n = snprintf(buf, len, "failed after %.3f s", res->elapsed);
+		break;
+	}
+	if (n < 0 || (size_t)n >= len)
+		return;
+	buf += n;
+	len -= (size_t)n;
+	if (res->differs)
+		(void)snprintf(buf, len, "; echo differs from what was sent "
+		    "at byte %" PRIu64, res->differs_at);
+	else if (is_short(res))
+		(void)snprintf(buf, len, "; only %" PRIu64 " of %" PRIu64
+		    " bytes came back", res->received, res->sent);
+}

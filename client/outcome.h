@@ -1,0 +1,33 @@
+/*
+ * outcome: the client's last line and its exit status, both derived from
+ * how the session ended, so that the two can never disagree.
+ */
+#ifndef FORKECHO_CLIENT_OUTCOME_H
+#define FORKECHO_CLIENT_OUTCOME_H
+
+#include <stddef.h>
+
+#include "session.h"
+
+/* Exit statuses (forkecho(1), EXIT STATUS). */
+#define OUTCOME_OK 0		/* FIN, and every byte came back intact */
+#define OUTCOME_DIFFERS 1	/* what came back differs from what was sent */
+#define OUTCOME_LOCAL 2		/* a local failure: input, output, socket */
+#define OUTCOME_RESET 3		/* the server reset the connection */
+#define OUTCOME_NO_FIN 4	/* no FIN within the wait */
+#define OUTCOME_CONNECT 5	/* cannot connect */
+#define OUTCOME_USAGE 64	/* EX_USAGE */
+
+/* The exit status for res: where several hold, the first of reset, no
+ * FIN, differs. */
+int outcome_status(const struct session_result *res);
+
+/*
+ * The last line, without the program's name and newline: "sent N bytes,
+ * received M bytes, " then how it ended, then where the echo first
+ * differs, if it does.  wait is the --wait value (for "within W s").
+ */
+void outcome_line(const struct session_result *res, enum session_close mode,
+    double wait, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,347 @@
+#include "session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "monotime.h"
+#include "net.h"
+
+/*
+ * The input is read only while fewer than OUTSTANDING_MAX bytes taken from
+ * it have not come back, so the memory kept for the comparison stays
+ * bounded whatever the input's size; an echo server drains it.  The
+ * buffer is twice that, so that moving the kept bytes to its front is
+ * needed only once every few MiB.
+ */
+#define OUTSTANDING_MAX ((size_t)4 * 1024 * 1024)
+#define PENDING_SIZE (2 * OUTSTANDING_MAX)
+#define CHUNK ((size_t)64 * 1024)
+
+/*
+ * The bytes taken from the input that have not come back yet.  data[start]
+ * is the byte at stream offset acked; those up to offset sent are on the
+ * wire; the rest, up to data[end] (offset loaded), wait to be written.
+ */
+struct pending {
+	char *data;
+	size_t start, end;
+	uint64_t acked, sent, loaded;
+};
+
+struct session {
+	const struct session_config *cfg;
+	struct session_result *res;
+	int fd;
+	struct pending p;
+	int unit_open;		/* a unit is partly taken from the input */
+	int unit_unsent;	/* a unit is taken but not yet all sent */
+	uint64_t unit_end;	/* the stream offset where that unit ends */
+	double gate;		/* the next unit waits until this time */
+	int finishing;		/* all input sent; waiting for the EOF */
+	double deadline;	/* for the EOF, when wait > 0 */
+	char rbuf[CHUNK];
+};
+
+/* Marks the session as ended; returns 1 so callers can `return end(...)`. */
+static int
+end(struct session *s, enum session_end how)
+{
+	s->res->end = how;
+	return 1;
+}
+
+static int
+fail(struct session *s, const char *call, int on_socket, int err)
+{
+	s->res->call = call;
+	s->res->on_socket = on_socket;
+	s->res->err = err;
+	return end(s, SESSION_ERROR);
+}
+
+static int
+may_take(const struct session *s, double now)
+{
+	if (s->p.loaded - s->p.acked >= OUTSTANDING_MAX)
+		return 0;
+	if (s->cfg->interval <= 0 || s->unit_open)
+		return 1;
+	return !s->unit_unsent && now >= s->gate;
+}
+
+/* Moves what the input has ready into the pending buffer, as far as the
+ * memory bound and the interval allow. */
+static void
+fill(struct session *s, double now)
+{
+	struct pending *p = &s->p;
+
+	while (may_take(s, now)) {
+		size_t room, n;
+		int unit_end;
+
+		if (PENDING_SIZE - p->end < CHUNK && p->start > 0) {
+			memmove(p->data, p->data + p->start,
+			    p->end - p->start);
+			p->end -= p->start;
+			p->start = 0;
+		}
+		room = PENDING_SIZE - p->end;
+		n = input_take(s->cfg->input, p->data + p->end,
+		    room < CHUNK ? room : CHUNK, &unit_end);
+		if (n == 0)
+			break;
+		p->end += n;
+		p->loaded += n;
+		if (s->cfg->interval > 0) {
+			s->unit_open = !unit_end;
+			if (unit_end) {
+				s->unit_unsent = 1;
+				s->unit_end = p->loaded;
+			}
+		}
+	}
+}
+
+/* Compares n echoed bytes with what was sent, and forgets what they
+ * cover.  Bytes beyond what was sent differ too: an echo cannot know
+ * them. */
+static void
+compare(struct session *s, const char *buf, size_t n)
+{
+	struct pending *p = &s->p;
+	uint64_t unacked = p->sent - p->acked;
+	size_t k = unacked < n ? (size_t)unacked : n;
+
+	if (!s->res->differs) {
+		const char *want = p->data + p->start;
+
+		if (memcmp(buf, want, k) != 0) {
+			size_t i = 0;
+
+			while (buf[i] == want[i])
+				i++;
+			s->res->differs = 1;
+			s->res->differs_at = p->acked + i + 1;
+		} else if (k < n) {
+			s->res->differs = 1;
+			s->res->differs_at = p->acked + k + 1;
+		}
+	}
+	p->start += k;
+	p->acked += k;
+}
+
+/* Passes echoed bytes on to the output and checks them.  Returns 0, or 1
+ * if the session ended. */
+static int
+take_echo(struct session *s, size_t n)
+{
+	s->res->received += n;
+	if (io_write_all(s->cfg->out_fd, s->rbuf, n) < 0)
+		return fail(s, "write standard output", 0, errno);
+	compare(s, s->rbuf, n);
+	return 0;
+}
+
+/* Reads once from the socket.  Returns 0, or 1 if the session ended. */
+static int
+read_echo(struct session *s)
+{
+	ssize_t n = read(s->fd, s->rbuf, sizeof s->rbuf);
+
+	if (n > 0)
+		return take_echo(s, (size_t)n);
+	if (n == 0)
+		return end(s, s->finishing ? SESSION_FIN : SESSION_EARLY_FIN);
+	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	if (errno == ECONNRESET)
+		return end(s, SESSION_RST);
+	return fail(s, "read", 1, errno);
+}
+
+/*
+ * A write failed because the server aborted.  What it echoed before the
+ * RST is still queued here and is returned before the error (TRUTH.md
+ * fact 12), so it is read and counted first.
+ */
+static int
+drain_after_reset(struct session *s)
+{
+	ssize_t n;
+
+	while ((n = read(s->fd, s->rbuf, sizeof s->rbuf)) > 0 ||
+	    (n < 0 && errno == EINTR))
+		if (n > 0 && take_echo(s, (size_t)n))
+			return 1;
+	return end(s, SESSION_RST);
+}
+
+/* Writes what is pending.  Returns 0, or 1 if the session ended. */
+static int
+write_pending(struct session *s, double now)
+{
+	struct pending *p = &s->p;
+	size_t off = p->start + (size_t)(p->sent - p->acked);
+	ssize_t n;
+
+	/* MSG_NOSIGNAL: a server that has gone away is an ending to
+	 * report, not a reason to die of SIGPIPE. */
+	n = send(s->fd, p->data + off, p->end - off, MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		/* EPIPE: the first write into a server that had closed was
+		 * answered with RST (TRUTH.md fact 13). */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return drain_after_reset(s);
+		return fail(s, "write", 1, errno);
+	}
+	p->sent += (uint64_t)n;
+	if (s->unit_unsent && p->sent >= s->unit_end) {
+		s->unit_unsent = 0;
+		s->gate = now + s->cfg->interval;
+	}
+	return 0;
+}
+
+/* All input is sent: does what --close says.  Returns 0 to go on reading,
+ * or 1 if the session ended. */
+static int
+finish_input(struct session *s, double now)
+{
+	static const struct linger abort_linger = { 1, 0 };
+
+	switch (s->cfg->close_mode) {
+	case SESSION_CLOSE_SHUTDOWN:
+		/* ENOTCONN: the server reset the connection already; the
+		 * read that follows tells. */
+		if (shutdown(s->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+			return fail(s, "shutdown", 1, errno);
+		break;
+	case SESSION_CLOSE_NONE:
+		break;
+	case SESSION_CLOSE_LINGER0:
+		if (setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &abort_linger,
+		    sizeof abort_linger) < 0)
+			return fail(s, "setsockopt SO_LINGER", 1, errno);
+		return end(s, SESSION_CLIENT_CLOSED);
+	case SESSION_CLOSE_CLOSE:
+		/* session_run's close() is the close. */
+		return end(s, SESSION_CLIENT_CLOSED);
+	}
+	s->finishing = 1;
+	s->deadline = now + s->cfg->wait;
+	return 0;
+}
+
+/* Milliseconds from now until t, rounded up so poll never wakes early. */
+static int
+ms_until(double t, double now)
+{
+	double ms = (t - now) * 1000.0;
+
+	if (ms <= 0)
+		return 0;
+	if (ms >= INT_MAX)
+		return INT_MAX;
+	return (int)ms + 1;
+}
+
+static int
+poll_timeout(const struct session *s, double now)
+{
+	int timeout = -1;
+
+	if (s->finishing && s->cfg->wait > 0)
+		timeout = ms_until(s->deadline, now);
+	if (!s->finishing && s->cfg->interval > 0 && !s->unit_open &&
+	    !s->unit_unsent && now < s->gate) {
+		int t = ms_until(s->gate, now);
+
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
+	return timeout;
+}
+
+/* One turn of the loop.  Returns 0 to go on, 1 when the session ended. */
+static int
+step(struct session *s)
+{
+	struct pollfd pfd[2];
+	double now = monotime_now();
+	int rc;
+
+	fill(s, now);
+	if (!s->finishing && input_done(s->cfg->input) &&
+	    s->p.sent == s->p.loaded && finish_input(s, now))
+		return 1;
+	if (s->finishing && s->cfg->wait > 0 && now >= s->deadline)
+		return end(s, SESSION_NO_FIN);
+
+	pfd[0].fd = s->fd;
+	pfd[0].events = POLLIN;
+	if (s->p.sent < s->p.loaded)
+		pfd[0].events |= POLLOUT;
+	/* A negative descriptor is ignored by poll(). */
+	pfd[1].fd = s->finishing ? -1 : input_poll_fd(s->cfg->input);
+	pfd[1].events = POLLIN;
+	rc = poll(pfd, 2, poll_timeout(s, now));
+	if (rc < 0) {
+		if (errno == EINTR)
+			return 0;
+		return fail(s, "poll", 0, errno);
+	}
+	now = monotime_now();
+	/* Reading first: a FIN or RST that has arrived explains a write
+	 * that would fail. */
+	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_echo(s))
+		return 1;
+	if ((pfd[0].revents & (POLLOUT | POLLERR)) &&
+	    s->p.sent < s->p.loaded && write_pending(s, now))
+		return 1;
+	if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    input_read(s->cfg->input) < 0)
+		return fail(s, "read standard input", 0, errno);
+	return 0;
+}
+
+int
+session_run(int fd, const struct session_config *cfg, double started,
+    struct session_result *res)
+{
+	struct session *s;
+
+	memset(res, 0, sizeof *res);
+	/* Heap, not stack: the read buffer is large. */
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->p.data = malloc(PENDING_SIZE)) == NULL) {
+		free(s);
+		io_close_quiet(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	s->cfg = cfg;
+	s->res = res;
+	s->fd = fd;
+	if (net_set_nonblock(fd, 1) < 0)
+		(void)fail(s, "fcntl O_NONBLOCK", 1, errno);
+	else
+		while (!step(s))
+			;
+	res->sent = s->p.sent;
+	res->elapsed = monotime_now() - started;
+	/* For --close linger0 this close() is what sends the RST. */
+	io_close_quiet(fd);
+	free(s->p.data);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * session: one conversation with an echo server over a connected socket.
+ *
+ * The session sends its input, writes what comes back to an output
+ * descriptor byte for byte, compares it with what was sent, and ends as
+ * the close mode says.  It reads and writes at the same time (poll(2) on a
+ * non-blocking socket), so that a large input never deadlocks against its
+ * own echo.  It reports how the connection ended; it prints nothing and
+ * never exits.
+ */
+#ifndef FORKECHO_CLIENT_SESSION_H
+#define FORKECHO_CLIENT_SESSION_H
+
+#include <stdint.h>
+
+#include "input.h"
+
+/* What the client does once all its input is sent (--close). */
+enum session_close {
+	SESSION_CLOSE_SHUTDOWN,	/* shutdown(SHUT_WR), read to the EOF */
+	SESSION_CLOSE_CLOSE,	/* close() at once */
+	SESSION_CLOSE_LINGER0,	/* SO_LINGER {1,0}, close(): RST */
+	SESSION_CLOSE_NONE	/* keep reading, without a half-close */
+};
+
+enum session_end {
+	SESSION_FIN,		/* server's EOF once all input was sent */
+	SESSION_EARLY_FIN,	/* server's EOF before the input ended */
+	SESSION_RST,		/* connection reset by the server */
+	SESSION_NO_FIN,		/* no EOF within the wait */
+	SESSION_CLIENT_CLOSED,	/* --close close or linger0 */
+	SESSION_ERROR		/* a local failure, see call and err */
+};
+
+struct session_config {
+	struct input *input;
+	int out_fd;		/* where the echo goes */
+	double interval;	/* pause between units, 0 for none */
+	enum session_close close_mode;
+	double wait;		/* for the server's EOF; 0: no limit */
+};
+
+struct session_result {
+	enum session_end end;
+	uint64_t sent;		/* bytes written to the socket */
+	uint64_t received;	/* bytes read from it */
+	double elapsed;		/* seconds from the start to the end */
+	int differs;		/* the echo differs from what was sent */
+	uint64_t differs_at;	/* its first differing byte, from 1 */
+	const char *call;	/* SESSION_ERROR: what failed */
+	int on_socket;		/* SESSION_ERROR: call was on the socket */
+	int err;		/* SESSION_ERROR: its errno */
+};
+
+/*
+ * Runs the session on the connected socket fd, taking ownership of it: fd
+ * is closed when the function returns.  started is the monotonic time the
+ * connection was established; elapsed is counted from it.  Returns 0 with
+ * res filled, or -1 with errno if the session could not start (no
+ * memory).
+ */
+int session_run(int fd, const struct session_config *cfg, double started,
+    struct session_result *res);
+
+#endif

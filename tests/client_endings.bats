@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# forkecho, the client: every way a connection can end, against the test
+# peer (tests/peer.c), with the exit status and the last line scripts read.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+
+load helper
+
+teardown() { stop_peer; }
+
+# The seconds in a last line: "0.003".
+T='[0-9]+\.[0-9]{3}'
+
+@test "an intact echo ended by FIN exits 0 with the FIN line" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_equal "$output" hello
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 6 bytes, server sent FIN after $T s\$"
+}
+
+@test "every message gets a newline and all come back in order" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" -m one -m '' -m three 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_equal "$output" "$(printf 'one\n\nthree')"
+	assert_regex "$stderr" "^forkecho: sent 11 bytes, received 11 bytes, server sent FIN after $T s\$"
+}
+
+@test "an echo with a changed byte exits 1 and names the first differing byte" {
+	start_peer mismatch
+	run --separate-stderr "$CLIENT" -m 'hello world' 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$output" 'helln world'
+	assert_regex "$stderr" "^forkecho: sent 12 bytes, received 12 bytes, server sent FIN after $T s; echo differs from what was sent at byte 5\$"
+}
+
+@test "an echo one byte short before the FIN exits 1 and says how much came back" {
+	start_peer short
+	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$output" hello
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 5 bytes, server sent FIN after $T s; only 5 of 6 bytes came back\$"
+}
+
+@test "a server that resets the connection makes the client exit 3" {
+	start_peer rst
+	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 3
+	assert_equal "$output" ''
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 0 bytes, connection reset by server \(RST\) after $T s\$"
+}
+
+@test "a server that never sends FIN makes the client exit 4 after the wait" {
+	start_peer nofin
+	run --separate-stderr "$CLIENT" -w 1 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 4
+	assert_equal "$output" hello
+	assert_equal "$stderr" 'forkecho: sent 6 bytes, received 6 bytes, no FIN from server within 1 s: another process may still hold its socket'
+}
+
+@test "a FIN before the input ended stops the client with status 1" {
+	start_peer earlyfin
+	# The interval keeps the second message back, so the FIN that
+	# answers the first always arrives while input remains.  timeout
+	# proves the client stopped at the FIN instead of sleeping on.
+	run --separate-stderr timeout 5 "$CLIENT" -i 30 -m first -m second 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$output" first
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 6 bytes, server sent FIN after $T s before the input ended\$"
+}
+
+@test "a port nobody listens on makes the client exit 5 naming the address" {
+	# A port that was just free: the peer had it, and is gone.
+	start_peer echo
+	local port=$PEER_PORT
+	stop_peer
+	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$port"
+	assert_equal "$status" 5
+	assert_equal "$output" ''
+	assert_equal "$stderr" "forkecho: connect 127.0.0.1 $port: Connection refused"
+}
+
+@test "--close close sends everything and exits 0 without waiting" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" --close close -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	# Whether the echo made it back before the close is a race.
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received [06] bytes, client closed \(close\) after $T s without waiting for the echo\$"
+	wait_until 10 grep -q '^peer: connection 1: ' "$PEER_LOG"
+}
+
+@test "--close linger0 aborts the connection with RST, which the server sees" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" --close linger0 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received [06] bytes, client closed \(linger0\) after $T s without waiting for the echo\$"
+	wait_until 10 grep -Eq '^peer: connection 1: (read|write): (Connection reset by peer|Broken pipe)$' "$PEER_LOG"
+}
+
+@test "--close none never half-closes, so an echo server never sends FIN" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" --close none -w 0.5 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 4
+	assert_equal "$output" hello
+	assert_equal "$stderr" 'forkecho: sent 6 bytes, received 6 bytes, no FIN from server within 0.5 s: another process may still hold its socket'
+}
+
+@test "-q prints no last line but keeps the exit status" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" -q -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_equal "$output" hello
+	assert_equal "$stderr" ''
+	start_peer mismatch
+	run --separate-stderr "$CLIENT" -q -m 'hello world' 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$stderr" ''
+}
+
+@test "standard input line by line with an interval comes back whole" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" -i 0.05 127.0.0.1 "$PEER_PORT" < <(printf 'one\ntwo\nthree')
+	assert_equal "$status" 0
+	assert_equal "$output" "$(printf 'one\ntwo\nthree')"
+	assert_regex "$stderr" "^forkecho: sent 13 bytes, received 13 bytes, server sent FIN after $T s\$"
+}
+
+@test "binary input with NUL bytes comes back byte for byte" {
+	start_peer echo
+	printf 'a\0b\0\0c\n\0\377' >"$BATS_TEST_TMPDIR/in"
+	# Not `run`: it would pass the output through a shell variable,
+	# which cannot hold NUL bytes.
+	local rc=0
+	"$CLIENT" 127.0.0.1 "$PEER_PORT" <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	assert_equal "$rc" 0
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" "^forkecho: sent 9 bytes, received 9 bytes, server sent FIN after $T s\$"
+}
+
+@test "16 MiB of random input comes back identical without a deadlock" {
+	start_peer echo
+	head -c 16777216 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	# timeout: a deadlock would otherwise hang until the suite's limit.
+	local rc=0
+	timeout 30 "$CLIENT" 127.0.0.1 "$PEER_PORT" <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	assert_equal "$rc" 0
+	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" "^forkecho: sent 16777216 bytes, received 16777216 bytes, server sent FIN after $T s\$"
+	assert_equal "$(sha256sum <"$BATS_TEST_TMPDIR/out")" "$(sha256sum <"$BATS_TEST_TMPDIR/in")"
+}
+
+@test "an unknown option is a usage error naming it" {
+	run --separate-stderr "$CLIENT" -x
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: unknown option -x'
+	assert_equal "${stderr_lines[1]}" 'usage: forkecho [-hqV] [-i secs] [-m text] [-w secs] [--close mode]'
+}
+
+@test "a --wait that is not a number is a usage error naming it" {
+	run --separate-stderr "$CLIENT" --wait abc
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --wait: 'abc' is not a number of seconds"
+}
+
+@test "an unknown --close mode is a usage error listing the modes" {
+	run --separate-stderr "$CLIENT" --close sideways
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --close: 'sideways' is not one of shutdown, close, linger0, none"
+}
+
+@test "a third operand is a usage error" {
+	run --separate-stderr "$CLIENT" 127.0.0.1 7007 extra
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: too many operands: 'extra'"
+}
+
+@test "a port that is not a number is a usage error" {
+	run --separate-stderr "$CLIENT" 127.0.0.1 seven
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: port 'seven' is not a number from 1 to 65535"
+}
+
+@test "--wait with --close close is refused, naming both" {
+	run --separate-stderr "$CLIENT" -w 3 --close close
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --wait makes no sense with --close close: the client does not wait for the server'
+}
+
+@test "the usage text is the man page's SYNOPSIS" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	assert_equal "$(usage_text "$CLIENT")" "$(man_synopsis "$TOP/docs/forkecho.1")"
+}
+
+@test "-V prints the version" {
+	run "$CLIENT" -V
+	assert_equal "$status" 0
+	assert_regex "$output" '^forkecho [0-9]+\.[0-9]+\.[0-9]+$'
+}
