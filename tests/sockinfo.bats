@@ -1,0 +1,155 @@
+#!/usr/bin/env bats
+# lib/sockinfo: reference counts and TCP states of a socket that several
+# descriptors share, as tests/sockinfo_probe sees them on loopback.  The
+# expected lines are the measured facts of TRUTH.md (1, 2, 5, 15, 16).
+
+load helper
+
+PROBE=$TOP/build/tests/sockinfo_probe
+
+setup() {
+	[ -x "$PROBE" ] || fail "$PROBE is not built"
+}
+
+# probe ARGS...: runs the probe; skips the test when it reports that there
+# is no IPv6 loopback (status 77).
+probe() {
+	run "$PROBE" "$@"
+	[ "$status" -ne 77 ] || skip "no IPv6 loopback here"
+}
+
+@test "a listener has no peer, one holder, and is in LISTEN" {
+	probe listener
+	assert_success
+	assert_output - <<-EOF
+		listener have_tuple=0
+		listener refs=1
+		listener state=LISTEN
+	EOF
+}
+
+@test "an accepted socket has one holder and both ends are ESTABLISHED" {
+	probe accept
+	assert_success
+	assert_output - <<-EOF
+		accepted have_tuple=1
+		accepted refs=1
+		accepted state=ESTABLISHED
+		accepted by-tuple state=ESTABLISHED
+		client state=ESTABLISHED
+	EOF
+}
+
+@test "fork makes two holders; the child's close leaves one and sends nothing" {
+	probe fork
+	assert_success
+	assert_output - <<-EOF
+		forked refs=2
+		forked state=ESTABLISHED
+		child-closed refs=1
+		child-closed state=ESTABLISHED
+		child-closed client-readable=0
+		parent-closed refs=0
+		parent-closed client read=0
+	EOF
+}
+
+@test "a dup() descriptor is one more holder, and its close one less" {
+	probe dup
+	assert_success
+	assert_output - <<-EOF
+		dup refs=2
+		dup-closed refs=1
+	EOF
+}
+
+@test "after the last close the server, found by its tuple, is in FIN_WAIT2" {
+	probe finwait
+	assert_success
+	assert_output - <<-EOF
+		closed refs=0
+		closed client read=0
+		closed server state=FIN_WAIT2
+		closed client state=CLOSE_WAIT
+	EOF
+}
+
+@test "the active closer reaches TIME_WAIT and its tuple finds it" {
+	probe timewait
+	assert_success
+	assert_output - <<-EOF
+		closed client read=0
+		both-closed server state=TIME_WAIT
+		both-closed client state=CLOSED
+	EOF
+}
+
+@test "in TIME_WAIT an open descriptor reads CLOSED and the tuple finds TIME_WAIT" {
+	probe timewait_fd
+	assert_success
+	assert_output - <<-EOF
+		shutdown client read=0
+		shutdown server state=FIN_WAIT2
+		client-closed server read=0
+		client-closed server state=TIME_WAIT
+		client-closed server fd-only state=CLOSED
+		client-closed server refs=1
+	EOF
+}
+
+# The accepted socket shares its local port with the listener, which the
+# kernel's tuple lookup falls back to: that must not read LISTEN.
+@test "a close with SO_LINGER {1,0} resets: both ends are CLOSED" {
+	probe linger
+	assert_success
+	assert_output - <<-EOF
+		before linger-abort=0
+		set linger-abort=1
+		closed client read=ECONNRESET
+		closed server state=CLOSED
+		closed client state=CLOSED
+	EOF
+}
+
+@test "5 bytes the peer wrote are 5 unread bytes" {
+	probe unread
+	assert_success
+	assert_output - <<-EOF
+		before unread=0
+		written unread=5
+	EOF
+}
+
+@test "states are named as Linux names them, with CLOSE as CLOSED" {
+	probe names
+	assert_success
+	assert_output - <<-EOF
+		-1 NULL
+		1 ESTABLISHED
+		2 SYN_SENT
+		3 SYN_RECV
+		4 FIN_WAIT1
+		5 FIN_WAIT2
+		6 TIME_WAIT
+		7 CLOSED
+		8 CLOSE_WAIT
+		9 LAST_ACK
+		10 LISTEN
+		11 CLOSING
+		12 NULL
+	EOF
+}
+
+# The IPv4 outputs are checked line by line above; IPv6 must match them.
+@test "on ::1 every scenario gives the same lines as on 127.0.0.1" {
+	local s v4
+	for s in listener accept fork dup finwait timewait timewait_fd \
+		linger unread; do
+		run "$PROBE" "$s"
+		assert_success
+		v4=$output
+		probe -6 "$s"
+		assert_success
+		assert_output "$v4"
+	done
+}
