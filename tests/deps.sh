@@ -13,6 +13,8 @@ command -v nc >/dev/null 2>&1 || missing="$missing netcat-openbsd"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "tests/deps.sh: installing$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	# $pkgs is a list of package names: split on purpose.
+	# shellcheck disable=SC2086
 	apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null
 	exit $?
 fi

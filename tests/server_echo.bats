@@ -2,6 +2,7 @@
 # The echo is exact, through every kind of peer: nc, bash's /dev/tcp and
 # the bundled client, for text, binary and large data, alone and in crowds.
 
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 load helper
 
 setup() { start_server -l 127.0.0.1:0; }

@@ -2,6 +2,7 @@
 # Listening: port 0 and the readiness line, IPv6, several sockets, and a
 # port that is taken.
 
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 load helper
 
 teardown() { stop_server; }

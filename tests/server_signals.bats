@@ -2,6 +2,7 @@
 # Stopping: SIGTERM and SIGINT drain open connections within
 # --drain-timeout, then end the rest; the server exits 0.
 
+# shellcheck disable=SC2030,SC2031 # bats runs a test and its teardown in one subshell
 load helper
 
 teardown() { stop_server; }
