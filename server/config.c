@@ -28,7 +28,7 @@ static int
 file_key_allowed(int id)
 {
 	return id != OPT_CONFIG && id != OPT_HELP && id != OPT_VERSION &&
-	    id != OPT_CHECK_CONFIG;
+	    id != OPT_CHECK_CONFIG && id != OPT_LESSONS;
 }
 
 static int
@@ -47,10 +47,15 @@ apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
 	key = trim(line);
 	value = trim(eq + 1);
 	spec = opt_find(options_table, key);
-	if (spec == NULL || !file_key_allowed(spec->id)) {
+	if (spec != NULL && !file_key_allowed(spec->id)) {
+		snprintf(err, errlen, "'%s' can be given on the command line "
+		    "only", key);
+		return -1;
+	}
+	if (spec == NULL) {
 		const char *near = opt_closest(options_table, key);
 
-		if (spec == NULL && near != NULL)
+		if (near != NULL)
 			snprintf(err, errlen, "unknown key '%.60s' (did you "
 			    "mean '%s'?)", key, near);
 		else
@@ -60,7 +65,7 @@ apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
 	if (spec->arg == NULL) {
 		/* Flags are written "verbose = yes" or "= no". */
 		if (strcmp(value, "no") == 0)
-			return 0;
+			return options_clear(cfg, spec->id);
 		if (strcmp(value, "yes") != 0) {
 			snprintf(err, errlen, "%s: '%.60s' is not yes or no",
 			    key, value);

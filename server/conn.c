@@ -5,17 +5,18 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "echo.h"
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
 
 int
-conn_serve(const struct conn *c, int verbosity)
+conn_serve(const struct conn *c, const struct choreo *ch,
+    struct trace_conn *tc, int verbosity)
 {
-	struct echo_stats st;
+	unsigned long long bytes;
+	const char *failed_call;
 	char peer[ADDR_TEXT_MAX];
-	int rc;
+	int rc, err;
 
 #ifndef __linux__
 	/* BSDs pass the listener's O_NONBLOCK on to accepted sockets; the
@@ -23,27 +24,23 @@ conn_serve(const struct conn *c, int verbosity)
 	 * the two system calls. */
 	(void)net_set_nonblock(c->fd, 0);
 #endif
-	rc = echo_run(c->fd, &st);
+	rc = choreo_child_serve(ch, tc, &bytes, &failed_call, &err);
 	/* The address is formatted only when a line is written: the common
 	 * path stays free of it. */
 	if (rc < 0 && verbosity >= 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_err(st.err, "connection %lu from %s: %s", c->id, peer,
-		    st.failed_call);
-	}
-	if (close(c->fd) < 0 && rc == 0 && verbosity >= 0) {
-		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
-		    peer, sizeof peer);
-		diag_err(errno, "connection %lu from %s: close", c->id, peer);
+		diag_err(err, "connection %lu from %s: %s", c->id, peer,
+		    failed_call);
 	}
 	if (verbosity > 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
 		diag_msg("connection %lu from %s: pid %ld, %llu bytes echoed, "
-		    "%s, %.3f s", c->id, peer, (long)getpid(), st.bytes,
+		    "%s, %.3f s", c->id, peer, (long)getpid(), bytes,
 		    rc == 0 ? "ended at the peer's EOF" : "ended in an error",
 		    monotime_now() - c->accepted);
 	}
+	trace_exit(tc, rc == 0 ? 0 : 1);
 	return rc == 0 ? 0 : 1;
 }

@@ -7,6 +7,8 @@
 #define FORKECHOD_CONN_H
 
 #include "addr.h"
+#include "choreo.h"
+#include "trace.h"
 
 struct conn {
 	int fd;			/* the accepted socket */
@@ -16,10 +18,12 @@ struct conn {
 };
 
 /*
- * Serves c and closes c->fd.  Logs an error (a reset peer), and with
+ * Serves c (whose socket is tc->fd) and gives the socket up, both as the
+ * choreography ch says.  Logs an error (a reset peer), and with
  * verbosity > 0 the connection's end.  Returns the exit status a child
  * should end with: 0, or 1 if the connection ended in an error.
  */
-int conn_serve(const struct conn *c, int verbosity);
+int conn_serve(const struct conn *c, const struct choreo *ch,
+    struct trace_conn *tc, int verbosity);
 
 #endif

@@ -1,9 +1,25 @@
 /*
  * echo: the RFC 862 connection handler.  It knows nothing of processes:
- * the same loop serves a forked child or a prefork worker.
+ * the same loop serves a forked child or a prefork worker.  It knows
+ * nothing of lessons either: whoever wants to act between its steps (the
+ * close choreography, the trace) passes hooks.
  */
 #ifndef FORKECHOD_ECHO_H
 #define FORKECHOD_ECHO_H
+
+enum echo_next { ECHO_GO_ON, ECHO_STOP };
+
+struct echo_hooks {
+	/* The next time on_deadline wants to run (monotime), or 0. */
+	double (*deadline)(void *ctx);
+	enum echo_next (*on_deadline)(void *ctx);
+	/* After each chunk has been written back. */
+	enum echo_next (*after_echo)(void *ctx, unsigned long long total);
+	/* read() returned 0: ECHO_STOP if that is the end, ECHO_GO_ON if
+	 * it is not (after shutdown(SHUT_RD) a 0 is not the peer's EOF). */
+	enum echo_next (*on_zero_read)(void *ctx);
+	void *ctx;
+};
 
 struct echo_stats {
 	unsigned long long bytes;	/* echoed back */
@@ -11,8 +27,12 @@ struct echo_stats {
 	int err;			/* its errno */
 };
 
-/* Writes back every byte read from fd, in order, until the peer's EOF.
- * Returns 0 at EOF, or -1 with failed_call and err set. */
-int echo_run(int fd, struct echo_stats *st);
+/*
+ * Writes back every byte read from fd, in order, until the peer's EOF (or
+ * a hook says stop).  hooks may be NULL: then the loop is nothing but
+ * read() and write().  Returns 0 at the end, or -1 with failed_call and
+ * err set.
+ */
+int echo_run(int fd, const struct echo_hooks *hooks, struct echo_stats *st);
 
 #endif

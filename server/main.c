@@ -15,9 +15,11 @@
 #include "diag.h"
 #include "io.h"
 #include "listeners.h"
+#include "model_classic.h"
 #include "model_fork.h"
 #include "options.h"
 #include "signals.h"
+#include "trace.h"
 
 /* Exit statuses (sysexits.h values, as in SPEC.md). */
 #define EXIT_USAGE 64
@@ -71,6 +73,13 @@ main(int argc, char *argv[])
 		printf("forkechod %s\n", FORKECHO_VERSION);
 		return 0;
 	}
+	if (cfg.want_lessons) {
+		const struct lesson *l;
+
+		for (l = lessons_table; l->name != NULL; l++)
+			printf("%-22s %s\n", l->name, l->summary);
+		return 0;
+	}
 
 	/* Second pass: defaults, then the file, then the command line again
 	 * on top, so that the command line wins. */
@@ -97,9 +106,19 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	if (trace_open(cfg.trace, cfg.trace_json, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		return 1;
+	}
 	if (listeners_open(&ls, &cfg, err, sizeof err) < 0) {
 		diag_msg("%s", err);
 		return 1;
+	}
+	if (cfg.lesson != NULL) {
+		diag_msg("lesson %s: %s", cfg.lesson->name,
+		    cfg.lesson->summary);
+		(void)fputs(cfg.lesson->text, stderr);
+		(void)fflush(stderr);
 	}
 	if (signals_install(&wait_mask, err, sizeof err) < 0) {
 		diag_msg("%s", err);
@@ -108,7 +127,11 @@ main(int argc, char *argv[])
 	}
 	/* stdout is flushed here once; children never write to it, so no
 	 * buffered readiness line can be written twice after fork. */
+	for (next = 0; next < ls.count; next++)
+		trace_listen(ls.fd[next], ls.where[next]);
 	if (listeners_announce(&ls) != 0)
 		diag_err(errno, "writing the readiness lines");
+	if (cfg.bug != BUG_NONE)
+		return model_classic_run(&cfg, &ls);
 	return model_fork_run(&cfg, &ls, &wait_mask);
 }

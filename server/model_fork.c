@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "choreo.h"
 #include "conn.h"
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
 #include "signals.h"
+#include "trace.h"
 
 /* After accept() or fork() fails for lack of a resource, the parent stops
  * accepting for a while instead of spinning: from 0.1 s, doubling to 1 s
@@ -24,6 +26,10 @@
 /* After the drain, children get SIGTERM, then this long before SIGKILL. */
 #define KILL_GRACE 2.0
 
+/* Copies of accepted sockets the parent may hold at once (--parent-close
+ * never piles them up on purpose); past it the oldest is let go. */
+#define HELD_MAX 256
+
 /* A server that sits at its limit says so, but not on every connection. */
 #define LIMIT_LOG_EVERY 10.0
 
@@ -31,6 +37,7 @@ struct server {
 	const struct server_config *cfg;
 	struct listeners *ls;
 	struct children kids;
+	struct held_table held;	/* copies the parent keeps (choreography) */
 	unsigned long next_conn;
 	double backoff;		/* current pause after a failure, or 0 */
 	double resume_at;	/* accept again at this time */
@@ -46,11 +53,21 @@ struct server {
  * closes its copy right after fork) and must not hold the listeners, or a
  * stopped server would still have them open through its children. */
 static void
-child_run(struct server *srv, const struct conn *c)
+child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
 {
+	size_t i;
+
 	signals_reset_in_child();
 	listeners_close(srv->ls);
-	_exit(conn_serve(c, srv->cfg->verbosity));
+	/* Copies the parent still holds of other connections came along
+	 * with fork(): they are not this child's, and would keep those
+	 * sockets alive and their counts high. */
+	for (i = 0; i < srv->held.count; i++)
+		io_close_quiet(srv->held.slot[i].tc.fd);
+	trace_set_role(TRACE_CHILD, c->id);
+	trace_fork_child(tc);
+	trace_gate_wait(tc);
+	_exit(conn_serve(c, &srv->cfg->choreo, tc, srv->cfg->verbosity));
 }
 
 /* --- parent */
@@ -66,7 +83,10 @@ pause_accepting(struct server *srv)
 static void
 child_ended(const struct child *c, int status, void *arg)
 {
-	const struct server *srv = arg;
+	struct server *srv = arg;
+
+	trace_reap(c->conn, c->pid, status);
+	choreo_held_reaped(&srv->cfg->choreo, &srv->held, c->pid);
 
 	/* A child killed by the drain's own signal is expected. */
 	if (WIFSIGNALED(status) && !(srv->killed &&
@@ -80,6 +100,7 @@ child_ended(const struct child *c, int status, void *arg)
 static int
 accept_one(struct server *srv, int i)
 {
+	struct trace_conn tc;
 	struct conn c;
 	pid_t pid;
 
@@ -110,6 +131,8 @@ accept_one(struct server *srv, int i)
 	}
 	c.id = srv->next_conn++;
 	c.accepted = monotime_now();
+	trace_accept(&tc, c.id, c.fd);
+	trace_fork_before(&tc);
 
 	pid = fork();
 	if (pid < 0) {
@@ -120,16 +143,22 @@ accept_one(struct server *srv, int i)
 		    sizeof peer);
 		diag_err(errno, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, srv->backoff);
+		trace_error(&tc, "fork", errno);
+		trace_gate_open(&tc);
+		trace_fork_child(&tc);	/* no child: drop the gate's ends */
 		io_close_quiet(c.fd);
 		return 0;
 	}
 	if (pid == 0)
-		child_run(srv, &c);	/* does not return */
+		child_run(srv, &c, &tc);	/* does not return */
 
-	/* The child holds the connection now; the parent's copy would keep
-	 * the socket alive after the child closes it, and no FIN would go
-	 * out (see TRUTH.md, close()). */
-	io_close_quiet(c.fd);
+	trace_fork_parent(&tc, pid);
+	/* By default the parent closes its copy now: held, it would keep the
+	 * socket alive after the child closes it, and no FIN would go out
+	 * (TRUTH.md facts 1-3).  The choreography may say otherwise. */
+	choreo_parent_after_fork(&srv->cfg->choreo, &srv->held, &tc, pid,
+	    c.accepted);
+	trace_gate_open(&tc);
 	children_add(&srv->kids, pid, c.id, c.accepted);
 	srv->backoff = 0;
 	return 1;
@@ -155,8 +184,10 @@ start_drain(struct server *srv)
 	srv->draining = 1;
 	srv->drain_deadline = monotime_now() + srv->cfg->drain_timeout;
 	/* New clients are refused from here on, not left in a backlog that
-	 * nobody will accept from. */
+	 * nobody will accept from; held copies are let go, so that every
+	 * connection whose child is done gets its FIN. */
 	listeners_close(srv->ls);
+	choreo_held_release(&srv->held);
 	if (srv->kids.count > 0 && srv->cfg->verbosity >= 0)
 		diag_msg("stopping: waiting up to %.1f s for %zu connection%s",
 		    srv->cfg->drain_timeout, srv->kids.count,
@@ -182,12 +213,14 @@ end_stragglers(struct server *srv, double now)
 static double
 next_wakeup(const struct server *srv)
 {
-	double at = 0;
+	double at = 0, held = choreo_held_next(&srv->held);
 
 	if (srv->draining)
 		at = srv->drain_deadline;
 	else if (srv->resume_at > 0)
 		at = srv->resume_at;
+	if (held > 0 && (at == 0 || held < at))
+		at = held;
 	return at;
 }
 
@@ -201,7 +234,8 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 	srv.cfg = cfg;
 	srv.ls = ls;
 	srv.next_conn = 1;
-	if (children_init(&srv.kids, cfg->max_children) < 0) {
+	if (children_init(&srv.kids, cfg->max_children) < 0 ||
+	    choreo_held_init(&srv.held, HELD_MAX) < 0) {
 		diag_err(errno, "allocating a table for %lu children",
 		    cfg->max_children);
 		return 1;
@@ -238,6 +272,7 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 		}
 		if (srv.resume_at > 0 && now >= srv.resume_at)
 			srv.resume_at = 0;
+		choreo_held_run(&cfg->choreo, &srv.held, now);
 
 		FD_ZERO(&ready);
 		if (!srv.draining && srv.resume_at == 0) {
@@ -273,12 +308,16 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 			if (errno == EINTR)
 				continue;
 			diag_err(errno, "pselect");
+			choreo_held_free(&srv.held);
 			children_free(&srv.kids);
 			return 1;
 		}
 		if (rc > 0)
 			accept_ready(&srv, &ready);
 	}
+	choreo_held_release(&srv.held);
+	trace_stop("SIGTERM or SIGINT");
+	choreo_held_free(&srv.held);
 	children_free(&srv.kids);
 	return 0;
 }

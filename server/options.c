@@ -18,6 +18,25 @@ const struct opt_spec options_table[] = {
 	    "serve at most N connections at once (default 64)" },
 	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
 	    "on SIGTERM, let connections finish this long (default 5)" },
+	{ "parent-close", 0, "now|exit|never|SECS", OPT_PARENT_CLOSE,
+	    "when the parent closes its copy (default now)" },
+	{ "parent-shutdown", 0, "HOW@SECS", OPT_PARENT_SHUTDOWN,
+	    "parent calls shutdown(HOW: rd, wr, rdwr) SECS after accept" },
+	{ "child-shutdown", 0, "HOW@WHEN", OPT_CHILD_SHUTDOWN,
+	    "child calls shutdown(HOW) at WHEN: SECS, first or eof" },
+	{ "child-end", 0, "eof|first", OPT_CHILD_END,
+	    "child stops echoing at EOF (default) or after the first echo" },
+	{ "child-close", 0, "normal|linger0|unread", OPT_CHILD_CLOSE,
+	    "how the child gives up its copy (default normal)" },
+	{ "lesson", 0, "NAME", OPT_LESSON,
+	    "replay a lesson (a preset of the options above), traced" },
+	{ "lessons", 0, NULL, OPT_LESSONS, "list the lessons and exit" },
+	{ "trace", 0, NULL, OPT_TRACE,
+	    "show every step on a shared socket on stderr" },
+	{ "trace-json", 0, "FILE", OPT_TRACE_JSON,
+	    "write the same events as JSON Lines to FILE (- for stdout)" },
+	{ "classic-bug", 0, "none|zombies|lost-sigchld|eintr-accept",
+	    OPT_CLASSIC_BUG, "run the textbook server with a classic bug" },
 	{ "config", 'c', "FILE", OPT_CONFIG,
 	    "read settings from FILE; options override it" },
 	{ "check-config", 't', NULL, OPT_CHECK_CONFIG,
@@ -32,7 +51,10 @@ const struct opt_spec options_table[] = {
 
 const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
-    "\t[--backlog n] [--drain-timeout secs] [--max-children n]\n";
+    "\t[--backlog n] [--drain-timeout secs] [--max-children n]\n"
+    "\t[--lesson name] [--lessons] [--trace] [--trace-json file]\n"
+    "\t[--parent-close when] [--parent-shutdown how@secs]\n"
+    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
@@ -46,6 +68,62 @@ options_defaults(struct server_config *cfg)
 	cfg->model = MODEL_FORK;
 	cfg->max_children = 64;
 	cfg->drain_timeout = 5;
+	choreo_defaults(&cfg->choreo);
+}
+
+/* Applies a lesson's preset, line by line as a config file would. */
+static int
+set_lesson(struct server_config *cfg, const char *name,
+    enum options_origin origin, char *err, size_t errlen)
+{
+	const struct lesson *l = lessons_find(name);
+	const char *const *kv;
+
+	if (l == NULL) {
+		snprintf(err, errlen, "'%s' is not a lesson (--lessons lists "
+		    "them)", name);
+		return -1;
+	}
+	for (kv = l->preset; *kv != NULL; kv++) {
+		const char *eq = strchr(*kv, '=');
+		const struct opt_spec *spec;
+		char key[48];
+
+		if (eq == NULL || (size_t)(eq - *kv) >= sizeof key)
+			continue;
+		memcpy(key, *kv, (size_t)(eq - *kv));
+		key[eq - *kv] = '\0';
+		spec = opt_find(options_table, key);
+		if (spec == NULL || options_set(cfg, spec->id,
+		    spec->arg != NULL ? eq + 1 : NULL, origin, err,
+		    errlen) < 0) {
+			snprintf(err, errlen, "lesson %s: bad preset '%s'",
+			    name, *kv);
+			return -1;
+		}
+	}
+	cfg->lesson = l;
+	return 0;
+}
+
+static int
+set_bug(struct server_config *cfg, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "none") == 0)
+		cfg->bug = BUG_NONE;
+	else if (strcmp(value, "zombies") == 0)
+		cfg->bug = BUG_ZOMBIES;
+	else if (strcmp(value, "lost-sigchld") == 0)
+		cfg->bug = BUG_LOST_SIGCHLD;
+	else if (strcmp(value, "eintr-accept") == 0)
+		cfg->bug = BUG_EINTR_ACCEPT;
+	else {
+		snprintf(err, errlen, "'%s' is not none, zombies, "
+		    "lost-sigchld or eintr-accept", value);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -101,6 +179,9 @@ options_set(struct server_config *cfg, int id, const char *value,
 {
 	unsigned long n;
 
+	/* Flags come with no value; nothing below may then read one. */
+	if (value == NULL)
+		value = "";
 	switch (id) {
 	case OPT_LISTEN:
 		return set_listen(cfg, value, origin, err, errlen);
@@ -148,10 +229,48 @@ options_set(struct server_config *cfg, int id, const char *value,
 	case OPT_VERSION:
 		cfg->want_version = 1;
 		return 0;
+	case OPT_PARENT_CLOSE:
+		return choreo_parse_parent_close(&cfg->choreo, value, err,
+		    errlen);
+	case OPT_PARENT_SHUTDOWN:
+		return choreo_parse_parent_shutdown(&cfg->choreo, value, err,
+		    errlen);
+	case OPT_CHILD_SHUTDOWN:
+		return choreo_parse_child_shutdown(&cfg->choreo, value, err,
+		    errlen);
+	case OPT_CHILD_END:
+		return choreo_parse_child_end(&cfg->choreo, value, err, errlen);
+	case OPT_CHILD_CLOSE:
+		return choreo_parse_child_close(&cfg->choreo, value, err,
+		    errlen);
+	case OPT_LESSON:
+		return set_lesson(cfg, value, origin, err, errlen);
+	case OPT_LESSONS:
+		cfg->want_lessons = 1;
+		return 0;
+	case OPT_TRACE:
+		cfg->trace = 1;
+		return 0;
+	case OPT_TRACE_JSON:
+		cfg->trace_json = value;
+		return 0;
+	case OPT_CLASSIC_BUG:
+		return set_bug(cfg, value, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown setting %d", id);
 		return -1;
 	}
+}
+
+int
+options_clear(struct server_config *cfg, int id)
+{
+	if ((id == OPT_VERBOSE && cfg->verbosity > 0) ||
+	    (id == OPT_QUIET && cfg->verbosity < 0))
+		cfg->verbosity = 0;
+	if (id == OPT_TRACE)
+		cfg->trace = 0;
+	return 0;
 }
 
 int
@@ -190,6 +309,22 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 	char host[80];
 	unsigned port;
 	int i, j;
+
+	if (choreo_check(&cfg->choreo, err, errlen) < 0)
+		return -1;
+	/* The textbook loop closes its copy at once and knows no timers. */
+	if (cfg->bug != BUG_NONE && (cfg->choreo.parent_close != PCLOSE_NOW ||
+	    cfg->choreo.parent_shutdown_how >= 0)) {
+		snprintf(err, errlen, "--classic-bug and --parent-close or "
+		    "--parent-shutdown: the textbook server closes its copy "
+		    "at once");
+		return -1;
+	}
+	if (cfg->bug != BUG_NONE && cfg->nlisten > 1) {
+		snprintf(err, errlen, "--classic-bug and several --listen: the "
+		    "textbook server blocks in accept() on one socket");
+		return -1;
+	}
 
 	/* The same address twice would fail in bind() with a message that
 	 * hides the cause; say it plainly.  Port 0 twice is two ports. */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "choreo.h"
+#include "lessons.h"
 #include "opt.h"
 
 #define OPTIONS_MAX_LISTEN 16
@@ -28,8 +30,21 @@ enum options_id {
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_HELP,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_PARENT_CLOSE,
+	OPT_PARENT_SHUTDOWN,
+	OPT_CHILD_SHUTDOWN,
+	OPT_CHILD_END,
+	OPT_CHILD_CLOSE,
+	OPT_LESSON,
+	OPT_LESSONS,
+	OPT_TRACE,
+	OPT_TRACE_JSON,
+	OPT_CLASSIC_BUG
 };
+
+/* The textbook server's bugs, replayed on purpose by three lessons. */
+enum classic_bug { BUG_NONE, BUG_ZOMBIES, BUG_LOST_SIGCHLD, BUG_EINTR_ACCEPT };
 
 enum server_model { MODEL_FORK, MODEL_PREFORK };
 
@@ -50,6 +65,12 @@ struct server_config {
 	int verbosity;		/* -1 errors only, 0 normal, 1 per connection */
 	int want_help;
 	int want_version;
+	int want_lessons;
+	struct choreo choreo;
+	int trace;			/* lane view on stderr */
+	const char *trace_json;		/* JSON Lines file, "-", or NULL */
+	const struct lesson *lesson;	/* the last --lesson, or NULL */
+	enum classic_bug bug;
 };
 
 /* The table of options, ending with a NULL name. */
@@ -67,6 +88,9 @@ void options_defaults(struct server_config *cfg);
  */
 int options_set(struct server_config *cfg, int id, const char *value,
     enum options_origin origin, char *err, size_t errlen);
+
+/* Turns a flag off again ("verbose = no" in a file).  Returns 0. */
+int options_clear(struct server_config *cfg, int id);
 
 /*
  * Applies the command line to cfg.  Returns the index of the first operand

@@ -85,6 +85,11 @@ signals_reset_in_child(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < NHANDLED; i++)
 		(void)sigaction(handled[i], &sa, NULL);
+	/* Ctrl-C in a terminal signals the whole process group.  The parent
+	 * drains on it; its children must live on until their clients finish
+	 * or the parent ends them with SIGTERM. */
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGINT, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -25,7 +25,8 @@ int signals_install(sigset_t *wait_mask, char *err, size_t errlen);
 
 /* In a new child: default actions again, nothing blocked.  SIGPIPE stays
  * ignored, so a write to a reset peer fails with EPIPE instead of killing
- * the child without a word. */
+ * the child without a word; SIGINT is ignored, so that a Ctrl-C meant for
+ * the server does not cut its connections short of the drain. */
 void signals_reset_in_child(void);
 
 #endif

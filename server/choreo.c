@@ -1,0 +1,455 @@
+#include "choreo.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "echo.h"
+#include "io.h"
+#include "monotime.h"
+#include "num.h"
+
+/* Longest time a timed action may be set for. */
+#define SECS_LIMIT 86400.0
+
+/* How long close-unread waits for data to arrive unread. */
+#define UNREAD_WAIT_MS 500
+
+/* After SHUT_RD, read() returns 0 at once and poll() says readable
+ * forever (TRUTH.md fact 9), so the child can only look again after a
+ * pause to learn whether the peer sent more. */
+#define SHUT_RD_RECHECK_MS 10
+
+void
+choreo_defaults(struct choreo *ch)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->parent_close = PCLOSE_NOW;
+	ch->parent_shutdown_how = -1;
+	ch->child_shutdown_how = -1;
+	ch->child_shutdown_when = CWHEN_NONE;
+	ch->child_end = CEND_EOF;
+	ch->child_close = CCLOSE_NORMAL;
+}
+
+/* --- settings */
+
+static int
+parse_how(const char *text, size_t len, int *how)
+{
+	if (len == 2 && strncmp(text, "rd", 2) == 0)
+		*how = SHUT_RD;
+	else if (len == 2 && strncmp(text, "wr", 2) == 0)
+		*how = SHUT_WR;
+	else if (len == 4 && strncmp(text, "rdwr", 4) == 0)
+		*how = SHUT_RDWR;
+	else
+		return -1;
+	return 0;
+}
+
+int
+choreo_parse_parent_close(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "now") == 0)
+		ch->parent_close = PCLOSE_NOW;
+	else if (strcmp(value, "exit") == 0)
+		ch->parent_close = PCLOSE_EXIT;
+	else if (strcmp(value, "never") == 0)
+		ch->parent_close = PCLOSE_NEVER;
+	else if (num_parse_seconds(value, SECS_LIMIT,
+	    &ch->parent_close_secs) == 0)
+		ch->parent_close = PCLOSE_AFTER;
+	else {
+		snprintf(err, errlen, "'%s' is not now, exit, never or a "
+		    "number of seconds", value);
+		return -1;
+	}
+	return 0;
+}
+
+/* "HOW@WHEN": HOW one of rd, wr, rdwr; WHEN seconds, or (if events) first
+ * or eof. */
+static int
+parse_shutdown(const char *value, int events, int *how,
+    enum child_when *when, double *secs, char *err, size_t errlen)
+{
+	const char *at = strchr(value, '@');
+
+	if (at == NULL || parse_how(value, (size_t)(at - value), how) < 0) {
+		snprintf(err, errlen, "'%s' is not HOW@%s (HOW: rd, wr or "
+		    "rdwr)", value, events ? "WHEN" : "SECS");
+		return -1;
+	}
+	if (events && strcmp(at + 1, "first") == 0)
+		*when = CWHEN_FIRST;
+	else if (events && strcmp(at + 1, "eof") == 0)
+		*when = CWHEN_EOF;
+	else if (num_parse_seconds(at + 1, SECS_LIMIT, secs) == 0)
+		*when = CWHEN_SECS;
+	else {
+		snprintf(err, errlen, "'%s': after @ comes %s", value,
+		    events ? "a number of seconds, first or eof" :
+		    "a number of seconds");
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_parent_shutdown(struct choreo *ch, const char *value,
+    char *err, size_t errlen)
+{
+	enum child_when when;
+
+	return parse_shutdown(value, 0, &ch->parent_shutdown_how, &when,
+	    &ch->parent_shutdown_secs, err, errlen);
+}
+
+int
+choreo_parse_child_shutdown(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	return parse_shutdown(value, 1, &ch->child_shutdown_how,
+	    &ch->child_shutdown_when, &ch->child_shutdown_secs, err, errlen);
+}
+
+int
+choreo_parse_child_end(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "eof") == 0)
+		ch->child_end = CEND_EOF;
+	else if (strcmp(value, "first") == 0)
+		ch->child_end = CEND_FIRST;
+	else {
+		snprintf(err, errlen, "'%s' is not eof or first", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_child_close(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "normal") == 0)
+		ch->child_close = CCLOSE_NORMAL;
+	else if (strcmp(value, "linger0") == 0)
+		ch->child_close = CCLOSE_LINGER0;
+	else if (strcmp(value, "unread") == 0)
+		ch->child_close = CCLOSE_UNREAD;
+	else {
+		snprintf(err, errlen, "'%s' is not normal, linger0 or unread",
+		    value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_check(const struct choreo *ch, char *err, size_t errlen)
+{
+	if (ch->parent_shutdown_how >= 0 && ch->parent_close == PCLOSE_AFTER &&
+	    ch->parent_close_secs < ch->parent_shutdown_secs) {
+		snprintf(err, errlen, "--parent-close %g and --parent-shutdown "
+		    "@%g: the parent cannot shut down a copy it has closed",
+		    ch->parent_close_secs, ch->parent_shutdown_secs);
+		return -1;
+	}
+	if (ch->child_shutdown_when == CWHEN_EOF && ch->child_end == CEND_FIRST) {
+		snprintf(err, errlen, "--child-shutdown @eof and --child-end "
+		    "first: the child stops before it reads EOF");
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_child_acts(const struct choreo *ch)
+{
+	return ch->child_shutdown_how >= 0 || ch->child_end != CEND_EOF ||
+	    ch->child_close != CCLOSE_NORMAL;
+}
+
+/* --- the parent's side */
+
+int
+choreo_held_init(struct held_table *ht, size_t cap)
+{
+	ht->count = 0;
+	ht->cap = cap;
+	ht->slot = calloc(cap, sizeof *ht->slot);
+	return ht->slot == NULL ? -1 : 0;
+}
+
+void
+choreo_held_free(struct held_table *ht)
+{
+	free(ht->slot);
+	ht->slot = NULL;
+	ht->count = ht->cap = 0;
+}
+
+static void
+held_drop(struct held_table *ht, size_t i, const char *note)
+{
+	(void)trace_close(&ht->slot[i].tc, note);
+	ht->slot[i] = ht->slot[--ht->count];
+}
+
+void
+choreo_parent_after_fork(const struct choreo *ch, struct held_table *ht,
+    const struct trace_conn *tc, pid_t child, double accepted)
+{
+	struct held_copy *h;
+	struct trace_conn copy = *tc;
+
+	if (ch->parent_close == PCLOSE_NOW && ch->parent_shutdown_how < 0) {
+		/* The correct server: the child holds the only copy, so its
+		 * close is the last one and sends the FIN. */
+		(void)trace_close(&copy, "the parent closes its copy at once");
+		return;
+	}
+	if (ht->count == ht->cap) {
+		diag_msg("holding %zu copies already: letting go of the one "
+		    "of connection %lu", ht->cap, ht->slot[0].tc.id);
+		held_drop(ht, 0, "too many copies held");
+	}
+	h = &ht->slot[ht->count++];
+	memset(h, 0, sizeof *h);
+	h->tc = copy;
+	h->child = child;
+	if (ch->parent_shutdown_how >= 0)
+		h->shutdown_at = accepted + ch->parent_shutdown_secs;
+	if (ch->parent_close == PCLOSE_AFTER)
+		h->close_at = accepted + ch->parent_close_secs;
+}
+
+double
+choreo_held_next(const struct held_table *ht)
+{
+	double next = 0;
+	size_t i;
+
+	for (i = 0; i < ht->count; i++) {
+		const struct held_copy *h = &ht->slot[i];
+
+		if (h->shutdown_at > 0 && (next == 0 || h->shutdown_at < next))
+			next = h->shutdown_at;
+		if (h->close_at > 0 && (next == 0 || h->close_at < next))
+			next = h->close_at;
+	}
+	return next;
+}
+
+/* After its timed shutdown, is the copy to be closed at once? */
+static int
+close_after_shutdown(const struct choreo *ch, const struct held_copy *h)
+{
+	return ch->parent_close == PCLOSE_NOW ||
+	    (ch->parent_close == PCLOSE_EXIT && h->child_gone);
+}
+
+void
+choreo_held_run(const struct choreo *ch, struct held_table *ht, double now)
+{
+	size_t i = 0;
+
+	while (i < ht->count) {
+		struct held_copy *h = &ht->slot[i];
+
+		if (h->shutdown_at > 0 && now >= h->shutdown_at) {
+			h->shutdown_at = 0;
+			if (trace_shutdown(&h->tc, ch->parent_shutdown_how,
+			    "the parent's timed shutdown") < 0)
+				diag_err(errno, "connection %lu: shutdown",
+				    h->tc.id);
+			if (close_after_shutdown(ch, h)) {
+				held_drop(ht, i, "the parent closes its copy "
+				    "after its shutdown");
+				continue;
+			}
+		}
+		if (h->close_at > 0 && now >= h->close_at &&
+		    h->shutdown_at == 0) {
+			held_drop(ht, i, "the parent's timed close");
+			continue;
+		}
+		i++;
+	}
+}
+
+void
+choreo_held_reaped(const struct choreo *ch, struct held_table *ht,
+    pid_t child)
+{
+	size_t i;
+
+	for (i = 0; i < ht->count; i++) {
+		struct held_copy *h = &ht->slot[i];
+
+		if (h->child != child)
+			continue;
+		h->child_gone = 1;
+		if (ch->parent_close == PCLOSE_EXIT && h->shutdown_at == 0)
+			held_drop(ht, i, "the parent closes its copy when it "
+			    "reaps the child");
+		return;
+	}
+}
+
+void
+choreo_held_release(struct held_table *ht)
+{
+	while (ht->count > 0)
+		held_drop(ht, ht->count - 1, "the server stops");
+}
+
+/* --- the child's side */
+
+struct child_side {
+	const struct choreo *ch;
+	struct trace_conn *tc;
+	double started;
+	int first_done;
+	int shut_done;
+	int shut_rd;		/* this child did SHUT_RD */
+	int zero_told;		/* the first 0 after SHUT_RD was traced */
+};
+
+static void
+child_shutdown(struct child_side *cs, const char *note)
+{
+	cs->shut_done = 1;
+	if (cs->ch->child_shutdown_how != SHUT_WR)
+		cs->shut_rd = 1;
+	if (trace_shutdown(cs->tc, cs->ch->child_shutdown_how, note) < 0)
+		diag_err(errno, "connection %lu: shutdown", cs->tc->id);
+}
+
+static double
+hook_deadline(void *ctx)
+{
+	const struct child_side *cs = ctx;
+
+	if (cs->ch->child_shutdown_when != CWHEN_SECS || cs->shut_done)
+		return 0;
+	return cs->started + cs->ch->child_shutdown_secs;
+}
+
+static enum echo_next
+hook_on_deadline(void *ctx)
+{
+	child_shutdown(ctx, "the child's timed shutdown");
+	return ECHO_GO_ON;
+}
+
+static enum echo_next
+hook_after_echo(void *ctx, unsigned long long total)
+{
+	struct child_side *cs = ctx;
+
+	(void)total;
+	if (cs->first_done)
+		return ECHO_GO_ON;
+	cs->first_done = 1;
+	if (cs->ch->child_shutdown_when == CWHEN_FIRST)
+		child_shutdown(cs, "after the first read and echo");
+	return cs->ch->child_end == CEND_FIRST ? ECHO_STOP : ECHO_GO_ON;
+}
+
+/* States in which the peer's FIN has not arrived. */
+static int
+peer_fin_pending(enum sockinfo_state st)
+{
+	return st == SOCKINFO_ESTABLISHED || st == SOCKINFO_FIN_WAIT1 ||
+	    st == SOCKINFO_FIN_WAIT2;
+}
+
+static enum echo_next
+hook_on_zero_read(void *ctx)
+{
+	struct child_side *cs = ctx;
+	enum sockinfo_state st;
+
+	if (cs->shut_rd) {
+		/* After our own SHUT_RD a 0 is not the peer's EOF; the TCP
+		 * state tells: CLOSE_WAIT means its FIN has come. */
+		st = sockinfo_state(cs->tc->fd, &cs->tc->sock);
+		if (peer_fin_pending(st)) {
+			if (!cs->zero_told)
+				trace_eof(cs->tc, "read returned 0 after "
+				    "SHUT_RD, but the client has not sent its "
+				    "FIN: not its EOF, reading on");
+			cs->zero_told = 1;
+			(void)poll(NULL, 0, SHUT_RD_RECHECK_MS);
+			return ECHO_GO_ON;
+		}
+		trace_eof(cs->tc, "the client's FIN has arrived: its EOF");
+	} else
+		trace_eof(cs->tc, "read returned 0");
+	if (cs->ch->child_shutdown_when == CWHEN_EOF && !cs->shut_done)
+		child_shutdown(cs, "at EOF");
+	return ECHO_STOP;
+}
+
+/* Gives up the child's copy as --child-close says. */
+static int
+child_close(const struct choreo *ch, struct trace_conn *tc)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct pollfd pfd = { .fd = tc->fd, .events = POLLIN };
+
+	switch (ch->child_close) {
+	case CCLOSE_LINGER0:
+		if (setsockopt(tc->fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof lg) < 0)
+			diag_err(errno, "connection %lu: setsockopt SO_LINGER",
+			    tc->id);
+		return trace_close(tc, "SO_LINGER {1,0} set");
+	case CCLOSE_UNREAD:
+		/* Give the client's next bytes time to arrive, and leave
+		 * them unread. */
+		while (poll(&pfd, 1, UNREAD_WAIT_MS) < 0 && errno == EINTR)
+			;
+		return trace_close(tc, "the child closes with data unread");
+	case CCLOSE_NORMAL:
+		break;
+	}
+	return trace_close(tc, "the child is done");
+}
+
+int
+choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
+    unsigned long long *bytes, const char **failed_call, int *err)
+{
+	struct child_side cs = { .ch = ch, .tc = tc };
+	struct echo_hooks hooks = { hook_deadline, hook_on_deadline,
+	    hook_after_echo, hook_on_zero_read, &cs };
+	struct echo_stats st;
+	int rc, plain;
+
+	cs.started = monotime_now();
+	/* With nothing to do between steps, the loop runs without hooks:
+	 * read() and write() and nothing else. */
+	plain = !trace_enabled() && !choreo_child_acts(ch);
+	rc = echo_run(tc->fd, plain ? NULL : &hooks, &st);
+	*bytes = st.bytes;
+	*failed_call = st.failed_call;
+	*err = st.err;
+	if (rc < 0)
+		trace_error(tc, st.failed_call, st.err);
+	if (child_close(ch, tc) < 0 && rc == 0) {
+		*failed_call = "close";
+		*err = errno;
+		rc = -1;
+	}
+	return rc;
+}

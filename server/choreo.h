@@ -1,0 +1,105 @@
+/*
+ * choreo: the close choreography.  Who closes or shuts down which copy of
+ * an accepted socket, and when, as data that the parent and the child
+ * carry out.  The echo loop knows nothing of it: the child's side plugs
+ * in through the loop's generic hooks, the parent's side is a table of the
+ * copies it still holds, each with its deadlines.
+ */
+#ifndef FORKECHOD_CHOREO_H
+#define FORKECHOD_CHOREO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "trace.h"
+
+enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
+enum child_when { CWHEN_NONE, CWHEN_SECS, CWHEN_FIRST, CWHEN_EOF };
+enum child_end { CEND_EOF, CEND_FIRST };
+enum child_close { CCLOSE_NORMAL, CCLOSE_LINGER0, CCLOSE_UNREAD };
+
+struct choreo {
+	enum parent_close parent_close;
+	double parent_close_secs;	/* PCLOSE_AFTER */
+	int parent_shutdown_how;	/* SHUT_RD, SHUT_WR, SHUT_RDWR or -1 */
+	double parent_shutdown_secs;
+	int child_shutdown_how;		/* -1: none */
+	enum child_when child_shutdown_when;
+	double child_shutdown_secs;
+	enum child_end child_end;
+	enum child_close child_close;
+};
+
+void choreo_defaults(struct choreo *ch);
+
+/* Parsers for the option values; on error -1 with what is allowed in
+ * err (callers prefix the option's name). */
+int choreo_parse_parent_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_parent_shutdown(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_child_shutdown(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_child_end(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_child_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+
+/* Refuses settings that contradict each other, naming both. */
+int choreo_check(const struct choreo *ch, char *err, size_t errlen);
+
+/* 1 if the child must run the echo loop with hooks (anything but the
+ * plain "echo to EOF, then close"). */
+int choreo_child_acts(const struct choreo *ch);
+
+/* --- the parent's side: copies it still holds */
+
+struct held_copy {
+	struct trace_conn tc;	/* tc.fd is the parent's copy */
+	pid_t child;
+	int child_gone;		/* reaped */
+	double shutdown_at;	/* 0: none (or done) */
+	double close_at;	/* 0: not by time */
+};
+
+struct held_table {
+	struct held_copy *slot;
+	size_t count, cap;
+};
+
+/* At most cap copies are ever held: a server told never to close still
+ * has a bound (past it, the oldest copy is let go, with a log line). */
+int choreo_held_init(struct held_table *ht, size_t cap);
+void choreo_held_free(struct held_table *ht);
+
+/* Right after fork, in the parent: closes its copy now, or keeps it in
+ * the table as the choreography says.  accepted is the accept's time. */
+void choreo_parent_after_fork(const struct choreo *ch, struct held_table *ht,
+    const struct trace_conn *tc, pid_t child, double accepted);
+
+/* The earliest deadline in the table, or 0 for none. */
+double choreo_held_next(const struct held_table *ht);
+
+/* Carries out what is due at now. */
+void choreo_held_run(const struct choreo *ch, struct held_table *ht,
+    double now);
+
+/* The child was reaped: copies held until then are closed. */
+void choreo_held_reaped(const struct choreo *ch, struct held_table *ht,
+    pid_t child);
+
+/* The server stops: every copy still held is closed. */
+void choreo_held_release(struct held_table *ht);
+
+/* --- the child's side */
+
+/*
+ * Serves the connection in tc with the echo loop and the choreography's
+ * hooks, then gives up the child's copy as the choreography says.
+ * Returns 0 at a clean end, or -1 with *failed_call and *err set.
+ * *bytes receives the count echoed.
+ */
+int choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
+    unsigned long long *bytes, const char **failed_call, int *err);
+
+#endif

@@ -1,0 +1,128 @@
+#include "lessons.h"
+
+#include <string.h>
+
+/* Every lesson turns the lane-view trace on; options given after
+ * --lesson override its settings. */
+
+static const char *const proper_close[] = { "trace=yes",
+    "parent-close=now", NULL };
+static const char *const parent_forgets_close[] = { "trace=yes",
+    "parent-close=never", NULL };
+static const char *const child_shutdown_wr[] = { "trace=yes",
+    "parent-close=exit", "child-shutdown=wr@eof", NULL };
+static const char *const parent_shutdown[] = { "trace=yes",
+    "parent-shutdown=rdwr@1", NULL };
+static const char *const shut_rd[] = { "trace=yes",
+    "child-shutdown=rd@first", NULL };
+static const char *const close_unread[] = { "trace=yes",
+    "child-end=first", "child-close=unread", NULL };
+static const char *const linger_abort[] = { "trace=yes",
+    "child-end=first", "child-close=linger0", NULL };
+static const char *const zombies[] = { "trace=yes",
+    "classic-bug=zombies", NULL };
+static const char *const lost_sigchld[] = { "trace=yes",
+    "classic-bug=lost-sigchld", NULL };
+static const char *const eintr_accept[] = { "trace=yes",
+    "classic-bug=eintr-accept", NULL };
+
+const struct lesson lessons_table[] = {
+	{ "proper-close",
+	  "parent closes at once, child closes at EOF: echo, then FIN",
+	  proper_close,
+	  "The correct forking server.  Right after fork() the parent closes\n"
+	  "its copy of the accepted socket (refs 2->1: nothing is sent, the\n"
+	  "child still holds it).  The child echoes until the client's EOF\n"
+	  "and closes the last copy (refs 1->0): that close sends the FIN.\n"
+	  "Try: forkecho -m hello   (ends with \"server sent FIN\")\n" },
+	{ "parent-forgets-close",
+	  "parent never closes: echo, then no FIN until the parent lets go",
+	  parent_forgets_close,
+	  "The classic bug: the parent keeps its copy of every accepted\n"
+	  "socket.  The child echoes, closes and exits, but its close only\n"
+	  "drops a reference (refs 2->1) and sends nothing: the client waits\n"
+	  "for a FIN that comes only when the parent lets go (here: when the\n"
+	  "server stops).  Even an exited child changes nothing.\n"
+	  "Try: forkecho -w 3 -m hello   (exit 4: no FIN within 3 s)\n" },
+	{ "child-shutdown-wr",
+	  "child calls shutdown(SHUT_WR) at EOF: FIN at once, despite the "
+	  "parent's copy",
+	  child_shutdown_wr,
+	  "The parent keeps its copy until it reaps the child.  At EOF the\n"
+	  "child calls shutdown(SHUT_WR): shutdown() acts on the socket, not\n"
+	  "on a descriptor, so the FIN goes out at once although the parent\n"
+	  "still holds a copy (refs stay 2).  close() could not do that.\n"
+	  "Try: forkecho -m hello   (FIN within milliseconds)\n" },
+	{ "parent-shutdown",
+	  "parent calls shutdown(SHUT_RDWR) 1 s after accept: FIN "
+	  "mid-conversation",
+	  parent_shutdown,
+	  "The parent keeps its copy and, 1 s after the accept, calls\n"
+	  "shutdown(SHUT_RDWR) on it while the child is blocked in read().\n"
+	  "The FIN goes out for every holder, and the child's read returns 0\n"
+	  "at that instant, as if the client had ended.\n"
+	  "Try: forkecho -i 0.4 -m one -m two -m three -m four\n"
+	  "     (FIN after about 1 s, before the input ended)\n" },
+	{ "shut-rd",
+	  "child calls shutdown(SHUT_RD) after the first echo: on Linux "
+	  "nothing is lost",
+	  shut_rd,
+	  "After its first read and echo the child calls shutdown(SHUT_RD).\n"
+	  "Textbooks (BSD) say later data is discarded.  Linux sends nothing\n"
+	  "and discards nothing: read() returns 0 at once, yet what the\n"
+	  "client sends afterwards is still queued, read and echoed.  So the\n"
+	  "child cannot take a 0 for EOF: it checks the TCP state and stops\n"
+	  "at CLOSE_WAIT, when the client's FIN has really come.\n"
+	  "Try: forkecho -i 0.3 -m one -m two -m three   (all three come back)\n" },
+	{ "close-unread",
+	  "child closes with client data unread: RST",
+	  close_unread,
+	  "The child echoes the first chunk, then waits up to half a second\n"
+	  "for more to arrive, leaves it unread and closes.  Closing the last\n"
+	  "reference with unread data sends RST, not FIN (RFC 2525).\n"
+	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n" },
+	{ "linger-abort",
+	  "child sets SO_LINGER {1,0} and closes: RST",
+	  linger_abort,
+	  "The child echoes the first chunk, sets SO_LINGER {on, 0 s} and\n"
+	  "closes: an abortive close, RST instead of FIN.  The client still\n"
+	  "reads the echo it had received, then gets ECONNRESET.\n"
+	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n" },
+	{ "zombies",
+	  "the parent never reaps its children: they stay <defunct>",
+	  zombies,
+	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: the textbook loop with\n"
+	  "no SIGCHLD handler and no wait().  Every child that ends stays a\n"
+	  "zombie, <defunct> in ps, until the server stops.  Echo still works.\n"
+	  "Try: forkecho -m a; forkecho -m b; ps --ppid <server pid>\n" },
+	{ "lost-sigchld",
+	  "the SIGCHLD handler calls wait() once: some children stay "
+	  "<defunct>",
+	  lost_sigchld,
+	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler\n"
+	  "calls wait() once.  Signals do not queue: when several children\n"
+	  "end while one SIGCHLD is pending, one handler call reaps one child\n"
+	  "and the rest stay <defunct>.\n"
+	  "Try: kill -STOP the server, end five clients, kill -CONT it.\n" },
+	{ "eintr-accept",
+	  "SIGCHLD without SA_RESTART, accept() not retried: the server dies",
+	  eintr_accept,
+	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler is\n"
+	  "installed without SA_RESTART and accept() is not retried.  When\n"
+	  "the first child ends, the signal interrupts accept(), which fails\n"
+	  "with EINTR, and the server exits: \"accept: Interrupted system\n"
+	  "call\".\n"
+	  "Try: forkecho -m hello   (then the server is gone)\n" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+const struct lesson *
+lessons_find(const char *name)
+{
+	const struct lesson *l;
+
+	for (l = lessons_table; l->name != NULL; l++)
+		if (strcmp(l->name, name) == 0)
+			return l;
+	return NULL;
+}

@@ -1,0 +1,138 @@
+#include "model_classic.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "diag.h"
+#include "io.h"
+#include "monotime.h"
+#include "net.h"
+#include "signals.h"
+#include "trace.h"
+
+/* BUG (lost-sigchld): one wait() per signal.  Signals do not queue: when
+ * several children end while one SIGCHLD is pending, one call here reaps
+ * one of them and the others stay zombies. */
+static void
+on_sigchld_wait_once(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	(void)wait(NULL);
+	errno = saved;
+}
+
+/* For eintr-accept the handler itself is right (it reaps every child);
+ * the bug is how it is installed and how accept() treats EINTR. */
+static void
+on_sigchld_reap_all(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+static int
+install(enum classic_bug bug)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	switch (bug) {
+	case BUG_ZOMBIES:
+		/* BUG (zombies): no handler and no wait() anywhere.  SIG_DFL,
+		 * not SIG_IGN: ignoring SIGCHLD would make the kernel reap. */
+		sa.sa_handler = SIG_DFL;
+		break;
+	case BUG_LOST_SIGCHLD:
+		sa.sa_handler = on_sigchld_wait_once;
+		sa.sa_flags = SA_RESTART;
+		break;
+	case BUG_EINTR_ACCEPT:
+	case BUG_NONE:
+		/* BUG (eintr-accept): no SA_RESTART, so a SIGCHLD that comes
+		 * while accept() blocks makes it fail with EINTR. */
+		sa.sa_handler = on_sigchld_reap_all;
+		sa.sa_flags = 0;
+		break;
+	}
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return -1;
+	/* The textbook server simply dies on SIGTERM and SIGINT. */
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = 0;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int
+model_classic_run(const struct server_config *cfg, struct listeners *ls)
+{
+	unsigned long next_conn = 1;
+	int lfd = ls->fd[0];
+
+	if (install(cfg->bug) < 0 || net_set_nonblock(lfd, 0) < 0) {
+		diag_err(errno, "setting up the textbook server");
+		return 1;
+	}
+	for (;;) {
+		struct trace_conn tc;
+		struct conn c;
+		pid_t pid;
+
+		c.peer.len = sizeof c.peer.ss;
+		c.fd = accept(lfd, (struct sockaddr *)&c.peer.ss, &c.peer.len);
+		if (c.fd < 0) {
+			if (errno == EINTR && cfg->bug != BUG_EINTR_ACCEPT)
+				continue;
+			if (errno == ECONNABORTED)
+				continue;
+			/* BUG (eintr-accept): EINTR is taken for a failure
+			 * and the server gives up. */
+			tc.id = 0;
+			tc.fd = lfd;
+			trace_error(&tc, "accept", errno);
+			diag_err(errno, "accept");
+			return 1;
+		}
+		c.id = next_conn++;
+		c.accepted = monotime_now();
+		trace_accept(&tc, c.id, c.fd);
+		trace_fork_before(&tc);
+		pid = fork();
+		if (pid < 0) {
+			diag_err(errno, "fork for connection %lu (dropped)",
+			    c.id);
+			trace_gate_open(&tc);
+			trace_fork_child(&tc);
+			io_close_quiet(c.fd);
+			continue;
+		}
+		if (pid == 0) {
+			signals_reset_in_child();
+			listeners_close(ls);
+			trace_set_role(TRACE_CHILD, c.id);
+			trace_fork_child(&tc);
+			trace_gate_wait(&tc);
+			_exit(conn_serve(&c, &cfg->choreo, &tc,
+			    cfg->verbosity));
+		}
+		trace_fork_parent(&tc, pid);
+		(void)trace_close(&tc, "the parent closes its copy at once");
+		trace_gate_open(&tc);
+	}
+}

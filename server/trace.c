@@ -1,0 +1,720 @@
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "io.h"
+#include "monotime.h"
+
+/* Column widths of the lane view (display columns, not bytes). */
+#define LANE_WIDTH 30
+#define WIRE_WIDTH 7
+
+static struct {
+	int human;		/* lane view on stderr */
+	int json_fd;		/* JSON Lines, or -1 */
+	int lock_fd;		/* the shared lock file, or -1 */
+	double t0;		/* monotime at trace_open */
+	enum trace_role role;
+	unsigned long number;	/* child's connection, worker's number */
+	pid_t pid;
+} tr = { 0, -1, -1, 0, TRACE_PARENT, 0, 0 };
+
+/* One event, before it is written in either form. */
+struct event {
+	const char *name;
+	unsigned long conn;	/* 0: none */
+	int fd;			/* -1: none */
+	int refs_before, refs;	/* -1: unknown */
+	int measured;		/* refs, state, wire apply */
+	enum sockinfo_state state;
+	const char *wire;	/* "FIN", "RST", "none", or NULL: unknown */
+	const char *how;	/* shutdown */
+	int err;		/* error: errno */
+	const char *call;	/* error: the failing call */
+	int status;		/* reap, exit: wait status / exit code */
+	int has_status;
+	pid_t other;		/* fork: the child */
+	const char *where;	/* listen: "ADDR PORT" */
+	const char *reason;	/* words for the lane view */
+};
+
+int
+trace_enabled(void)
+{
+	return tr.human || tr.json_fd >= 0;
+}
+
+int
+trace_open(int human, const char *json_path, char *err, size_t errlen)
+{
+	char path[] = "/tmp/forkechod-lock-XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char buf[4096];
+
+	tr.human = human;
+	tr.t0 = monotime_now();
+	tr.pid = getpid();
+	if (json_path != NULL) {
+		if (strcmp(json_path, "-") == 0)
+			tr.json_fd = STDOUT_FILENO;
+		else {
+			/* O_APPEND: every process's single write() lands
+			 * whole at the end, never over another's line. */
+			tr.json_fd = open(json_path, O_WRONLY | O_CREAT |
+			    O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+			if (tr.json_fd < 0) {
+				snprintf(err, errlen, "--trace-json %s: %s",
+				    json_path, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	if (!trace_enabled())
+		return 0;
+
+	/* The lock file needs no name once every process has it open. */
+	if (tmpdir != NULL && *tmpdir != '\0' &&
+	    strlen(tmpdir) + sizeof "/forkechod-lock-XXXXXX" < sizeof buf) {
+		snprintf(buf, sizeof buf, "%s/forkechod-lock-XXXXXX", tmpdir);
+		tr.lock_fd = mkstemp(buf);
+		if (tr.lock_fd >= 0)
+			(void)unlink(buf);
+	}
+	if (tr.lock_fd < 0) {
+		tr.lock_fd = mkstemp(path);
+		if (tr.lock_fd < 0) {
+			snprintf(err, errlen, "mkstemp %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		(void)unlink(path);
+	}
+	if (tr.human) {
+		static const char head[] =
+		    "forkechod trace: one row per event; refs = descriptors "
+		    "open on the socket, in all processes\n";
+		char line[256];
+		int n;
+
+		(void)io_write_all(STDERR_FILENO, head, sizeof head - 1);
+		n = snprintf(line, sizeof line, "%8s  %-*s %-*s %-*s %s\n",
+		    "time", LANE_WIDTH, "parent", LANE_WIDTH, "child",
+		    WIRE_WIDTH, "wire", "state, and why");
+		if (n > 0)
+			(void)io_write_all(STDERR_FILENO, line, (size_t)n);
+	}
+	return 0;
+}
+
+void
+trace_set_role(enum trace_role role, unsigned long number)
+{
+	tr.role = role;
+	tr.number = number;
+	tr.pid = getpid();
+}
+
+/* --- the per-connection lock */
+
+static void
+lock_op(const struct trace_conn *tc, short type)
+{
+	struct flock fl;
+
+	if (tr.lock_fd < 0 || tc == NULL)
+		return;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)tc->id;
+	fl.l_len = 1;
+	/* Record locks belong to a process, so parent and child exclude
+	 * each other; they vanish when the holder exits. */
+	while (fcntl(tr.lock_fd, F_SETLKW, &fl) < 0 && errno == EINTR)
+		;
+}
+
+void
+trace_lock(const struct trace_conn *tc)
+{
+	lock_op(tc, F_WRLCK);
+}
+
+void
+trace_unlock(const struct trace_conn *tc)
+{
+	lock_op(tc, F_UNLCK);
+}
+
+/* --- writing */
+
+static const char *
+role_name(void)
+{
+	return tr.role == TRACE_PARENT ? "parent" :
+	    tr.role == TRACE_CHILD ? "child" : "worker";
+}
+
+static const char *
+errno_name(int err)
+{
+	switch (err) {
+	case EPIPE: return "EPIPE";
+	case ECONNRESET: return "ECONNRESET";
+	case EINTR: return "EINTR";
+	case EINVAL: return "EINVAL";
+	case EBADF: return "EBADF";
+	case ENOTCONN: return "ENOTCONN";
+	case EAGAIN: return "EAGAIN";
+	case EMFILE: return "EMFILE";
+	case ENFILE: return "ENFILE";
+	case ENOBUFS: return "ENOBUFS";
+	case ENOMEM: return "ENOMEM";
+	case ECONNABORTED: return "ECONNABORTED";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	default: return "EOTHER";
+	}
+}
+
+/* Appends to a line buffer, keeping track of its length. */
+struct line {
+	char buf[1024];
+	size_t len;
+};
+
+static void
+add(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= sizeof l->buf - 1)
+		return;
+	va_start(ap, fmt);
+	/* The analyzer loses track of ap across va_start here too. */
+	n = vsnprintf(l->buf + l->len, sizeof l->buf - l->len, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n < sizeof l->buf - l->len ? (size_t)n :
+		    sizeof l->buf - l->len - 1;
+}
+
+/* Display width of UTF-8 text: continuation bytes take no column. */
+static size_t
+columns(const char *s, size_t len)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+pad_to(struct line *l, size_t start, size_t width)
+{
+	size_t w = columns(l->buf + start, l->len - start);
+
+	while (w++ < width + 1)
+		add(l, " ");
+}
+
+static void
+write_json(const struct event *ev, double t)
+{
+	struct line l = { .len = 0 };
+
+	add(&l, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\",\"event\":\"%s\"",
+	    t, (long)tr.pid, role_name(), ev->name);
+	if (ev->conn != 0)
+		add(&l, ",\"conn\":%lu", ev->conn);
+	if (tr.role != TRACE_PARENT)
+		add(&l, ",\"%s\":%lu", tr.role == TRACE_CHILD ? "child" :
+		    "worker", tr.number);
+	if (ev->fd >= 0)
+		add(&l, ",\"fd\":%d", ev->fd);
+	if (ev->how != NULL)
+		add(&l, ",\"how\":\"%s\"", ev->how);
+	if (ev->measured) {
+		if (ev->refs_before >= 0)
+			add(&l, ",\"refs_before\":%d", ev->refs_before);
+		else
+			add(&l, ",\"refs_before\":null");
+		if (ev->refs >= 0)
+			add(&l, ",\"refs\":%d", ev->refs);
+		else
+			add(&l, ",\"refs\":null");
+		if (sockinfo_state_name(ev->state) != NULL)
+			add(&l, ",\"state\":\"%s\"",
+			    sockinfo_state_name(ev->state));
+		else
+			add(&l, ",\"state\":null");
+		if (ev->wire != NULL)
+			add(&l, ",\"wire\":\"%s\"", ev->wire);
+		else
+			add(&l, ",\"wire\":null");
+	}
+	if (ev->call != NULL)
+		add(&l, ",\"call\":\"%s\",\"errno\":\"%s\"", ev->call,
+		    errno_name(ev->err));
+	if (ev->other > 0)
+		add(&l, ",\"child_pid\":%ld", (long)ev->other);
+	if (ev->has_status)
+		add(&l, ",\"status\":%d", ev->status);
+	if (ev->where != NULL)
+		add(&l, ",\"addr\":\"%s\"", ev->where);
+	add(&l, "}\n");
+	/* One write() per line: lines from different processes never mix. */
+	(void)io_write_all(tr.json_fd, l.buf, l.len);
+}
+
+static void
+write_human(const struct event *ev, double t)
+{
+	struct line l = { .len = 0 };
+	size_t lane_start;
+	const char *state = sockinfo_state_name(ev->state);
+
+	add(&l, "%8.3f  ", t);
+	if (tr.role != TRACE_PARENT) {
+		add(&l, "%*s ", LANE_WIDTH, "");
+		lane_start = l.len;
+		add(&l, "[%lu] ", tr.number);
+	} else {
+		lane_start = l.len;
+		if (ev->conn != 0)
+			add(&l, "#%lu ", ev->conn);
+	}
+	add(&l, "%s", ev->name);
+	if (ev->how != NULL)
+		add(&l, " %s", ev->how + 5);	/* "SHUT_RD" -> "RD" */
+	if (ev->fd >= 0)
+		add(&l, " fd %d", ev->fd);
+	if (ev->measured) {
+		if (ev->refs_before >= 0 && ev->refs >= 0)
+			add(&l, " refs %d\xe2\x86\x92%d", ev->refs_before,
+			    ev->refs);
+		else
+			add(&l, " refs ?");
+	}
+	if (ev->call != NULL)
+		add(&l, " %s %s", ev->call, errno_name(ev->err));
+	if (ev->where != NULL)
+		add(&l, " %s", ev->where);
+	pad_to(&l, lane_start, tr.role != TRACE_PARENT ? LANE_WIDTH :
+	    2 * LANE_WIDTH + 1);
+	lane_start = l.len;
+	if (ev->measured)
+		add(&l, "%s", ev->wire == NULL ? "?" :
+		    strcmp(ev->wire, "none") == 0 ? "-" : ev->wire);
+	pad_to(&l, lane_start, WIRE_WIDTH - 1);
+	if (ev->measured && state != NULL)
+		add(&l, "%s", state);
+	if (ev->reason != NULL)
+		add(&l, "%s%s", ev->measured && state ? "; " : "", ev->reason);
+	while (l.len > 0 && l.buf[l.len - 1] == ' ')
+		l.len--;
+	add(&l, "\n");
+	(void)io_write_all(STDERR_FILENO, l.buf, l.len);
+}
+
+static void
+emit(const struct event *ev)
+{
+	double t = monotime_now() - tr.t0;
+
+	if (tr.json_fd >= 0)
+		write_json(ev, t);
+	if (tr.human)
+		write_human(ev, t);
+}
+
+static void
+event_init(struct event *ev, const char *name, const struct trace_conn *tc)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->name = name;
+	ev->conn = tc != NULL ? tc->id : 0;
+	ev->fd = tc != NULL ? tc->fd : -1;
+	ev->refs_before = ev->refs = -1;
+	ev->state = SOCKINFO_UNKNOWN;
+}
+
+/* --- measuring */
+
+struct snapshot {
+	int refs;
+	enum sockinfo_state state;
+	int unread;
+	int linger_abort;
+};
+
+static void
+measure(const struct trace_conn *tc, int fd, struct snapshot *s)
+{
+	s->refs = tc->sock.inode != 0 ? sockinfo_refs(&tc->sock) : -1;
+	s->state = sockinfo_state(fd, &tc->sock);
+	s->unread = fd >= 0 ? sockinfo_unread(fd) : -1;
+	s->linger_abort = fd >= 0 ? sockinfo_linger_abort(fd) : -1;
+}
+
+static int
+fin_not_sent(enum sockinfo_state st)
+{
+	return st == SOCKINFO_ESTABLISHED || st == SOCKINFO_CLOSE_WAIT ||
+	    st == SOCKINFO_SYN_RECV;
+}
+
+static int
+fin_sent(enum sockinfo_state st)
+{
+	return st == SOCKINFO_FIN_WAIT1 || st == SOCKINFO_FIN_WAIT2 ||
+	    st == SOCKINFO_LAST_ACK || st == SOCKINFO_CLOSING ||
+	    st == SOCKINFO_TIME_WAIT || st == SOCKINFO_CLOSE;
+}
+
+/* What a close put on the wire, from what the kernel reported before and
+ * after it (TRUTH.md facts 1, 2, 4, 5). */
+static void
+explain_close(struct event *ev, const struct snapshot *b,
+    const struct snapshot *a, char *why, size_t whylen)
+{
+	if (a->refs < 0 || b->state == SOCKINFO_UNKNOWN) {
+		ev->wire = NULL;
+		snprintf(why, whylen, "cannot be measured here");
+	} else if (a->refs > 0) {
+		ev->wire = "none";
+		snprintf(why, whylen, "nothing sent: %d other holder%s",
+		    a->refs, a->refs == 1 ? "" : "s");
+	} else if (b->linger_abort == 1 && fin_not_sent(b->state)) {
+		ev->wire = "RST";
+		snprintf(why, whylen, "last reference, SO_LINGER {1,0}: RST");
+	} else if (b->unread > 0) {
+		ev->wire = "RST";
+		snprintf(why, whylen, "last reference with %d unread byte%s: "
+		    "RST", b->unread, b->unread == 1 ? "" : "s");
+	} else if (fin_not_sent(b->state)) {
+		ev->wire = "FIN";
+		snprintf(why, whylen, "last reference: FIN");
+	} else {
+		ev->wire = "none";
+		snprintf(why, whylen, "last reference; the FIN had gone "
+		    "already");
+	}
+}
+
+static void
+explain_shutdown(struct event *ev, int how, const struct snapshot *b,
+    const struct snapshot *a, char *why, size_t whylen)
+{
+	if (how == SHUT_RD) {
+		ev->wire = "none";
+		snprintf(why, whylen, "SHUT_RD sends nothing");
+	} else if (b->state == SOCKINFO_UNKNOWN) {
+		ev->wire = NULL;
+		snprintf(why, whylen, "cannot be measured here");
+	} else if (fin_not_sent(b->state) && fin_sent(a->state)) {
+		ev->wire = "FIN";
+		snprintf(why, whylen, "shutdown ignores the other %d "
+		    "holder%s: FIN", b->refs > 0 ? b->refs - 1 : 0,
+		    b->refs == 2 ? "" : "s");
+	} else {
+		ev->wire = "none";
+		snprintf(why, whylen, "the FIN had gone already");
+	}
+}
+
+/* --- events */
+
+void
+trace_listen(int fd, const char *where)
+{
+	struct event ev;
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "listen", NULL);
+	ev.fd = fd;
+	ev.where = where;
+	emit(&ev);
+}
+
+void
+trace_accept(struct trace_conn *tc, unsigned long id, int fd)
+{
+	struct snapshot s;
+	struct event ev;
+	char why[128];
+
+	tc->id = id;
+	tc->fd = fd;
+	tc->gate[0] = tc->gate[1] = -1;
+	if (!trace_enabled()) {
+		tc->sock.inode = 0;
+		return;
+	}
+	if (sockinfo_identify(fd, &tc->sock) < 0)
+		memset(&tc->sock, 0, sizeof tc->sock);
+	measure(tc, fd, &s);
+	event_init(&ev, "accept", tc);
+	ev.measured = 1;
+	/* Before accept() no descriptor referred to the socket. */
+	ev.refs_before = s.refs >= 0 ? 0 : -1;
+	ev.refs = s.refs;
+	ev.state = s.state;
+	ev.wire = "none";
+	snprintf(why, sizeof why, "the handshake was done by the kernel");
+	ev.reason = why;
+	emit(&ev);
+}
+
+static int fork_refs_before = -1;
+
+void
+trace_fork_before(struct trace_conn *tc)
+{
+	if (!trace_enabled())
+		return;
+	fork_refs_before = sockinfo_refs(&tc->sock);
+	/* The gate: the child reads it until the parent closes it. */
+	if (pipe(tc->gate) < 0)
+		tc->gate[0] = tc->gate[1] = -1;
+}
+
+void
+trace_fork_parent(struct trace_conn *tc, pid_t child)
+{
+	struct event ev;
+	char why[128];
+
+	if (!trace_enabled())
+		return;
+	if (tc->gate[0] >= 0) {
+		io_close_quiet(tc->gate[0]);
+		tc->gate[0] = -1;
+	}
+	event_init(&ev, "fork", tc);
+	ev.measured = 1;
+	ev.refs_before = fork_refs_before;
+	ev.refs = sockinfo_refs(&tc->sock);
+	ev.state = sockinfo_state(tc->fd, &tc->sock);
+	ev.wire = "none";
+	ev.other = child;
+	snprintf(why, sizeof why, "child %lu (pid %ld) has a copy", tc->id,
+	    (long)child);
+	ev.reason = why;
+	emit(&ev);
+}
+
+void
+trace_fork_child(struct trace_conn *tc)
+{
+	if (tc->gate[1] >= 0) {
+		io_close_quiet(tc->gate[1]);
+		tc->gate[1] = -1;
+	}
+}
+
+void
+trace_gate_open(struct trace_conn *tc)
+{
+	if (tc->gate[1] >= 0) {
+		io_close_quiet(tc->gate[1]);
+		tc->gate[1] = -1;
+	}
+}
+
+void
+trace_gate_wait(struct trace_conn *tc)
+{
+	char c;
+
+	if (tc->gate[0] < 0)
+		return;
+	/* EOF once the parent has closed its end, whatever it wrote. */
+	while (io_read(tc->gate[0], &c, 1) > 0)
+		;
+	io_close_quiet(tc->gate[0]);
+	tc->gate[0] = -1;
+}
+
+int
+trace_close(struct trace_conn *tc, const char *note)
+{
+	struct snapshot b, a;
+	struct event ev;
+	char why[160], full[320];
+	int rc, err;
+
+	if (!trace_enabled())
+		return close(tc->fd);
+	trace_lock(tc);
+	measure(tc, tc->fd, &b);
+	rc = close(tc->fd);
+	err = errno;
+	measure(tc, -1, &a);
+	event_init(&ev, "close", tc);
+	ev.measured = 1;
+	ev.refs_before = b.refs;
+	ev.refs = a.refs;
+	ev.state = a.state;
+	explain_close(&ev, &b, &a, why, sizeof why);
+	if (note != NULL)
+		snprintf(full, sizeof full, "%s; %s", note, why);
+	else
+		snprintf(full, sizeof full, "%s", why);
+	ev.reason = full;
+	emit(&ev);
+	trace_unlock(tc);
+	errno = err;
+	return rc;
+}
+
+int
+trace_shutdown(struct trace_conn *tc, int how, const char *note)
+{
+	static const char *const names[] = { "SHUT_RD", "SHUT_WR",
+	    "SHUT_RDWR" };
+	struct snapshot b, a;
+	struct event ev;
+	char why[160], full[320];
+	int rc, err;
+
+	if (!trace_enabled())
+		return shutdown(tc->fd, how);
+	trace_lock(tc);
+	measure(tc, tc->fd, &b);
+	rc = shutdown(tc->fd, how);
+	err = errno;
+	measure(tc, tc->fd, &a);
+	event_init(&ev, "shutdown", tc);
+	ev.how = how >= 0 && how <= 2 ? names[how] : "?";
+	ev.measured = 1;
+	ev.refs_before = b.refs;
+	ev.refs = a.refs;
+	ev.state = a.state;
+	if (rc < 0) {
+		ev.wire = "none";
+		snprintf(why, sizeof why, "failed: %s", strerror(err));
+	} else
+		explain_shutdown(&ev, how, &b, &a, why, sizeof why);
+	if (note != NULL)
+		snprintf(full, sizeof full, "%s; %s", note, why);
+	else
+		snprintf(full, sizeof full, "%s", why);
+	ev.reason = full;
+	emit(&ev);
+	trace_unlock(tc);
+	errno = err;
+	return rc;
+}
+
+void
+trace_eof(struct trace_conn *tc, const char *note)
+{
+	struct event ev;
+
+	if (!trace_enabled())
+		return;
+	/* Under the lock: a shutdown() in another process that woke this
+	 * read is written first. */
+	trace_lock(tc);
+	event_init(&ev, "eof", tc);
+	ev.state = sockinfo_state(tc->fd, &tc->sock);
+	ev.measured = 0;
+	ev.reason = note;
+	emit(&ev);
+	trace_unlock(tc);
+}
+
+void
+trace_error(struct trace_conn *tc, const char *call, int err)
+{
+	struct event ev;
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "error", tc);
+	ev.call = call;
+	ev.err = err;
+	ev.reason = strerror(err);
+	emit(&ev);
+}
+
+void
+trace_exit(struct trace_conn *tc, int status)
+{
+	struct event ev;
+	char why[64];
+	int refs;
+
+	if (!trace_enabled())
+		return;
+	trace_lock(tc);
+	refs = sockinfo_refs(&tc->sock);
+	event_init(&ev, "exit", tc);
+	ev.fd = -1;
+	ev.measured = 1;
+	/* The child gave up its copy before; leaving changes nothing. */
+	ev.refs_before = ev.refs = refs;
+	ev.state = sockinfo_state(-1, &tc->sock);
+	ev.wire = "none";
+	ev.status = status;
+	ev.has_status = 1;
+	snprintf(why, sizeof why, "exit status %d", status);
+	ev.reason = why;
+	emit(&ev);
+	trace_unlock(tc);
+}
+
+void
+trace_reap(unsigned long conn, pid_t pid, int status)
+{
+	struct event ev;
+	char why[96];
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "reap", NULL);
+	ev.conn = conn;
+	ev.other = pid;
+	ev.status = status;
+	ev.has_status = 1;
+	if (WIFEXITED(status))
+		snprintf(why, sizeof why, "child %lu (pid %ld) exited %d", conn,
+		    (long)pid, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(why, sizeof why, "child %lu (pid %ld) killed by "
+		    "signal %d", conn, (long)pid, WTERMSIG(status));
+	else
+		snprintf(why, sizeof why, "child %lu (pid %ld)", conn,
+		    (long)pid);
+	ev.reason = why;
+	emit(&ev);
+}
+
+void
+trace_stop(const char *why)
+{
+	struct event ev;
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "stop", NULL);
+	ev.reason = why;
+	emit(&ev);
+}

@@ -1,0 +1,90 @@
+/*
+ * trace: every step a process takes with a connection's socket, with the
+ * socket's real reference count, its TCP state and what went on the wire,
+ * as a lane view on standard error (--trace) and as JSON Lines
+ * (--trace-json).
+ *
+ * The process that acts measures: refs and state before the call, the
+ * call, refs and state after.  Two things keep the record true to the
+ * order of events (see TRUTH.md, "Pitfalls"):
+ *  - a start gate: a new child waits until the parent has written its
+ *    accept, fork and close events;
+ *  - a per-connection lock (a POSIX record lock on one byte of a shared,
+ *    unlinked file), held from the first measurement to the emitted line,
+ *    so that a shutdown in one process cannot wake another into writing
+ *    its event before the first has finished counting.
+ * With the trace off none of this runs: the wrappers only make the call.
+ */
+#ifndef FORKECHOD_TRACE_H
+#define FORKECHOD_TRACE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sockinfo.h"
+
+enum trace_role { TRACE_PARENT, TRACE_CHILD, TRACE_WORKER };
+
+/* What the trace keeps of one connection. */
+struct trace_conn {
+	unsigned long id;
+	int fd;				/* the descriptor being traced */
+	struct sockinfo_id sock;	/* found at accept, kept after close */
+	int gate[2];			/* start gate, or -1 */
+};
+
+/* Opens the outputs: human on stderr if human, JSON Lines on json_path
+ * if not NULL ("-" for standard output).  Returns 0, or -1 with a message
+ * naming the file in err. */
+int trace_open(int human, const char *json_path, char *err, size_t errlen);
+
+/* 1 if any trace output is on.  Cheap: a flag. */
+int trace_enabled(void);
+
+/* The role of this process, set once after fork. */
+void trace_set_role(enum trace_role role, unsigned long number);
+
+/* A listening socket is ready. */
+void trace_listen(int fd, const char *where);
+
+/* A connection was accepted on fd: identifies the socket and emits
+ * "accept".  tc is filled in whatever the trace's state. */
+void trace_accept(struct trace_conn *tc, unsigned long id, int fd);
+
+/* Around fork(): before() measures and makes the gate; in the parent,
+ * parent() measures again and emits "fork"; in the child, child() drops
+ * the gate's write end.  With the trace off they do nothing. */
+void trace_fork_before(struct trace_conn *tc);
+void trace_fork_parent(struct trace_conn *tc, pid_t child);
+void trace_fork_child(struct trace_conn *tc);
+
+/* The parent has written what it does right after fork: let the child
+ * go.  The child waits for that in gate_wait(). */
+void trace_gate_open(struct trace_conn *tc);
+void trace_gate_wait(struct trace_conn *tc);
+
+/* close(fd) and shutdown(fd, how), measured and emitted.  note, if not
+ * NULL, says why the call is made ("SO_LINGER {1,0} set").  Return what
+ * the call returned, with its errno. */
+int trace_close(struct trace_conn *tc, const char *note);
+int trace_shutdown(struct trace_conn *tc, int how, const char *note);
+
+/* read() returned 0; note says what it means here. */
+void trace_eof(struct trace_conn *tc, const char *note);
+
+/* A call on the connection failed with err. */
+void trace_error(struct trace_conn *tc, const char *call, int err);
+
+/* A child leaves with status; the parent collected one. */
+void trace_exit(struct trace_conn *tc, int status);
+void trace_reap(unsigned long conn, pid_t pid, int status);
+
+/* The server stops. */
+void trace_stop(const char *why);
+
+/* Takes and drops the connection's lock, for an action that a caller
+ * measures itself. */
+void trace_lock(const struct trace_conn *tc);
+void trace_unlock(const struct trace_conn *tc);
+
+#endif

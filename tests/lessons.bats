@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# Every fork-model lesson, proven three ways: what the client sees, what
+# the trace JSON says (refs, state, wire, as measured by the server), and
+# what tcpdump saw on the wire.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2030,SC2031 # bats runs a test and its teardown in one subshell
+
+load helper
+
+teardown() {
+	stop_capture
+	stop_server
+}
+
+# lesson NAME [SERVER-OPTIONS...]: starts the server with the lesson on
+# port 0 and the JSON trace in $TRACE; starts a capture if it can.
+lesson() {
+	TRACE=$BATS_TEST_TMPDIR/trace.json
+	start_server --lesson "$@" -l 127.0.0.1:0 --trace-json "$TRACE"
+	start_capture
+}
+
+# A tcpdump on lo for the server's port, if this machine lets us.
+start_capture() {
+	CAPTURE=$BATS_TEST_TMPDIR/wire.txt
+	CAPTURE_PID=
+	command -v tcpdump >/dev/null || return 0
+	[ "$(id -u)" = 0 ] || return 0
+	# -U --immediate-mode: or the last packets are missing (TRUTH.md).
+	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
+	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
+	CAPTURE_PID=$!
+	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
+}
+
+stop_capture() {
+	[ -n "${CAPTURE_PID:-}" ] || return 0
+	kill -INT "$CAPTURE_PID" 2>/dev/null || true
+	wait "$CAPTURE_PID" 2>/dev/null || true
+	CAPTURE_PID=
+}
+
+# wire_check: stops the capture; skips (never passes) the wire part when
+# no capture could be made.
+wire_check() {
+	if [ -z "${CAPTURE_PID:-}" ]; then
+		skip "tcpdump cannot capture here (not installed, or not root): wire not checked"
+	fi
+	# Packets seen so far are printed; stop for a complete file.
+	stop_capture
+}
+
+# Server-to-client packets with FIN, RST.
+server_fins() { grep -c "127\.0\.0\.1\.$PORT > .*Flags \[F" "$CAPTURE" || true; }
+server_rsts() { grep -c "127\.0\.0\.1\.$PORT > .*Flags \[R" "$CAPTURE" || true; }
+
+# event ROLE EVENT FIELDS-REGEX: the trace has such a line.
+has_event() {
+	grep -Eq "\"role\":\"$1\",\"event\":\"$2\",.*$3" "$TRACE" || {
+		echo "no $1 $2 matching $3 in:"
+		cat "$TRACE"
+		return 1
+	}
+}
+
+@test "proper-close: echo then FIN; parent close 2→1 sends nothing, child close 1→0 sends FIN" {
+	lesson proper-close
+	run --separate-stderr timeout 10 "$CLIENT" -m hello 127.0.0.1 "$PORT"
+	assert_success
+	assert_output hello
+	[[ $stderr == *"server sent FIN after"* ]]
+	has_event parent accept '"conn":1,.*"refs_before":0,"refs":1,'
+	has_event parent fork '"conn":1,.*"refs_before":1,"refs":2,'
+	has_event parent close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
+	has_event child close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+}
+
+@test "parent-forgets-close: no FIN (exit 4) while the parent holds its copy" {
+	lesson parent-forgets-close
+	run --separate-stderr timeout 10 "$CLIENT" -w 1 -m hello 127.0.0.1 "$PORT"
+	assert_failure 4
+	assert_output hello
+	[[ $stderr == *"no FIN from server within 1 s"* ]]
+	has_event child close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
+	run grep -c '"role":"parent","event":"close"' "$TRACE"
+	assert_output 0
+	wire_check
+	[ "$(server_fins)" -eq 0 ]
+}
+
+@test "parent-forgets-close: the FIN comes when the parent lets go, at stop" {
+	lesson parent-forgets-close
+	timeout 10 "$CLIENT" -q -w 1 -m hello 127.0.0.1 "$PORT" >/dev/null || true
+	stop_server
+	has_event parent close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+}
+
+@test "child-shutdown-wr: FIN at once although the parent still holds a copy" {
+	lesson child-shutdown-wr
+	run --separate-stderr timeout 10 "$CLIENT" -w 5 -m hello 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr =~ server\ sent\ FIN\ after\ 0\.[0-9]{3}\ s$ ]]
+	has_event child shutdown '"how":"SHUT_WR","refs_before":2,"refs":2,.*"wire":"FIN"'
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+}
+
+@test "parent-shutdown: FIN after about 1 s, mid-conversation; the child's read returns 0" {
+	lesson parent-shutdown
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.4 -m one -m two -m three -m four -m five 127.0.0.1 "$PORT"
+	assert_failure 1
+	[[ $stderr =~ server\ sent\ FIN\ after\ (0\.9|1\.[0-3])[0-9]{2}\ s\ before\ the\ input\ ended ]]
+	has_event parent shutdown '"how":"SHUT_RDWR","refs_before":2,"refs":2,.*"wire":"FIN"'
+	has_event child eof '"conn":1'
+	# The parent's shutdown is written before the eof it caused.
+	run grep -n -E '"event":"(shutdown|eof)"' "$TRACE"
+	[[ ${lines[0]} == *'"event":"shutdown"'* ]]
+	[[ ${lines[1]} == *'"event":"eof"'* ]]
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+}
+
+@test "shut-rd: nothing on the wire, and data sent after SHUT_RD is still echoed" {
+	lesson shut-rd
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.3 -m one -m two -m three 127.0.0.1 "$PORT"
+	assert_success
+	assert_output $'one\ntwo\nthree'
+	has_event child shutdown '"how":"SHUT_RD",.*"wire":"none"'
+	wire_check
+	# The only FIN from the server is its close after the real EOF.
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+}
+
+@test "close-unread: closing with unread data sends RST (exit 3)" {
+	lesson close-unread
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.2 -m one -m two 127.0.0.1 "$PORT"
+	assert_failure 3
+	[[ $stderr == *"connection reset by server (RST)"* ]]
+	has_event child close '"refs_before":1,"refs":0,.*"wire":"RST"'
+	wire_check
+	[ "$(server_rsts)" -ge 1 ]
+	[ "$(server_fins)" -eq 0 ]
+}
+
+@test "linger-abort: SO_LINGER {1,0} and close sends RST (exit 3)" {
+	lesson linger-abort
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.2 -m one -m two 127.0.0.1 "$PORT"
+	assert_failure 3
+	[[ $stderr == *"connection reset by server (RST)"* ]]
+	has_event child close '"refs_before":1,"refs":0,.*"wire":"RST"'
+	wire_check
+	[ "$(server_rsts)" -ge 1 ]
+	[ "$(server_fins)" -eq 0 ]
+}
+
+@test "zombies: ended children stay <defunct> while echo still works" {
+	lesson zombies
+	run timeout 10 "$CLIENT" -q -m a 127.0.0.1 "$PORT"
+	assert_output a
+	run timeout 10 "$CLIENT" -q -m b 127.0.0.1 "$PORT"
+	assert_output b
+	has_zombies() { [ "$(zombies_of "$SERVER_PID" | wc -l)" -eq 2 ]; }
+	wait_until 5 has_zombies
+	grep -q 'CLASSIC BUG ON PURPOSE' "$SERVER_LOG"
+}
+
+@test "lost-sigchld: children that end together under one SIGCHLD stay <defunct>" {
+	lesson lost-sigchld
+	local i
+	for i in 1 2 3 4 5; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds[i]=$fd
+		printf 'x\n' >&"$fd"
+		read -r -t 5 _ <&"$fd"
+	done
+	# Stopped, the server cannot take the SIGCHLDs one by one: the five
+	# exits leave one pending signal, which wait() once answers once.
+	kill -STOP "$SERVER_PID"
+	for i in 1 2 3 4 5; do
+		exec {fd}>&-
+		fd=${fds[i]}
+		exec {fd}>&-
+	done
+	five_zombies() { [ "$(zombies_of "$SERVER_PID" | wc -l)" -eq 5 ]; }
+	wait_until 5 five_zombies
+	kill -CONT "$SERVER_PID"
+	four_zombies() { [ "$(zombies_of "$SERVER_PID" | wc -l)" -eq 4 ]; }
+	wait_until 5 four_zombies
+}
+
+@test "eintr-accept: the server dies with accept: Interrupted system call" {
+	lesson eintr-accept
+	run timeout 10 "$CLIENT" -q -m hello 127.0.0.1 "$PORT"
+	assert_success
+	wait_exit "$SERVER_PID" 5
+	[ "$EXIT_STATUS" -eq 1 ]
+	grep -qx 'forkechod: accept: Interrupted system call' "$SERVER_LOG"
+	has_event parent error '"call":"accept","errno":"EINTR"'
+	SERVER_PID=
+}
+
+@test "--lessons lists every lesson, one per line" {
+	run "$SERVER" --lessons
+	assert_success
+	[ "${#lines[@]}" -eq 10 ]
+	for name in proper-close parent-forgets-close child-shutdown-wr \
+	    parent-shutdown shut-rd close-unread linger-abort zombies \
+	    lost-sigchld eintr-accept; do
+		assert_line --regexp "^$name +[^ ]"
+	done
+}
+
+@test "an unknown lesson is refused with status 64" {
+	run --separate-stderr "$SERVER" --lesson nope
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --lesson: 'nope' is not a lesson (--lessons lists them)" ]
+}
+
+@test "options after --lesson override its preset" {
+	start_server --lesson parent-forgets-close --parent-close now -l 127.0.0.1:0
+	run --separate-stderr timeout 10 "$CLIENT" -w 3 -m hi 127.0.0.1 "$PORT"
+	assert_success
+}
