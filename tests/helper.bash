@@ -46,7 +46,9 @@ start_server() {
 	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
 	# 3>&- : bats waits on fd 3; a background server must not hold it.
-	"$SERVER" "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
+	# SERVER_WRAP: a command to run the server under (setsid), or none.
+	${SERVER_WRAP[@]+"${SERVER_WRAP[@]}"} "$SERVER" "$@" \
+	    >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
 	SERVER_PID=$!
 	if ! wait_until 10 server_ready "$want"; then
 		echo "server did not become ready; its log:" >&2

@@ -67,3 +67,22 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 	exec 5>&-
 	SERVER_PID=
 }
+
+@test "Ctrl-C (SIGINT to the whole process group) still drains open connections" {
+	command -v setsid >/dev/null || skip "setsid is not installed"
+	# Its own process group, as a terminal's foreground job would be.
+	# shellcheck disable=SC2034 # read by start_server in helper.bash
+	SERVER_WRAP=(setsid)
+	start_server -l 127.0.0.1:0 --drain-timeout 30
+	open_conn
+	kill -INT -- "-$SERVER_PID"
+	wait_until 5 grep -q 'stopping: waiting up to' "$SERVER_LOG"
+	# The child ignored the Ctrl-C: the connection still echoes.
+	printf 'more\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = more ]
+	exec 5>&-
+	wait_exit "$SERVER_PID" 10
+	[ "$EXIT_STATUS" -eq 0 ]
+	SERVER_PID=
+}
