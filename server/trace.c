@@ -552,12 +552,32 @@ trace_gate_wait(struct trace_conn *tc)
 	tc->gate[0] = -1;
 }
 
+/* The end of a measured call: the reason in words (the caller's note,
+ * then what the measurement says), the event, the lock let go, and the
+ * call's result with its errno. */
+static int
+finish_act(const struct trace_conn *tc, struct event *ev, const char *note,
+    const char *why, int rc, int err)
+{
+	char full[320];
+
+	if (note != NULL)
+		snprintf(full, sizeof full, "%s; %s", note, why);
+	else
+		snprintf(full, sizeof full, "%s", why);
+	ev->reason = full;
+	emit(ev);
+	trace_unlock(tc);
+	errno = err;
+	return rc;
+}
+
 int
 trace_close(struct trace_conn *tc, const char *note)
 {
 	struct snapshot b, a;
 	struct event ev;
-	char why[160], full[320];
+	char why[160];
 	int rc, err;
 
 	if (!trace_enabled())
@@ -573,15 +593,7 @@ trace_close(struct trace_conn *tc, const char *note)
 	ev.refs = a.refs;
 	ev.state = a.state;
 	explain_close(&ev, &b, &a, why, sizeof why);
-	if (note != NULL)
-		snprintf(full, sizeof full, "%s; %s", note, why);
-	else
-		snprintf(full, sizeof full, "%s", why);
-	ev.reason = full;
-	emit(&ev);
-	trace_unlock(tc);
-	errno = err;
-	return rc;
+	return finish_act(tc, &ev, note, why, rc, err);
 }
 
 int
@@ -591,7 +603,7 @@ trace_shutdown(struct trace_conn *tc, int how, const char *note)
 	    "SHUT_RDWR" };
 	struct snapshot b, a;
 	struct event ev;
-	char why[160], full[320];
+	char why[160];
 	int rc, err;
 
 	if (!trace_enabled())
@@ -612,15 +624,7 @@ trace_shutdown(struct trace_conn *tc, int how, const char *note)
 		snprintf(why, sizeof why, "failed: %s", strerror(err));
 	} else
 		explain_shutdown(&ev, how, &b, &a, why, sizeof why);
-	if (note != NULL)
-		snprintf(full, sizeof full, "%s; %s", note, why);
-	else
-		snprintf(full, sizeof full, "%s", why);
-	ev.reason = full;
-	emit(&ev);
-	trace_unlock(tc);
-	errno = err;
-	return rc;
+	return finish_act(tc, &ev, note, why, rc, err);
 }
 
 void
