@@ -567,6 +567,7 @@ finish_act(const struct trace_conn *tc, struct event *ev, const char *note,
 		snprintf(full, sizeof full, "%s", why);
 	ev->reason = full;
 	emit(ev);
+	ev->reason = NULL;	/* full ends here; ev is the caller's */
 	trace_unlock(tc);
 	errno = err;
 	return rc;
