@@ -218,9 +218,16 @@ choreo_parent_after_fork(const struct choreo *ch, struct held_table *ht,
 		return;
 	}
 	if (ht->count == ht->cap) {
+		size_t i, oldest = 0;
+
+		/* Removal reorders the table; the oldest has the lowest
+		 * connection number. */
+		for (i = 1; i < ht->count; i++)
+			if (ht->slot[i].tc.id < ht->slot[oldest].tc.id)
+				oldest = i;
 		diag_msg("holding %zu copies already: letting go of the one "
-		    "of connection %lu", ht->cap, ht->slot[0].tc.id);
-		held_drop(ht, 0, "too many copies held");
+		    "of connection %lu", ht->cap, ht->slot[oldest].tc.id);
+		held_drop(ht, oldest, "too many copies held");
 	}
 	h = &ht->slot[ht->count++];
 	memset(h, 0, sizeof *h);
@@ -320,7 +327,7 @@ struct child_side {
 	double started;
 	int first_done;
 	int shut_done;
-	int shut_rd;		/* this child did SHUT_RD */
+	int shut_rd;		/* SHUT_RD was or may be done on the socket */
 	int zero_told;		/* the first 0 after SHUT_RD was traced */
 };
 
@@ -380,8 +387,9 @@ hook_on_zero_read(void *ctx)
 	enum sockinfo_state st;
 
 	if (cs->shut_rd) {
-		/* After our own SHUT_RD a 0 is not the peer's EOF; the TCP
-		 * state tells: CLOSE_WAIT means its FIN has come. */
+		/* After SHUT_RD, by this child or the parent, a 0 is not the
+		 * peer's EOF; the TCP state tells: CLOSE_WAIT means its FIN
+		 * has come. */
 		st = sockinfo_state(cs->tc->fd, &cs->tc->sock);
 		if (peer_fin_pending(st)) {
 			if (!cs->zero_told)
@@ -437,6 +445,10 @@ choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
 	int rc, plain;
 
 	cs.started = monotime_now();
+	/* The parent's SHUT_RD makes this child's read() return 0 too
+	 * (TRUTH.md fact 9); its SHUT_RDWR is a real end, since the child
+	 * can no longer write the echo. */
+	cs.shut_rd = ch->parent_shutdown_how == SHUT_RD;
 	/* With nothing to do between steps, the loop runs without hooks:
 	 * read() and write() and nothing else. */
 	plain = !trace_enabled() && !choreo_child_acts(ch);

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The close choreography beyond the lessons: timed parent actions,
+# SHUT_RD from the other process, and combinations that are refused.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+
+load helper
+
+teardown() { stop_server; }
+
+@test "after the parent's SHUT_RD the child's reads return 0, yet it keeps echoing to the real EOF" {
+	start_server -l 127.0.0.1:0 --parent-shutdown rd@0.3 \
+	    --trace-json "$BATS_TEST_TMPDIR/trace.json"
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.3 -m one -m two -m three 127.0.0.1 "$PORT"
+	assert_success
+	assert_output $'one\ntwo\nthree'
+	# The parent's shutdown happened before the last two messages.
+	grep -Eq '"role":"parent","event":"shutdown",.*"how":"SHUT_RD",.*"wire":"none"' \
+	    "$BATS_TEST_TMPDIR/trace.json"
+}
+
+@test "--parent-close SECS holds the FIN until the parent's timed close" {
+	start_server -l 127.0.0.1:0 --parent-close 0.5
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr =~ server\ sent\ FIN\ after\ (0\.[4-9]|1\.[0-4])[0-9]{2}\ s$ ]]
+}
+
+@test "a parent close before the parent's shutdown is refused, naming both options" {
+	run --separate-stderr "$SERVER" --parent-close 1 --parent-shutdown wr@2
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "forkechod: --parent-close 1 and --parent-shutdown @2:"* ]]
+}
+
+@test "a shutdown at EOF for a child that stops after the first echo is refused" {
+	run --separate-stderr "$SERVER" --child-shutdown wr@eof --child-end first
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "forkechod: --child-shutdown @eof and --child-end first:"* ]]
+}
+
+@test "a classic bug with a held parent copy is refused, naming both" {
+	run --separate-stderr "$SERVER" --classic-bug zombies --parent-close never
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "forkechod: --classic-bug and --parent-close"* ]]
+}
+
+@test "bad choreography values name the option and what is allowed" {
+	run --separate-stderr "$SERVER" --child-shutdown wr@later
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --child-shutdown: 'wr@later': after @ comes a number of seconds, first or eof" ]
+	run --separate-stderr "$SERVER" --parent-close sometime
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --parent-close: 'sometime' is not now, exit, never or a number of seconds" ]
+}
+
+@test "a trace file that cannot be written is a clear error with status 1" {
+	run --separate-stderr "$SERVER" -l 127.0.0.1:0 --trace-json /nonexistent/dir/t.json
+	assert_failure 1
+	[ "$stderr" = "forkechod: --trace-json /nonexistent/dir/t.json: No such file or directory" ]
+}
