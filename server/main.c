@@ -106,19 +106,21 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	if (trace_open(cfg.trace, cfg.trace_json, err, sizeof err) < 0) {
-		diag_msg("%s", err);
-		return 1;
-	}
 	if (listeners_open(&ls, &cfg, err, sizeof err) < 0) {
 		diag_msg("%s", err);
 		return 1;
 	}
+	/* The lesson's text first, then the trace's column heads. */
 	if (cfg.lesson != NULL) {
 		diag_msg("lesson %s: %s", cfg.lesson->name,
 		    cfg.lesson->summary);
 		(void)fputs(cfg.lesson->text, stderr);
 		(void)fflush(stderr);
+	}
+	if (trace_open(cfg.trace, cfg.trace_json, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		listeners_close(&ls);
+		return 1;
 	}
 	if (signals_install(&wait_mask, err, sizeof err) < 0) {
 		diag_msg("%s", err);

@@ -137,13 +137,14 @@ accept_one(struct server *srv, int i)
 	pid = fork();
 	if (pid < 0) {
 		char peer[ADDR_TEXT_MAX];
+		int err = errno;	/* addr_text may change it */
 
 		pause_accepting(srv);
 		addr_text((struct sockaddr *)&c.peer.ss, c.peer.len, peer,
 		    sizeof peer);
-		diag_err(errno, "fork for connection %lu from %s (dropped; "
+		diag_err(err, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, srv->backoff);
-		trace_error(&tc, "fork", errno);
+		trace_error(&tc, "fork", err);
 		trace_gate_open(&tc);
 		trace_fork_child(&tc);	/* no child: drop the gate's ends */
 		io_close_quiet(c.fd);

@@ -56,7 +56,6 @@ trace_enabled(void)
 int
 trace_open(int human, const char *json_path, char *err, size_t errlen)
 {
-	char path[] = "/tmp/forkechod-lock-XXXXXX";
 	const char *tmpdir = getenv("TMPDIR");
 	char buf[4096];
 
@@ -82,22 +81,16 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 		return 0;
 
 	/* The lock file needs no name once every process has it open. */
-	if (tmpdir != NULL && *tmpdir != '\0' &&
-	    strlen(tmpdir) + sizeof "/forkechod-lock-XXXXXX" < sizeof buf) {
-		snprintf(buf, sizeof buf, "%s/forkechod-lock-XXXXXX", tmpdir);
-		tr.lock_fd = mkstemp(buf);
-		if (tr.lock_fd >= 0)
-			(void)unlink(buf);
-	}
+	if (tmpdir == NULL || *tmpdir == '\0' ||
+	    strlen(tmpdir) + sizeof "/forkechod-lock-XXXXXX" > sizeof buf)
+		tmpdir = "/tmp";
+	snprintf(buf, sizeof buf, "%s/forkechod-lock-XXXXXX", tmpdir);
+	tr.lock_fd = mkstemp(buf);
 	if (tr.lock_fd < 0) {
-		tr.lock_fd = mkstemp(path);
-		if (tr.lock_fd < 0) {
-			snprintf(err, errlen, "mkstemp %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		(void)unlink(path);
+		snprintf(err, errlen, "mkstemp %s: %s", buf, strerror(errno));
+		return -1;
 	}
+	(void)unlink(buf);
 	if (tr.human) {
 		static const char head[] =
 		    "forkechod trace: one row per event; refs = descriptors "
@@ -143,13 +136,13 @@ lock_op(const struct trace_conn *tc, short type)
 		;
 }
 
-void
+static void
 trace_lock(const struct trace_conn *tc)
 {
 	lock_op(tc, F_WRLCK);
 }
 
-void
+static void
 trace_unlock(const struct trace_conn *tc)
 {
 	lock_op(tc, F_UNLCK);
@@ -249,6 +242,8 @@ write_json(const struct event *ev, double t)
 		add(&l, ",\"fd\":%d", ev->fd);
 	if (ev->how != NULL)
 		add(&l, ",\"how\":\"%s\"", ev->how);
+	if (!ev->measured && sockinfo_state_name(ev->state) != NULL)
+		add(&l, ",\"state\":\"%s\"", sockinfo_state_name(ev->state));
 	if (ev->measured) {
 		if (ev->refs_before >= 0)
 			add(&l, ",\"refs_before\":%d", ev->refs_before);
@@ -301,7 +296,8 @@ write_human(const struct event *ev, double t)
 	}
 	add(&l, "%s", ev->name);
 	if (ev->how != NULL)
-		add(&l, " %s", ev->how + 5);	/* "SHUT_RD" -> "RD" */
+		add(&l, " %s", strncmp(ev->how, "SHUT_", 5) == 0 ?
+		    ev->how + 5 : ev->how);	/* "SHUT_RD" -> "RD" */
 	if (ev->fd >= 0)
 		add(&l, " fd %d", ev->fd);
 	if (ev->measured) {
@@ -322,10 +318,10 @@ write_human(const struct event *ev, double t)
 		add(&l, "%s", ev->wire == NULL ? "?" :
 		    strcmp(ev->wire, "none") == 0 ? "-" : ev->wire);
 	pad_to(&l, lane_start, WIRE_WIDTH - 1);
-	if (ev->measured && state != NULL)
+	if (state != NULL)
 		add(&l, "%s", state);
 	if (ev->reason != NULL)
-		add(&l, "%s%s", ev->measured && state ? "; " : "", ev->reason);
+		add(&l, "%s%s", state != NULL ? "; " : "", ev->reason);
 	while (l.len > 0 && l.buf[l.len - 1] == ' ')
 		l.len--;
 	add(&l, "\n");
@@ -482,14 +478,12 @@ trace_accept(struct trace_conn *tc, unsigned long id, int fd)
 	emit(&ev);
 }
 
-static int fork_refs_before = -1;
-
 void
 trace_fork_before(struct trace_conn *tc)
 {
 	if (!trace_enabled())
 		return;
-	fork_refs_before = sockinfo_refs(&tc->sock);
+	tc->refs_at_fork = sockinfo_refs(&tc->sock);
 	/* The gate: the child reads it until the parent closes it. */
 	if (pipe(tc->gate) < 0)
 		tc->gate[0] = tc->gate[1] = -1;
@@ -509,7 +503,7 @@ trace_fork_parent(struct trace_conn *tc, pid_t child)
 	}
 	event_init(&ev, "fork", tc);
 	ev.measured = 1;
-	ev.refs_before = fork_refs_before;
+	ev.refs_before = tc->refs_at_fork;
 	ev.refs = sockinfo_refs(&tc->sock);
 	ev.state = sockinfo_state(tc->fd, &tc->sock);
 	ev.wire = "none";
@@ -640,7 +634,6 @@ trace_eof(struct trace_conn *tc, const char *note)
 	trace_lock(tc);
 	event_init(&ev, "eof", tc);
 	ev.state = sockinfo_state(tc->fd, &tc->sock);
-	ev.measured = 0;
 	ev.reason = note;
 	emit(&ev);
 	trace_unlock(tc);

@@ -31,6 +31,7 @@ struct trace_conn {
 	int fd;				/* the descriptor being traced */
 	struct sockinfo_id sock;	/* found at accept, kept after close */
 	int gate[2];			/* start gate, or -1 */
+	int refs_at_fork;		/* measured just before fork() */
 };
 
 /* Opens the outputs: human on stderr if human, JSON Lines on json_path
@@ -81,10 +82,5 @@ void trace_reap(unsigned long conn, pid_t pid, int status);
 
 /* The server stops. */
 void trace_stop(const char *why);
-
-/* Takes and drops the connection's lock, for an action that a caller
- * measures itself. */
-void trace_lock(const struct trace_conn *tc);
-void trace_unlock(const struct trace_conn *tc);
 
 #endif
