@@ -102,21 +102,6 @@ zombies_of() {
 	ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/ {print $1}'
 }
 
-no_zombies() { [ -z "$(zombies_of "$1")" ]; }
-
-# free_port: prints a port that nothing listens on: one the kernel chose
-# for a server that is then stopped.  (Another process could take it in
-# between; no fixed port is ever assumed.)
-free_port() {
-	local out=$BATS_TEST_TMPDIR/free_port.out pid port
-	"$SERVER" -q -l 127.0.0.1:0 >"$out" 2>/dev/null 3>&- &
-	pid=$!
-	wait_until 10 ready_lines "$out" 1 || return 1
-	port=$(awk '/^listening on /{print $4; exit}' "$out")
-	kill -TERM "$pid"
-	wait "$pid" 2>/dev/null
-	echo "$port"
-}
 
 # The children of a process, one PID a line.
 children_of() {

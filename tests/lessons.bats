@@ -180,9 +180,12 @@ rst_lesson() {
 	done
 	# Stopped, the server cannot take the SIGCHLDs one by one: the five
 	# exits leave one pending signal, which wait() once answers once.
+	# kill returns before the stop takes effect, and a SIGCHLD pending
+	# beside SIGSTOP would be handled first: wait for state T.
 	kill -STOP "$SERVER_PID"
+	is_stopped() { [[ $(ps -o stat= -p "$SERVER_PID") == T* ]]; }
+	wait_until 5 is_stopped
 	for i in 1 2 3 4 5; do
-		exec {fd}>&-
 		fd=${fds[i]}
 		exec {fd}>&-
 	done
