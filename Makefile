@@ -81,7 +81,8 @@ lint:
 	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
-	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run
+	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
+	    docs/lesson-trace.sh
 	mandoc -Tlint -Wwarning $(MAN)
 
 install: $(PROGS)
