@@ -1,6 +1,9 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 ssize_t
@@ -42,4 +45,38 @@ io_close_quiet(int fd)
 	 * gone; retrying could close a descriptor another thread opened. */
 	(void)close(fd);
 	errno = saved;
+}
+
+int
+io_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+io_reserve_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open() takes the lowest free number: this one. */
+		got = open("/dev/null", O_RDWR);
+		if (got < 0)
+			return -1;
+		if (got != fd) {
+			io_close_quiet(got);
+			errno = EBADF;
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -15,6 +15,17 @@ ssize_t io_read(int fd, void *buf, size_t len);
  * non-blocking descriptor, ...). */
 int io_write_all(int fd, const void *buf, size_t len);
 
+/* Ignores SIGPIPE, so that writing to a peer or pipe that has gone fails
+ * with EPIPE, which can be reported, instead of killing the process
+ * without a word (MSG_NOSIGNAL covers sockets, not standard output).
+ * Returns 0, or -1 with errno. */
+int io_ignore_sigpipe(void);
+
+/* Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so
+ * that the next socket() cannot become "standard output".  Returns 0, or
+ * -1 with errno. */
+int io_reserve_std_fds(void);
+
 /* close(2) that keeps errno intact, for cleanup paths. */
 void io_close_quiet(int fd);
 

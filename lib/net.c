@@ -24,6 +24,14 @@ net_set_nonblock(int fd, int on)
 }
 
 int
+net_set_linger_abort(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
+int
 net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
 {
 	char where[ADDR_TEXT_MAX];

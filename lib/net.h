@@ -27,6 +27,10 @@ int net_listen(const struct addr *a, int backlog, char *err, size_t errlen);
 int net_connect(const char *host, const char *port, double timeout,
     char *err, size_t errlen);
 
+/* Sets SO_LINGER {on, 0 s}: the next close of the last reference aborts
+ * the connection with RST instead of FIN.  Returns 0, or -1 with errno. */
+int net_set_linger_abort(int fd);
+
 /* Sets or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd, int on);
 

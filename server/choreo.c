@@ -12,6 +12,7 @@
 #include "echo.h"
 #include "io.h"
 #include "monotime.h"
+#include "net.h"
 #include "num.h"
 
 /* Longest time a timed action may be set for. */
@@ -412,13 +413,11 @@ hook_on_zero_read(void *ctx)
 static int
 child_close(const struct choreo *ch, struct trace_conn *tc)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	struct pollfd pfd = { .fd = tc->fd, .events = POLLIN };
 
 	switch (ch->child_close) {
 	case CCLOSE_LINGER0:
-		if (setsockopt(tc->fd, SOL_SOCKET, SO_LINGER, &lg,
-		    sizeof lg) < 0)
+		if (net_set_linger_abort(tc->fd) < 0)
 			diag_err(errno, "connection %lu: setsockopt SO_LINGER",
 			    tc->id);
 		return trace_close(tc, "SO_LINGER {1,0} set");

@@ -53,6 +53,12 @@ main(int argc, char *argv[])
 	int next;
 
 	diag_set_progname("forkechod");
+	/* With stdout closed, the first listening socket would become fd 1
+	 * and receive the readiness line. */
+	if (io_reserve_std_fds() < 0) {
+		diag_err(errno, "opening /dev/null for a closed descriptor 0-2");
+		return 1;
+	}
 
 	/* First pass: the command line alone, for usage errors, -h, -V and
 	 * the config file's name. */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io.h"
+
 volatile sig_atomic_t signals_child;
 volatile sig_atomic_t signals_stop;
 volatile sig_atomic_t signals_reload;
@@ -38,13 +40,11 @@ signals_install(sigset_t *wait_mask, char *err, size_t errlen)
 	sigset_t block;
 	size_t i;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
+	if (io_ignore_sigpipe() < 0) {
 		snprintf(err, errlen, "sigaction SIGPIPE: %s", strerror(errno));
 		return -1;
 	}
+	memset(&sa, 0, sizeof sa);
 
 	sigemptyset(&block);
 	for (i = 0; i < NHANDLED; i++)

@@ -3,6 +3,7 @@
 # port that is taken.
 
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2153 # PORTS is set by start_server in helper.bash
 load helper
 
 teardown() { stop_server; }
@@ -46,4 +47,19 @@ teardown() { stop_server; }
 	run --separate-stderr timeout 10 "$SERVER" -l "127.0.0.1:$PORT"
 	assert_failure 1
 	[ "$stderr" = "forkechod: bind 127.0.0.1 $PORT: Address already in use" ]
+}
+
+@test "with standard output closed, no socket takes its place" {
+	# The readiness line cannot be read; the JSON trace's listen event
+	# gives the port.
+	"$SERVER" -l 127.0.0.1:0 --trace-json "$BATS_TEST_TMPDIR/t.json" \
+	    >&- 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	SERVER_PID=$!
+	# shellcheck disable=SC2034 # read by stop_server in helper.bash
+	SERVER_LOG=$BATS_TEST_TMPDIR/err
+	wait_until 10 grep -q '"event":"listen"' "$BATS_TEST_TMPDIR/t.json"
+	PORT=$(sed -n 's/.*"addr":"127\.0\.0\.1 \([0-9]*\)".*/\1/p' "$BATS_TEST_TMPDIR/t.json")
+	[ "$(readlink "/proc/$SERVER_PID/fd/1")" = /dev/null ]
+	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<still
+	assert_output still
 }
