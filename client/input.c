@@ -11,7 +11,6 @@ input_init_messages(struct input *in, char *const *messages, size_t count)
 	in->messages = messages;
 	in->message_count = count;
 	in->fd = -1;
-	in->stage_len = 0;
 }
 
 void
@@ -20,7 +19,6 @@ input_init_fd(struct input *in, int fd, int by_line)
 	memset(in, 0, offsetof(struct input, stage));
 	in->fd = fd;
 	in->by_line = by_line;
-	in->stage_len = 0;
 }
 
 int
@@ -32,7 +30,7 @@ input_poll_fd(const struct input *in)
 	return in->fd;
 }
 
-int
+ssize_t
 input_read(struct input *in)
 {
 	ssize_t n;
@@ -44,7 +42,7 @@ input_read(struct input *in)
 	if (n == 0)
 		in->eof = 1;
 	in->stage_len += (size_t)n;
-	return 0;
+	return n;
 }
 
 /* The next piece of the current message, its newline included. */

@@ -11,6 +11,7 @@
 #define FORKECHO_CLIENT_INPUT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Bytes read ahead from the descriptor; also the longest unit a line can
  * be before it is handed out in pieces. */
@@ -26,8 +27,9 @@ struct input {
 	int fd;
 	int by_line;		/* units are lines (else chunks as read) */
 	int eof;		/* fd reported end of file */
-	char stage[INPUT_STAGE_SIZE];
 	size_t stage_len;
+	/* Last, so that the init functions clear everything before it. */
+	char stage[INPUT_STAGE_SIZE];
 };
 
 /* Sends each of the count messages followed by a newline. */
@@ -42,9 +44,9 @@ void input_init_fd(struct input *in, int fd, int by_line);
  * now (messages, end of file, or the read-ahead is full). */
 int input_poll_fd(const struct input *in);
 
-/* Reads once from the descriptor into the read-ahead.  Returns 0, or -1
- * with errno. */
-int input_read(struct input *in);
+/* Reads once from the descriptor into the read-ahead.  Returns the number
+ * of bytes read (0 at end of file), or -1 with errno. */
+ssize_t input_read(struct input *in);
 
 /*
  * Copies into buf at most len bytes of what is available now, never

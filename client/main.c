@@ -3,7 +3,6 @@
  * connection ended: FIN, RST, or no FIN at all.  See forkecho(1).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT "7007"
 #define DEFAULT_WAIT 10.0
+#define DEFAULT_WAIT_TEXT "10"	/* as the last line shows it */
 #define DEFAULT_CONNECT_TIMEOUT 10.0
 /* A day: longer is a typo, and keeps poll()'s milliseconds in an int. */
 #define SECONDS_MAX 86400.0
@@ -40,7 +40,7 @@ static const struct opt_spec options[] = {
 	{ "close", 0, "MODE", OPT_CLOSE,
 	    "once input is sent: shutdown (default), close, linger0, none" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
-	    "give up connecting after SECS (default 10, 0: never)" },
+	    "give up connecting after SECS (default 10, 0: no limit)" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
 	{ "interval", 'i', "SECS", OPT_INTERVAL,
 	    "pause SECS between messages or input lines" },
@@ -49,7 +49,8 @@ static const struct opt_spec options[] = {
 	{ "quiet", 'q', NULL, OPT_QUIET, "do not print the last line" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
 	{ "wait", 'w', "SECS", OPT_WAIT,
-	    "wait SECS for the server's FIN (default 10, 0: forever)" },
+	    "wait SECS for the server's FIN or progress (default 10, "
+	    "0: no limit)" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
@@ -72,6 +73,7 @@ struct client_options {
 	size_t message_count;
 	double interval;
 	double wait;
+	const char *wait_text;	/* as written, for the last line */
 	int wait_given;
 	double connect_timeout;
 	enum session_close close_mode;
@@ -162,6 +164,7 @@ parse_args(int argc, char *argv[], struct client_options *o, char *err,
 		case OPT_WAIT:
 			rc = parse_seconds(st.shown, st.value, &o->wait, err,
 			    errlen);
+			o->wait_text = st.value;
 			o->wait_given = 1;
 			break;
 		default:
@@ -206,24 +209,31 @@ main(int argc, char *argv[])
 		.host = DEFAULT_HOST,
 		.port = DEFAULT_PORT,
 		.wait = DEFAULT_WAIT,
+		.wait_text = DEFAULT_WAIT_TEXT,
 		.connect_timeout = DEFAULT_CONNECT_TIMEOUT,
 		.close_mode = SESSION_CLOSE_SHUTDOWN,
 	};
 	struct session_config cfg;
 	struct session_result res;
-	struct sigaction sa;
 	char err[512], line[512];
 	double started;
 	int fd, rc;
 
 	diag_set_progname("forkecho");
 
+	/* Before any descriptor is opened: a closed 0, 1 or 2 would
+	 * otherwise become the socket, and the echo would be written back
+	 * into it.  A closed standard input reads as empty. */
+	if (io_reserve_std_fds() < 0) {
+		diag_err(errno, "io_reserve_std_fds: open /dev/null");
+		return OUTCOME_LOCAL;
+	}
 	/* A server that goes away is an ending to report, not a reason to
 	 * die of SIGPIPE, whether on the socket or on standard output. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (io_ignore_sigpipe() < 0) {
+		diag_err(errno, "sigaction SIGPIPE");
+		return OUTCOME_LOCAL;
+	}
 
 	/* At most one message per argument. */
 	o.messages = calloc((size_t)argc, sizeof *o.messages);
@@ -271,7 +281,8 @@ main(int argc, char *argv[])
 		else
 			diag_err(res.err, "%s", res.call);
 	} else if (!o.quiet) {
-		outcome_line(&res, o.close_mode, o.wait, line, sizeof line);
+		outcome_line(&res, o.close_mode, o.wait_text, line,
+		    sizeof line);
 		diag_msg("%s", line);
 	}
 	return outcome_status(&res);

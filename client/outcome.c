@@ -4,15 +4,16 @@
 #include <stdio.h>
 
 /* The bytes sent that have not come back, where that counts as a wrong
- * echo: after a FIN the server has said it is done; after the wait it had
- * long enough.  A reset or the client's own close cuts the echo short by
- * design, and an early FIN is reported as such. */
+ * echo: after a FIN the server has said it is done.  A reset or the
+ * client's own close cuts the echo short by design, an early FIN is
+ * reported as such, and the session ends with no FIN only once everything
+ * came back (else it is no progress). */
 static int
 is_short(const struct session_result *res)
 {
 	if (res->differs || res->received >= res->sent)
 		return 0;
-	return res->end == SESSION_FIN || res->end == SESSION_NO_FIN;
+	return res->end == SESSION_FIN;
 }
 
 int
@@ -24,6 +25,7 @@ outcome_status(const struct session_result *res)
 	case SESSION_RST:
 		return OUTCOME_RESET;
 	case SESSION_NO_FIN:
+	case SESSION_NO_PROGRESS:
 		return OUTCOME_NO_FIN;
 	case SESSION_EARLY_FIN:
 		/* Not all input was echoed. */
@@ -37,9 +39,9 @@ outcome_status(const struct session_result *res)
 
 void
 outcome_line(const struct session_result *res, enum session_close mode,
-    double wait, char *buf, size_t len)
+    const char *wait, char *buf, size_t len)
 {
-	int n;
+	int n = 0;
 
 	n = snprintf(buf, len, "sent %" PRIu64 " bytes, received %" PRIu64
 	    " bytes, ", res->sent, res->received);
@@ -61,8 +63,12 @@ outcome_line(const struct session_result *res, enum session_close mode,
 		    "after %.3f s", res->elapsed);
 		break;
 	case SESSION_NO_FIN:
-		n = snprintf(buf, len, "no FIN from server within %g s: "
+		n = snprintf(buf, len, "no FIN from server within %s s: "
 		    "another process may still hold its socket", wait);
+		break;
+	case SESSION_NO_PROGRESS:
+		n = snprintf(buf, len, "no progress from server within %s s: "
+		    "it is not reading or not echoing", wait);
 		break;
 	case SESSION_CLIENT_CLOSED:
 		n = snprintf(buf, len, "client closed (%s) after %.3f s "
@@ -71,8 +77,7 @@ outcome_line(const struct session_result *res, enum session_close mode,
 		    res->elapsed);
 		break;
 	case SESSION_ERROR:
-		n = snprintf(buf, len, "failed after %.3f s", res->elapsed);
-		break;
+		break;	/* not called for it: see outcome.h */
 	}
 	if (n < 0 || (size_t)n >= len)
 		return;

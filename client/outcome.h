@@ -14,7 +14,7 @@
 #define OUTCOME_DIFFERS 1	/* what came back differs from what was sent */
 #define OUTCOME_LOCAL 2		/* a local failure: input, output, socket */
 #define OUTCOME_RESET 3		/* the server reset the connection */
-#define OUTCOME_NO_FIN 4	/* no FIN within the wait */
+#define OUTCOME_NO_FIN 4	/* no FIN, or no progress, within the wait */
 #define OUTCOME_CONNECT 5	/* cannot connect */
 #define OUTCOME_USAGE 64	/* EX_USAGE */
 
@@ -25,9 +25,11 @@ int outcome_status(const struct session_result *res);
 /*
  * The last line, without the program's name and newline: "sent N bytes,
  * received M bytes, " then how it ended, then where the echo first
- * differs, if it does.  wait is the --wait value (for "within W s").
+ * differs, if it does.  wait is the --wait text as the user wrote it (for
+ * "within W s").  Not for SESSION_ERROR, which main reports by the call
+ * that failed.
  */
 void outcome_line(const struct session_result *res, enum session_close mode,
-    double wait, char *buf, size_t len);
+    const char *wait, char *buf, size_t len);
 
 #endif

@@ -40,11 +40,12 @@ struct session {
 	int fd;
 	struct pending p;
 	int unit_open;		/* a unit is partly taken from the input */
-	int unit_unsent;	/* a unit is taken but not yet all sent */
-	uint64_t unit_end;	/* the stream offset where that unit ends */
+	uint64_t unit_end;	/* the stream offset where the last unit taken
+				 * ends; it is unsent while above p.sent */
 	double gate;		/* the next unit waits until this time */
 	int finishing;		/* all input sent; waiting for the EOF */
-	double deadline;	/* for the EOF, when wait > 0 */
+	double last_progress;	/* when a byte was last read from the
+				 * input, sent, or received */
 	char rbuf[CHUNK];
 };
 
@@ -65,6 +66,15 @@ fail(struct session *s, const char *call, int on_socket, int err)
 	return end(s, SESSION_ERROR);
 }
 
+/* Pausing for --interval: the last unit is all sent and the pause after
+ * it has not ended yet.  While a unit is unsent the gate is in the past,
+ * since the unit was taken only once the gate had passed. */
+static int
+pausing(const struct session *s, double now)
+{
+	return s->cfg->interval > 0 && !s->unit_open && now < s->gate;
+}
+
 static int
 may_take(const struct session *s, double now)
 {
@@ -72,7 +82,15 @@ may_take(const struct session *s, double now)
 		return 0;
 	if (s->cfg->interval <= 0 || s->unit_open)
 		return 1;
-	return !s->unit_unsent && now >= s->gate;
+	return s->unit_end <= s->p.sent && !pausing(s, now);
+}
+
+/* Something taken from the input is unsent or has not come back: the
+ * session waits on the server, and the progress deadline runs. */
+static int
+awaiting_server(const struct session *s)
+{
+	return s->p.sent < s->p.loaded || s->p.acked < s->p.sent;
 }
 
 /* Moves what the input has ready into the pending buffer, as far as the
@@ -99,12 +117,11 @@ fill(struct session *s, double now)
 			break;
 		p->end += n;
 		p->loaded += n;
+		s->last_progress = now;
 		if (s->cfg->interval > 0) {
 			s->unit_open = !unit_end;
-			if (unit_end) {
-				s->unit_unsent = 1;
+			if (unit_end)
 				s->unit_end = p->loaded;
-			}
 		}
 	}
 }
@@ -144,6 +161,7 @@ static int
 take_echo(struct session *s, size_t n)
 {
 	s->res->received += n;
+	s->last_progress = monotime_now();
 	if (io_write_all(s->cfg->out_fd, s->rbuf, n) < 0)
 		return fail(s, "write standard output", 0, errno);
 	compare(s, s->rbuf, n);
@@ -154,13 +172,13 @@ take_echo(struct session *s, size_t n)
 static int
 read_echo(struct session *s)
 {
-	ssize_t n = read(s->fd, s->rbuf, sizeof s->rbuf);
+	ssize_t n = io_read(s->fd, s->rbuf, sizeof s->rbuf);
 
 	if (n > 0)
 		return take_echo(s, (size_t)n);
 	if (n == 0)
 		return end(s, s->finishing ? SESSION_FIN : SESSION_EARLY_FIN);
-	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return 0;
 	if (errno == ECONNRESET)
 		return end(s, SESSION_RST);
@@ -177,9 +195,8 @@ drain_after_reset(struct session *s)
 {
 	ssize_t n;
 
-	while ((n = read(s->fd, s->rbuf, sizeof s->rbuf)) > 0 ||
-	    (n < 0 && errno == EINTR))
-		if (n > 0 && take_echo(s, (size_t)n))
+	while ((n = io_read(s->fd, s->rbuf, sizeof s->rbuf)) > 0)
+		if (take_echo(s, (size_t)n))
 			return 1;
 	return end(s, SESSION_RST);
 }
@@ -204,21 +221,20 @@ write_pending(struct session *s, double now)
 			return drain_after_reset(s);
 		return fail(s, "write", 1, errno);
 	}
-	p->sent += (uint64_t)n;
-	if (s->unit_unsent && p->sent >= s->unit_end) {
-		s->unit_unsent = 0;
+	/* The pause starts once the unit's last byte is sent. */
+	if (p->sent < s->unit_end && p->sent + (uint64_t)n >= s->unit_end)
 		s->gate = now + s->cfg->interval;
-	}
+	p->sent += (uint64_t)n;
+	if (n > 0)
+		s->last_progress = now;
 	return 0;
 }
 
 /* All input is sent: does what --close says.  Returns 0 to go on reading,
  * or 1 if the session ended. */
 static int
-finish_input(struct session *s, double now)
+finish_input(struct session *s)
 {
-	static const struct linger abort_linger = { 1, 0 };
-
 	switch (s->cfg->close_mode) {
 	case SESSION_CLOSE_SHUTDOWN:
 		/* ENOTCONN: the server reset the connection already; the
@@ -229,8 +245,7 @@ finish_input(struct session *s, double now)
 	case SESSION_CLOSE_NONE:
 		break;
 	case SESSION_CLOSE_LINGER0:
-		if (setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &abort_linger,
-		    sizeof abort_linger) < 0)
+		if (net_set_linger_abort(s->fd) < 0)
 			return fail(s, "setsockopt SO_LINGER", 1, errno);
 		return end(s, SESSION_CLIENT_CLOSED);
 	case SESSION_CLOSE_CLOSE:
@@ -238,7 +253,6 @@ finish_input(struct session *s, double now)
 		return end(s, SESSION_CLIENT_CLOSED);
 	}
 	s->finishing = 1;
-	s->deadline = now + s->cfg->wait;
 	return 0;
 }
 
@@ -255,15 +269,28 @@ ms_until(double t, double now)
 	return (int)ms + 1;
 }
 
+/*
+ * The session waits on the server while something is unsent or not yet
+ * echoed, or, once all input is sent, for its FIN; never while it only
+ * pauses for --interval or waits for its own input.  The wait runs from
+ * the last progress, so a slow server that keeps moving is never cut off,
+ * and one that accepts and then neither reads nor echoes cannot stall the
+ * client for ever.
+ */
+static int
+deadline_runs(const struct session *s)
+{
+	return s->cfg->wait > 0 && (s->finishing || awaiting_server(s));
+}
+
 static int
 poll_timeout(const struct session *s, double now)
 {
 	int timeout = -1;
 
-	if (s->finishing && s->cfg->wait > 0)
-		timeout = ms_until(s->deadline, now);
-	if (!s->finishing && s->cfg->interval > 0 && !s->unit_open &&
-	    !s->unit_unsent && now < s->gate) {
+	if (deadline_runs(s))
+		timeout = ms_until(s->last_progress + s->cfg->wait, now);
+	if (!s->finishing && pausing(s, now)) {
 		int t = ms_until(s->gate, now);
 
 		if (timeout < 0 || t < timeout)
@@ -282,10 +309,11 @@ step(struct session *s)
 
 	fill(s, now);
 	if (!s->finishing && input_done(s->cfg->input) &&
-	    s->p.sent == s->p.loaded && finish_input(s, now))
+	    s->p.sent == s->p.loaded && finish_input(s))
 		return 1;
-	if (s->finishing && s->cfg->wait > 0 && now >= s->deadline)
-		return end(s, SESSION_NO_FIN);
+	if (deadline_runs(s) && now >= s->last_progress + s->cfg->wait)
+		return end(s, awaiting_server(s) ? SESSION_NO_PROGRESS :
+		    SESSION_NO_FIN);
 
 	pfd[0].fd = s->fd;
 	pfd[0].events = POLLIN;
@@ -308,9 +336,14 @@ step(struct session *s)
 	if ((pfd[0].revents & (POLLOUT | POLLERR)) &&
 	    s->p.sent < s->p.loaded && write_pending(s, now))
 		return 1;
-	if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-	    input_read(s->cfg->input) < 0)
-		return fail(s, "read standard input", 0, errno);
+	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+		ssize_t n = input_read(s->cfg->input);
+
+		if (n < 0)
+			return fail(s, "read standard input", 0, errno);
+		if (n > 0)
+			s->last_progress = now;
+	}
 	return 0;
 }
 
@@ -332,6 +365,7 @@ session_run(int fd, const struct session_config *cfg, double started,
 	s->cfg = cfg;
 	s->res = res;
 	s->fd = fd;
+	s->last_progress = monotime_now();
 	if (net_set_nonblock(fd, 1) < 0)
 		(void)fail(s, "fcntl O_NONBLOCK", 1, errno);
 	else

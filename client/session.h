@@ -27,7 +27,9 @@ enum session_end {
 	SESSION_FIN,		/* server's EOF once all input was sent */
 	SESSION_EARLY_FIN,	/* server's EOF before the input ended */
 	SESSION_RST,		/* connection reset by the server */
-	SESSION_NO_FIN,		/* no EOF within the wait */
+	SESSION_NO_FIN,		/* all echoed, but no EOF within the wait */
+	SESSION_NO_PROGRESS,	/* nothing sent or echoed within the wait
+				 * while bytes were unsent or not echoed */
 	SESSION_CLIENT_CLOSED,	/* --close close or linger0 */
 	SESSION_ERROR		/* a local failure, see call and err */
 };
@@ -37,7 +39,9 @@ struct session_config {
 	int out_fd;		/* where the echo goes */
 	double interval;	/* pause between units, 0 for none */
 	enum session_close close_mode;
-	double wait;		/* for the server's EOF; 0: no limit */
+	double wait;		/* for the server's EOF, and for progress
+				 * while bytes are unsent or not echoed; 0:
+				 * no limit */
 };
 
 struct session_result {

@@ -10,6 +10,18 @@ teardown() { stop_peer; }
 # The seconds in a last line: "0.003".
 T='[0-9]+\.[0-9]{3}'
 
+# now_ms: the wall clock in milliseconds, from bash's EPOCHREALTIME.
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+# line_seconds_ms LINE: the "after X s" time of a last line, in ms.
+line_seconds_ms() {
+	[[ $1 =~ after\ ([0-9]+)\.([0-9]{3})\ s ]] || return 1
+	echo $((10#${BASH_REMATCH[1]} * 1000 + 10#${BASH_REMATCH[2]}))
+}
+
 @test "an intact echo ended by FIN exits 0 with the FIN line" {
 	start_peer echo
 	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
@@ -52,10 +64,94 @@ T='[0-9]+\.[0-9]{3}'
 
 @test "a server that never sends FIN makes the client exit 4 after the wait" {
 	start_peer nofin
+	local t0 t1
+	t0=$(now_ms)
 	run --separate-stderr "$CLIENT" -w 1 -m hello 127.0.0.1 "$PEER_PORT"
+	t1=$(now_ms)
 	assert_equal "$status" 4
 	assert_equal "$output" hello
 	assert_equal "$stderr" 'forkecho: sent 6 bytes, received 6 bytes, no FIN from server within 1 s: another process may still hold its socket'
+	# It waited the whole second, and did not give up at once.
+	((t1 - t0 >= 1000)) || fail "gave up after $((t1 - t0)) ms"
+}
+
+@test "the no-FIN line shows the wait as it was written" {
+	start_peer nofin
+	run --separate-stderr "$CLIENT" -w 0.00001 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 4
+	assert_regex "$stderr" ' within 0\.00001 s: '
+}
+
+@test "a server that accepts and never reads makes the client exit 4, not hang" {
+	start_peer noread
+	head -c 8388608 /dev/zero >"$BATS_TEST_TMPDIR/in"
+	local rc=0 t0 t1
+	t0=$(now_ms)
+	timeout 10 "$CLIENT" -w 1 127.0.0.1 "$PEER_PORT" <"$BATS_TEST_TMPDIR/in" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	t1=$(now_ms)
+	assert_equal "$rc" 4
+	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" '^forkecho: sent [0-9]+ bytes, received 0 bytes, no progress from server within 1 s: it is not reading or not echoing$'
+	((t1 - t0 >= 1000)) || fail "gave up after $((t1 - t0)) ms"
+}
+
+@test "a server that reads and never echoes makes the client exit 4, not hang" {
+	start_peer discard
+	# More than the client keeps unechoed (4 MiB), so it stalls.
+	head -c 8388608 /dev/zero >"$BATS_TEST_TMPDIR/in"
+	local rc=0
+	timeout 10 "$CLIENT" -w 1 127.0.0.1 "$PEER_PORT" <"$BATS_TEST_TMPDIR/in" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	assert_equal "$rc" 4
+	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" '^forkecho: sent [0-9]+ bytes, received 0 bytes, no progress from server within 1 s: it is not reading or not echoing$'
+}
+
+@test "a short message that never comes back is no progress, not a missing FIN" {
+	start_peer discard
+	run --separate-stderr timeout 10 "$CLIENT" -w 0.5 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 4
+	assert_equal "$output" ''
+	assert_equal "$stderr" 'forkecho: sent 6 bytes, received 0 bytes, no progress from server within 0.5 s: it is not reading or not echoing'
+}
+
+@test "a wrong echo and no FIN exit 4: no FIN comes before a wrong echo" {
+	start_peer mismatch-nofin
+	run --separate-stderr "$CLIENT" -w 0.5 -m 'hello world' 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 4
+	assert_equal "$output" 'helln world'
+	assert_equal "$stderr" 'forkecho: sent 12 bytes, received 12 bytes, no FIN from server within 0.5 s: another process may still hold its socket; echo differs from what was sent at byte 5'
+}
+
+@test "a wrong echo and a reset exit 3: a reset comes first" {
+	start_peer mismatch-rst
+	run --separate-stderr "$CLIENT" -m 'hello world' 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 3
+	assert_equal "$output" 'helln world'
+	assert_regex "$stderr" "^forkecho: sent 12 bytes, received 12 bytes, connection reset by server \(RST\) after $T s; echo differs from what was sent at byte 5\$"
+}
+
+@test "what the server echoed before its RST is still written and counted" {
+	start_peer echorst
+	run --separate-stderr "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 3
+	assert_equal "$output" hello
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 6 bytes, connection reset by server \(RST\) after $T s\$"
+}
+
+@test "a closed standard output is not taken by the socket" {
+	start_peer echo
+	# The echo goes to /dev/null, opened in place of the closed fd 1.
+	run --separate-stderr timeout 10 bash -c '"$@" >&-' _ "$CLIENT" -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 6 bytes, server sent FIN after $T s\$"
+}
+
+@test "a closed standard input reads as empty input" {
+	start_peer echo
+	run --separate-stderr timeout 10 bash -c '"$@" <&-' _ "$CLIENT" 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_equal "$output" ''
+	assert_regex "$stderr" "^forkecho: sent 0 bytes, received 0 bytes, server sent FIN after $T s\$"
 }
 
 @test "a FIN before the input ended stops the client with status 1" {
@@ -80,21 +176,29 @@ T='[0-9]+\.[0-9]{3}'
 	assert_equal "$stderr" "forkecho: connect 127.0.0.1 $port: Connection refused"
 }
 
-@test "--close close sends everything and exits 0 without waiting" {
-	start_peer echo
+# The hold peer echoes nothing before the client's EOF, so the client has
+# nothing unread when it closes, and the server is still reading: what it
+# sees is the client's close alone, not a race with the echo.
+@test "--close close sends everything and a FIN, and exits 0 without waiting" {
+	start_peer hold
 	run --separate-stderr "$CLIENT" --close close -m hello 127.0.0.1 "$PEER_PORT"
 	assert_equal "$status" 0
-	# Whether the echo made it back before the close is a race.
-	assert_regex "$stderr" "^forkecho: sent 6 bytes, received [06] bytes, client closed \(close\) after $T s without waiting for the echo\$"
+	assert_equal "$output" ''
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 0 bytes, client closed \(close\) after $T s without waiting for the echo\$"
 	wait_until 10 grep -q '^peer: connection 1: ' "$PEER_LOG"
+	run grep '^peer: connection 1: ' "$PEER_LOG"
+	assert_equal "${lines[0]}" 'peer: connection 1: EOF after 6 bytes'
 }
 
 @test "--close linger0 aborts the connection with RST, which the server sees" {
-	start_peer echo
+	start_peer hold
 	run --separate-stderr "$CLIENT" --close linger0 -m hello 127.0.0.1 "$PEER_PORT"
 	assert_equal "$status" 0
-	assert_regex "$stderr" "^forkecho: sent 6 bytes, received [06] bytes, client closed \(linger0\) after $T s without waiting for the echo\$"
-	wait_until 10 grep -Eq '^peer: connection 1: (read|write): (Connection reset by peer|Broken pipe)$' "$PEER_LOG"
+	assert_equal "$output" ''
+	assert_regex "$stderr" "^forkecho: sent 6 bytes, received 0 bytes, client closed \(linger0\) after $T s without waiting for the echo\$"
+	wait_until 10 grep -q '^peer: connection 1: ' "$PEER_LOG"
+	run grep '^peer: connection 1: ' "$PEER_LOG"
+	assert_equal "${lines[0]}" 'peer: connection 1: read: Connection reset by peer'
 }
 
 @test "--close none never half-closes, so an echo server never sends FIN" {
@@ -125,6 +229,16 @@ T='[0-9]+\.[0-9]{3}'
 	assert_regex "$stderr" "^forkecho: sent 13 bytes, received 13 bytes, server sent FIN after $T s\$"
 }
 
+@test "-i pauses between messages: three take at least two intervals" {
+	start_peer echo
+	run --separate-stderr "$CLIENT" -i 0.2 -m one -m two -m three 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_regex "$stderr" "^forkecho: sent 14 bytes, received 14 bytes, server sent FIN after $T s\$"
+	local ms
+	ms=$(line_seconds_ms "$stderr")
+	((ms >= 400)) || fail "three messages with -i 0.2 took only $ms ms"
+}
+
 @test "binary input with NUL bytes comes back byte for byte" {
 	start_peer echo
 	printf 'a\0b\0\0c\n\0\377' >"$BATS_TEST_TMPDIR/in"
@@ -148,6 +262,19 @@ T='[0-9]+\.[0-9]{3}'
 	assert_equal "$rc" 0
 	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" "^forkecho: sent 16777216 bytes, received 16777216 bytes, server sent FIN after $T s\$"
 	assert_equal "$(sha256sum <"$BATS_TEST_TMPDIR/out")" "$(sha256sum <"$BATS_TEST_TMPDIR/in")"
+}
+
+@test "64 MiB through an echo server stays within 32 MiB of memory" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (package time)"
+	start_peer echo
+	local rc=0
+	head -c 67108864 /dev/zero |
+		/usr/bin/time -o "$BATS_TEST_TMPDIR/rss" -f %M \
+			timeout 60 "$CLIENT" -q 127.0.0.1 "$PEER_PORT" >/dev/null || rc=$?
+	assert_equal "$rc" 0
+	local kb
+	kb=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
+	((kb < 32768)) || fail "maximum resident set $kb KB"
 }
 
 @test "an unknown option is a usage error naming it" {

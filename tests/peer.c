@@ -14,14 +14,23 @@
  *	nofin	 echo, but keep the socket open after EOF: no FIN ever
  *	earlyfin echo the first read, shutdown(SHUT_WR) (FIN), then read
  *		 and discard until EOF
+ *	noread	 accept, never read, keep the socket open
+ *	discard	 read and throw away until EOF, never echo, keep the socket
+ *		 open: no FIN ever
+ *	hold	 read to EOF before echoing anything, then echo it all and
+ *		 close (FIN)
+ *	echorst	 echo the first read, then close with SO_LINGER {1,0} (RST)
+ *	mismatch-nofin, mismatch-rst
+ *		 nofin and echorst with mismatch's changed byte
  *
  * How each connection ended goes to standard error, one line each
- * ("peer: connection 1: EOF", "peer: connection 2: read: Connection reset
- * by peer"), so that tests can check what the client did to it.
+ * ("peer: connection 1: EOF after 6 bytes", "peer: connection 2: read:
+ * Connection reset by peer"), so that tests can check what the client did
+ * to it.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,49 +40,88 @@
 #include "io.h"
 #include "net.h"
 
-/* The byte, counted from 0, that mismatch mode changes. */
+/* The byte, counted from 0, that the mismatch modes change. */
 #define MISMATCH_AT 4
 
-enum mode { ECHO, MISMATCH, SHORT, RST, NOFIN, EARLYFIN };
+enum behaviour { ECHO, SHORT, RST, NOFIN, EARLYFIN, NOREAD, DISCARD, HOLD,
+	ECHORST };
 
-static const char *const mode_names[] = {
-	[ECHO] = "echo", [MISMATCH] = "mismatch", [SHORT] = "short",
-	[RST] = "rst", [NOFIN] = "nofin", [EARLYFIN] = "earlyfin",
+static const struct mode {
+	const char *name;
+	enum behaviour how;
+	int corrupt;		/* change the byte at MISMATCH_AT */
+} modes[] = {
+	{ "echo", ECHO, 0 },
+	{ "mismatch", ECHO, 1 },
+	{ "short", SHORT, 0 },
+	{ "rst", RST, 0 },
+	{ "nofin", NOFIN, 0 },
+	{ "earlyfin", EARLYFIN, 0 },
+	{ "noread", NOREAD, 0 },
+	{ "discard", DISCARD, 0 },
+	{ "hold", HOLD, 0 },
+	{ "echorst", ECHORST, 0 },
+	{ "mismatch-nofin", NOFIN, 1 },
+	{ "mismatch-rst", ECHORST, 1 },
 };
 
+/* Closes fd with RST: SO_LINGER {1,0}, then close(). */
+static void
+close_rst(int fd, unsigned long conn)
+{
+	if (net_set_linger_abort(fd) < 0)
+		diag_err(errno, "connection %lu: setsockopt SO_LINGER", conn);
+	else
+		diag_msg("connection %lu: closing with RST", conn);
+	io_close_quiet(fd);
+}
+
+/* hold: keeps n more bytes of buf in *held, growing it.  Returns 0, or -1
+ * with errno. */
+static int
+keep(char **held, size_t *held_len, const char *buf, size_t n)
+{
+	char *grown = realloc(*held, *held_len + n);
+
+	if (grown == NULL)
+		return -1;
+	memcpy(grown + *held_len, buf, n);
+	*held = grown;
+	*held_len += n;
+	return 0;
+}
+
 /*
- * Serves one connection on fd as mode says.  Returns 1 if fd must stay
- * open (nofin), else 0; fd is then still open and the caller closes it.
+ * Serves one connection on fd as mode says, and closes fd, except in the
+ * modes that keep it open on purpose (no FIN until the peer is killed).
  * Reports how the connection ended.
  */
-static int
-serve(int fd, enum mode mode, unsigned long conn)
+static void
+serve(int fd, const struct mode *mode, unsigned long conn)
 {
-	static const struct linger abort_linger = { 1, 0 };
 	char buf[64 * 1024];
 	unsigned long long offset = 0;
 	int have_held = 0, first = 1;
-	char held = 0;
+	char held = 0, *hold_buf = NULL;
+	size_t hold_len = 0;
 	ssize_t n;
 
+	if (mode->how == NOREAD) {
+		diag_msg("connection %lu: kept open, never read", conn);
+		return;
+	}
 	while ((n = io_read(fd, buf, sizeof buf)) > 0) {
 		const char *out = buf;
 		size_t len = (size_t)n;
 
-		switch (mode) {
+		if (mode->corrupt && offset <= MISMATCH_AT &&
+		    MISMATCH_AT < offset + len)
+			buf[MISMATCH_AT - offset] ^= 1;
+		offset += (unsigned long long)n;
+		switch (mode->how) {
 		case RST:
-			if (setsockopt(fd, SOL_SOCKET, SO_LINGER,
-			    &abort_linger, sizeof abort_linger) < 0) {
-				diag_err(errno, "connection %lu: setsockopt "
-				    "SO_LINGER", conn);
-				return 0;
-			}
-			diag_msg("connection %lu: closing with RST", conn);
-			return 0;
-		case MISMATCH:
-			if (offset <= MISMATCH_AT && MISMATCH_AT < offset + len)
-				buf[MISMATCH_AT - offset] ^= 1;
-			break;
+			close_rst(fd, conn);
+			return;
 		case SHORT:
 			/* Hold each chunk's last byte back until more comes:
 			 * the last byte of the stream is never sent. */
@@ -87,14 +135,30 @@ serve(int fd, enum mode mode, unsigned long conn)
 			if (!first)
 				len = 0;	/* discarded */
 			break;
+		case DISCARD:
+			len = 0;
+			break;
+		case HOLD:
+			if (keep(&hold_buf, &hold_len, buf, len) < 0) {
+				diag_err(errno, "connection %lu: realloc",
+				    conn);
+				goto done;
+			}
+			len = 0;
+			break;
 		case ECHO:
 		case NOFIN:
+		case ECHORST:
+		case NOREAD:
 			break;
 		}
-		offset += (unsigned long long)n;
 		if (len > 0 && io_write_all(fd, out, len) < 0)
 			goto write_failed;
-		if (mode == EARLYFIN && first) {
+		if (mode->how == ECHORST) {
+			close_rst(fd, conn);
+			return;
+		}
+		if (mode->how == EARLYFIN && first) {
 			if (shutdown(fd, SHUT_WR) < 0)
 				diag_err(errno, "connection %lu: shutdown",
 				    conn);
@@ -105,18 +169,23 @@ serve(int fd, enum mode mode, unsigned long conn)
 	}
 	if (n < 0) {
 		diag_err(errno, "connection %lu: read", conn);
-		return 0;
+		goto done;
 	}
 	diag_msg("connection %lu: EOF after %llu bytes", conn, offset);
-	if (mode == NOFIN) {
+	if (mode->how == NOFIN || mode->how == DISCARD) {
 		diag_msg("connection %lu: kept open, no FIN", conn);
-		return 1;
+		free(hold_buf);
+		return;
 	}
-	return 0;
+	if (hold_len > 0 && io_write_all(fd, hold_buf, hold_len) < 0)
+		goto write_failed;
+	goto done;
 
 write_failed:
 	diag_err(errno, "connection %lu: write", conn);
-	return 0;
+done:
+	free(hold_buf);
+	io_close_quiet(fd);
 }
 
 int
@@ -125,20 +194,19 @@ main(int argc, char *argv[])
 	const char *listen_text = "127.0.0.1:0";
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	struct sigaction sa;
 	struct addr a;
 	char err[256], where[ADDR_TEXT_MAX];
 	unsigned long conn = 0;
-	enum mode mode;
+	const struct mode *mode = NULL;
 	size_t i;
 	int lfd, c;
 
 	diag_set_progname("peer");
 	/* A client that went away is logged through write's EPIPE. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (io_ignore_sigpipe() < 0) {
+		diag_err(errno, "sigaction SIGPIPE");
+		return 1;
+	}
 
 	while ((c = getopt(argc, argv, "l:")) != -1) {
 		if (c != 'l')
@@ -147,12 +215,11 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		goto usage;
-	for (i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
-		if (strcmp(argv[optind], mode_names[i]) == 0)
-			break;
-	if (i == sizeof mode_names / sizeof mode_names[0])
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(argv[optind], modes[i].name) == 0)
+			mode = &modes[i];
+	if (mode == NULL)
 		goto usage;
-	mode = (enum mode)i;
 
 	if (addr_parse_listen(listen_text, "0", &a, err, sizeof err) < 0 ||
 	    (lfd = net_listen(&a, 16, err, sizeof err)) < 0) {
@@ -178,14 +245,13 @@ main(int argc, char *argv[])
 				diag_err(errno, "accept");
 			continue;
 		}
-		/* nofin leaks the descriptor on purpose: no FIN until the
-		 * peer is killed. */
-		if (!serve(fd, mode, ++conn))
-			io_close_quiet(fd);
+		serve(fd, mode, ++conn);
 	}
 
 usage:
-	fprintf(stderr, "usage: peer [-l addr:port] "
-	    "echo|mismatch|short|rst|nofin|earlyfin\n");
+	fprintf(stderr, "usage: peer [-l addr:port] mode\nmodes:");
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		fprintf(stderr, " %s", modes[i].name);
+	fputc('\n', stderr);
 	return 64;
 }
