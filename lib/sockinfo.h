@@ -16,6 +16,7 @@
 #define FORKECHO_SOCKINFO_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /* TCP states, numbered as Linux numbers them (include/net/tcp_states.h). */
 enum sockinfo_state {
@@ -65,6 +66,13 @@ int sockinfo_unread(int fd);
 /* 1 if SO_LINGER is set {on, 0 seconds} (close sends RST), 0 if not,
  * -1 if unknown. */
 int sockinfo_linger_abort(int fd);
+
+/* 1 if process pid sleeps in accept() now, 0 if it does not, -1 if that
+ * cannot be known (no permission, or not Linux).  Reads the system call
+ * a sleeping process is blocked in from /proc/PID/syscall, or where that
+ * needs ptrace rights the caller lacks, the kernel function it waits in
+ * from /proc/PID/wchan. */
+int sockinfo_in_accept(pid_t pid);
 
 /* "ESTABLISHED", "FIN_WAIT1", ..., "CLOSED"; NULL for SOCKINFO_UNKNOWN. */
 const char *sockinfo_state_name(enum sockinfo_state st);

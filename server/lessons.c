@@ -112,8 +112,9 @@ const struct lesson lessons_table[] = {
 	  "the first child ends, the signal interrupts accept(), which fails\n"
 	  "with EINTR, and the server exits: \"accept: Interrupted system\n"
 	  "call\".  The bug bites only if the child ends while the parent\n"
-	  "waits in accept(), so keep the client a moment:\n"
-	  "Try: forkecho -i 0.3 -m hello -m again   (then the server is gone)\n" },
+	  "sleeps in accept(); with the trace on (as in every lesson) the\n"
+	  "child waits until it does, so the race always goes this way.\n"
+	  "Try: forkecho -m hello   (then the server is gone)\n" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -93,6 +93,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		struct trace_conn tc;
 		struct conn c;
 		pid_t pid;
+		int status;
 
 		c.peer.len = sizeof c.peer.ss;
 		c.fd = accept(lfd, (struct sockaddr *)&c.peer.ss, &c.peer.len);
@@ -128,8 +129,10 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			trace_set_role(TRACE_CHILD, c.id);
 			trace_fork_child(&tc);
 			trace_gate_wait(&tc);
-			_exit(conn_serve(&c, &cfg->choreo, &tc,
-			    cfg->verbosity));
+			status = conn_serve(&c, &cfg->choreo, &tc,
+			    cfg->verbosity);
+			trace_hold_until_parent_accepts();
+			_exit(status);
 		}
 		trace_fork_parent(&tc, pid);
 		(void)trace_close(&tc, "the parent closes its copy at once");

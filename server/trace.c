@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,6 +678,22 @@ trace_exit(struct trace_conn *tc, int status)
 	ev.reason = why;
 	emit(&ev);
 	trace_unlock(tc);
+}
+
+void
+trace_hold_until_parent_accepts(void)
+{
+	double until;
+	pid_t parent;
+
+	if (!trace_enabled())
+		return;
+	parent = getppid();
+	until = monotime_now() + 1.0;
+	/* A bounded poll: nothing else can tell a process that another one
+	 * has gone to sleep in a system call. */
+	while (sockinfo_in_accept(parent) == 0 && monotime_now() < until)
+		(void)poll(NULL, 0, 1);
 }
 
 void

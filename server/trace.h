@@ -80,6 +80,13 @@ void trace_error(struct trace_conn *tc, const char *call, int err);
 void trace_exit(struct trace_conn *tc, int status);
 void trace_reap(unsigned long conn, pid_t pid, int status);
 
+/* The classic server's child, about to leave: waits (at most a second)
+ * until the parent sleeps in accept() again, so that the SIGCHLD the
+ * exit raises finds it there, as in the eintr-accept lesson's story and
+ * not by the luck of scheduling.  With the trace off, or where it cannot
+ * be known, it returns at once. */
+void trace_hold_until_parent_accepts(void);
+
 /* The server stops. */
 void trace_stop(const char *why);
 

@@ -120,6 +120,16 @@ probe() {
 	EOF
 }
 
+@test "a process asleep in accept() is seen there, and not once it reads" {
+	probe in_accept
+	assert_success
+	assert_output - <<-EOF
+		self in_accept=0
+		accepting in_accept=1
+		reading in_accept=0
+	EOF
+}
+
 @test "states are named as Linux names them, with CLOSE as CLOSED" {
 	probe names
 	assert_success

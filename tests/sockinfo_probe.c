@@ -411,6 +411,63 @@ scenario_names(void)
 	}
 }
 
+/* Polls sockinfo_in_accept(pid) until it answers want or 2 s pass;
+ * returns the last answer. */
+static int
+await_in_accept(pid_t pid, int want)
+{
+	double until = now() + 2.0;
+	int got;
+
+	while ((got = sockinfo_in_accept(pid)) != want && now() < until)
+		pause_ms(1);
+	return got;
+}
+
+/* A child that sleeps in accept() is seen there; once a connection
+ * arrives and it sleeps reading a pipe instead, it is not; this process,
+ * running, is not either. */
+static void
+scenario_in_accept(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conn c;
+	int hold[2], second;
+	pid_t pid;
+	char b;
+
+	conn_open(&c);
+	if (pipe(hold) < 0)
+		fail("pipe");
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		int fd = accept(c.listener, NULL, NULL);
+
+		(void)close(hold[1]);
+		(void)read(hold[0], &b, 1);
+		_exit(fd < 0);
+	}
+	(void)close(hold[0]);
+	printf("self in_accept=%d\n", sockinfo_in_accept(getpid()));
+	printf("accepting in_accept=%d\n", await_in_accept(pid, 1));
+	/* conn_open's client was accepted already; a second one wakes the
+	 * child. */
+	len = sizeof ss;
+	if (getsockname(c.listener, (struct sockaddr *)&ss, &len) < 0)
+		fail("getsockname");
+	second = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (second < 0 || connect(second, (struct sockaddr *)&ss, len) < 0)
+		fail("socket/connect");
+	printf("reading in_accept=%d\n", await_in_accept(pid, 0));
+	close_or_fail(hold[1]);
+	close_or_fail(second);
+	if (waitpid(pid, NULL, 0) < 0)
+		fail("waitpid");
+}
+
 /* Times calls of sockinfo_refs and of a tuple lookup, for the report;
  * the times go to standard error, the answers to standard output. */
 static void
@@ -442,7 +499,8 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: sockinfo_probe [-6] listener|accept|fork|dup|"
-	    "finwait|timewait|timewait_fd|linger|unread|names\n"
+	    "finwait|timewait|timewait_fd|linger|unread|names|\n"
+	    "       in_accept\n"
 	    "       sockinfo_probe [-6] bench [CALLS]\n");
 	exit(2);
 }
@@ -464,6 +522,7 @@ main(int argc, char *argv[])
 		{ "linger", scenario_linger },
 		{ "unread", scenario_unread },
 		{ "names", scenario_names },
+		{ "in_accept", scenario_in_accept },
 	};
 	size_t i;
 
