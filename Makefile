@@ -11,10 +11,11 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
 	server/lessons.c server/model_classic.c
 CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
-TEST_SRC = tests/peer.c tests/sockinfo_probe.c
+TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c
 
 PROGS = bin/forkechod bin/forkecho
-TEST_PROGS = build/tests/peer build/tests/sockinfo_probe
+TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
+	build/tests/truth_probe
 MAN = docs/forkechod.8 docs/forkecho.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
@@ -38,6 +39,9 @@ build/tests/peer: build/tests/peer.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/sockinfo_probe: build/tests/sockinfo_probe.o $(call lib_obj,build)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/tests/truth_probe: build/tests/truth_probe.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/%.o: %.c

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Facts of TRUTH.md where Linux differs from the textbook, as
+# tests/truth_probe observes them on a loopback connection.  The probe
+# prints what each call returned; the expected values are here.
+
+load helper
+
+PROBE=$TOP/build/tests/truth_probe
+
+setup() {
+	[ -x "$PROBE" ] || fail "$PROBE is not built"
+}
+
+@test "TRUTH 12: after RST, read gives ECONNRESET once, then 0" {
+	run "$PROBE" rst-read
+	assert_success
+	# The RST has arrived (POLLERR, CLOSED) and the 5 bytes sent before
+	# it are still queued: the reset did not discard them.
+	assert_output - <<-EOF
+		before client unread=5
+		after-rst client poll POLLERR POLLHUP
+		after-rst client state=CLOSED
+		after-rst client unread=5
+		read1 5 bytes hello
+		read2 -1 ECONNRESET
+		read3 0
+		read4 0
+	EOF
+}
+
+@test "TRUTH 13: into a closed server the first write succeeds, then EPIPE, and read gives 0" {
+	run "$PROBE" write-closed
+	assert_success
+	assert_line 'after-fin client state=CLOSE_WAIT'
+	assert_line 'write1 5'
+	# The data was answered with RST: the client socket is closed, and
+	# its pending error is EPIPE (it was in CLOSE_WAIT), not ECONNRESET.
+	assert_line 'after-write1 client poll POLLERR POLLHUP'
+	assert_line 'after-write1 client state=CLOSED'
+	assert_line 'after-write1 client so_error EPIPE'
+	assert_line 'write2 -1 EPIPE'
+	assert_line 'write3 -1 EPIPE'
+	assert_line 'child-write killed by SIGPIPE'
+	assert_line 'read1 0'
+	assert_line 'read2 0'
+	refute_output --partial ECONNRESET
+}
+
+@test "TRUTH 5: SO_LINGER {1,1} close blocks 1 s, returns 0, and data and FIN still arrive" {
+	local written got
+	run "$PROBE" linger-timeout
+	assert_success
+	# Nothing was in flight and data waited unsent: only the server's
+	# full window held it, so the close could not be acknowledged.
+	assert_line 'before-close client stalled=1'
+	assert_line --regexp '^close returned 0 after (0\.9[5-9]|1\.[0-9][0-9]) s$'
+	assert_line 'after-close client state=FIN_WAIT1'
+	written=$(awk '$1 == "written" {print $2}' <<<"$output")
+	got=$(awk '$1 == "server" && $2 == "read" && $4 == "bytes" {print $3}' \
+		<<<"$output")
+	[ "${written:-0}" -gt 0 ] || fail "nothing was written"
+	assert_equal "$got" "$written"
+	# 0, not ECONNRESET: the FIN came after the data, no RST.
+	assert_line 'server then read 0'
+}
+
+@test "TRUTH 5: SO_LINGER {1,0} set in one process resets when the other closes last" {
+	run "$PROBE" linger0-other-process
+	assert_success
+	# The child set the option and closed its copy: nothing was sent,
+	# and the parent's descriptor shows the option on the shared socket.
+	assert_output - <<-EOF
+		child-closed client state=ESTABLISHED
+		child-closed client unread=0
+		child-closed parent linger-abort=1
+		parent-closed client read -1 ECONNRESET
+	EOF
+}
