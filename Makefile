@@ -4,12 +4,13 @@
 
 include config.mk
 
-LIB_SRC = lib/addr.c lib/diag.c lib/io.c lib/monotime.c lib/net.c \
-	lib/num.c lib/opt.c lib/sockinfo.c
+LIB_SRC = lib/addr.c lib/diag.c lib/fdpass.c lib/io.c lib/monotime.c \
+	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
-	server/lessons.c server/model_classic.c
+	server/lessons.c server/model_classic.c server/model_prefork.c \
+	server/worker.c server/counter.c
 CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c
 

@@ -36,6 +36,8 @@ choreo_defaults(struct choreo *ch)
 	ch->child_shutdown_when = CWHEN_NONE;
 	ch->child_end = CEND_EOF;
 	ch->child_close = CCLOSE_NORMAL;
+	ch->listener_close_secs = -1;
+	ch->listener_shutdown_how = -1;
 }
 
 /* --- settings */
@@ -119,6 +121,27 @@ choreo_parse_child_shutdown(struct choreo *ch, const char *value, char *err,
 {
 	return parse_shutdown(value, 1, &ch->child_shutdown_how,
 	    &ch->child_shutdown_when, &ch->child_shutdown_secs, err, errlen);
+}
+
+int
+choreo_parse_listener_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen)
+{
+	if (num_parse_seconds(value, SECS_LIMIT, &ch->listener_close_secs) < 0) {
+		snprintf(err, errlen, "'%s' is not a number of seconds", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_listener_shutdown(struct choreo *ch, const char *value,
+    char *err, size_t errlen)
+{
+	enum child_when when;
+
+	return parse_shutdown(value, 0, &ch->listener_shutdown_how, &when,
+	    &ch->listener_shutdown_secs, err, errlen);
 }
 
 int
@@ -314,6 +337,35 @@ choreo_held_reaped(const struct choreo *ch, struct held_table *ht,
 }
 
 void
+choreo_held_served(const struct choreo *ch, struct held_table *ht,
+    unsigned long conn)
+{
+	size_t i;
+
+	for (i = 0; i < ht->count; i++) {
+		struct held_copy *h = &ht->slot[i];
+
+		if (h->tc.id != conn)
+			continue;
+		h->child_gone = 1;
+		if (ch->parent_close == PCLOSE_EXIT && h->shutdown_at == 0)
+			held_drop(ht, i, "the parent closes its copy when the "
+			    "worker is done with it");
+		return;
+	}
+}
+
+void
+choreo_held_forget(struct held_table *ht)
+{
+	size_t i;
+
+	for (i = 0; i < ht->count; i++)
+		io_close_quiet(ht->slot[i].tc.fd);
+	ht->count = 0;
+}
+
+void
 choreo_held_release(struct held_table *ht)
 {
 	while (ht->count > 0)
@@ -430,7 +482,7 @@ child_close(const struct choreo *ch, struct trace_conn *tc)
 	case CCLOSE_NORMAL:
 		break;
 	}
-	return trace_close(tc, "the child is done");
+	return trace_close(tc, "done with the connection");
 }
 
 int

@@ -28,6 +28,10 @@ struct choreo {
 	double child_shutdown_secs;
 	enum child_end child_end;
 	enum child_close child_close;
+	/* The listening socket (prefork with workers accepting). */
+	double listener_close_secs;	/* parent closes its copy; <0: no */
+	int listener_shutdown_how;	/* first worker's shutdown, or -1 */
+	double listener_shutdown_secs;
 };
 
 void choreo_defaults(struct choreo *ch);
@@ -43,6 +47,11 @@ int choreo_parse_child_shutdown(struct choreo *ch, const char *value,
 int choreo_parse_child_end(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 int choreo_parse_child_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+
+int choreo_parse_listener_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_listener_shutdown(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 
 /* Refuses settings that contradict each other, naming both. */
@@ -87,6 +96,14 @@ void choreo_held_run(const struct choreo *ch, struct held_table *ht,
 /* The child was reaped: copies held until then are closed. */
 void choreo_held_reaped(const struct choreo *ch, struct held_table *ht,
     pid_t child);
+
+/* A prefork worker is done with connection conn (it said so, or it
+ * died): a copy held until then is closed, as at a child's reaping. */
+void choreo_held_served(const struct choreo *ch, struct held_table *ht,
+    unsigned long conn);
+
+/* Closes the parent's copies (never used again) in a new process. */
+void choreo_held_forget(struct held_table *ht);
 
 /* The server stops: every copy still held is closed. */
 void choreo_held_release(struct held_table *ht);

@@ -41,6 +41,5 @@ conn_serve(const struct conn *c, const struct choreo *ch,
 		    rc == 0 ? "ended at the peer's EOF" : "ended in an error",
 		    monotime_now() - c->accepted);
 	}
-	trace_exit(tc, rc == 0 ? 0 : 1);
 	return rc == 0 ? 0 : 1;
 }

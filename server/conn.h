@@ -20,8 +20,8 @@ struct conn {
 /*
  * Serves c (whose socket is tc->fd) and gives the socket up, both as the
  * choreography ch says.  Logs an error (a reset peer), and with
- * verbosity > 0 the connection's end.  Returns the exit status a child
- * should end with: 0, or 1 if the connection ended in an error.
+ * verbosity > 0 the connection's end.  Returns 0, or 1 if the connection
+ * ended in an error (a child's exit status).
  */
 int conn_serve(const struct conn *c, const struct choreo *ch,
     struct trace_conn *tc, int verbosity);

@@ -19,6 +19,11 @@ static const char *const close_unread[] = { "trace=yes",
     "child-end=first", "child-close=unread", NULL };
 static const char *const linger_abort[] = { "trace=yes",
     "child-end=first", "child-close=linger0", NULL };
+static const char *const prefork_listener[] = { "trace=yes",
+    "model=prefork", "workers=3", "accept-in=workers",
+    "parent-close-listener=1", "worker-shutdown-listener=rd@3", NULL };
+static const char *const fd_passing[] = { "trace=yes", "model=prefork",
+    "accept-in=parent", "parent-close=1", NULL };
 static const char *const zombies[] = { "trace=yes",
     "classic-bug=zombies", NULL };
 static const char *const lost_sigchld[] = { "trace=yes",
@@ -88,6 +93,29 @@ const struct lesson lessons_table[] = {
 	  "closes: an abortive close, RST instead of FIN.  The client still\n"
 	  "reads the echo it had received, then gets ECONNRESET.\n"
 	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n" },
+	{ "prefork-listener",
+	  "prefork: closing one copy of the listener changes nothing; "
+	  "SHUT_RD stops every accept()",
+	  prefork_listener,
+	  "Three workers accept on one listening socket: with the parent's\n"
+	  "copy, 4 references.  1 s after the start the parent closes its\n"
+	  "copy (refs 4->3): nothing changes, the workers go on accepting.\n"
+	  "2 s later worker 1 calls shutdown(SHUT_RD) on its copy.  That\n"
+	  "acts on the socket, so every worker's accept() fails with EINVAL\n"
+	  "at once and new connections are refused.  No worker can be\n"
+	  "replaced (the parent has no copy left), and the server stops.\n"
+	  "Try: forkecho -m hello   (before 3 s: echoed; after: refused)\n" },
+	{ "fd-passing",
+	  "the parent passes each socket to a worker, keeps its copy 1 s: "
+	  "FIN only then",
+	  fd_passing,
+	  "The parent accepts and hands the socket to an idle worker over a\n"
+	  "UNIX socket with SCM_RIGHTS: the worker gets a descriptor for the\n"
+	  "same socket, and refs go 1->2, as after fork().  The parent keeps\n"
+	  "its copy for 1 s after the accept.  The worker echoes to EOF and\n"
+	  "closes: refs 2->1, nothing sent.  The FIN goes out when the\n"
+	  "parent closes, 1 s after the accept.\n"
+	  "Try: forkecho -m hello   (\"server sent FIN after 1.0 s\")\n" },
 	{ "zombies",
 	  "the parent never reaps its children: they stay <defunct>",
 	  zombies,

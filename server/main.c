@@ -17,6 +17,8 @@
 #include "listeners.h"
 #include "model_classic.h"
 #include "model_fork.h"
+#include "model_prefork.h"
+#include "monotime.h"
 #include "options.h"
 #include "signals.h"
 #include "trace.h"
@@ -48,6 +50,7 @@ main(int argc, char *argv[])
 {
 	struct server_config cfg;
 	struct listeners ls;
+	double started = monotime_now();
 	sigset_t wait_mask;
 	char err[512];
 	int next;
@@ -141,5 +144,7 @@ main(int argc, char *argv[])
 		diag_err(errno, "writing the readiness lines");
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);
+	if (cfg.model == MODEL_PREFORK)
+		return model_prefork_run(&cfg, &ls, &wait_mask, started);
 	return model_fork_run(&cfg, &ls, &wait_mask);
 }

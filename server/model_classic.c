@@ -131,6 +131,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			trace_gate_wait(&tc);
 			status = conn_serve(&c, &cfg->choreo, &tc,
 			    cfg->verbosity);
+			trace_exit(&tc, status);
 			trace_hold_until_parent_accepts();
 			_exit(status);
 		}

@@ -55,19 +55,20 @@ struct server {
 static void
 child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
 {
-	size_t i;
+	int status;
 
 	signals_reset_in_child();
 	listeners_close(srv->ls);
 	/* Copies the parent still holds of other connections came along
 	 * with fork(): they are not this child's, and would keep those
 	 * sockets alive and their counts high. */
-	for (i = 0; i < srv->held.count; i++)
-		io_close_quiet(srv->held.slot[i].tc.fd);
+	choreo_held_forget(&srv->held);
 	trace_set_role(TRACE_CHILD, c->id);
 	trace_fork_child(tc);
 	trace_gate_wait(tc);
-	_exit(conn_serve(c, &srv->cfg->choreo, tc, srv->cfg->verbosity));
+	status = conn_serve(c, &srv->cfg->choreo, tc, srv->cfg->verbosity);
+	trace_exit(tc, status);
+	_exit(status);
 }
 
 /* --- parent */

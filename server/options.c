@@ -12,8 +12,14 @@ const struct opt_spec options_table[] = {
 	    "listen here (repeatable; [::1]:7007 for IPv6; port 0 picks one)" },
 	{ "backlog", 0, "N", OPT_BACKLOG,
 	    "listen queue length (default SOMAXCONN)" },
-	{ "model", 'm', "fork", OPT_MODEL,
+	{ "model", 'm', "fork|prefork", OPT_MODEL,
 	    "process model (default fork)" },
+	{ "workers", 'w', "N", OPT_WORKERS,
+	    "prefork: pool size (default 4)" },
+	{ "max-requests-per-worker", 0, "N", OPT_MAX_REQUESTS,
+	    "prefork: replace a worker after N connections (default 0: never)" },
+	{ "accept-in", 0, "workers|parent", OPT_ACCEPT_IN,
+	    "prefork: who accepts (parent passes sockets with SCM_RIGHTS)" },
 	{ "max-children", 0, "N", OPT_MAX_CHILDREN,
 	    "serve at most N connections at once (default 64)" },
 	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
@@ -28,6 +34,11 @@ const struct opt_spec options_table[] = {
 	    "child stops echoing at EOF (default) or after the first echo" },
 	{ "child-close", 0, "normal|linger0|unread", OPT_CHILD_CLOSE,
 	    "how the child gives up its copy (default normal)" },
+	{ "parent-close-listener", 0, "SECS", OPT_PARENT_CLOSE_LISTENER,
+	    "prefork: parent closes its listening socket SECS after start" },
+	{ "worker-shutdown-listener", 0, "HOW@SECS",
+	    OPT_WORKER_SHUTDOWN_LISTENER,
+	    "prefork: worker 1 shuts down its listening socket at SECS" },
 	{ "lesson", 0, "NAME", OPT_LESSON,
 	    "replay a lesson (a preset of the options above), traced" },
 	{ "lessons", 0, NULL, OPT_LESSONS, "list the lessons and exit" },
@@ -51,13 +62,17 @@ const struct opt_spec options_table[] = {
 
 const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
+    "\t[-w workers] [--accept-in who] [--max-requests-per-worker n]\n"
     "\t[--backlog n] [--drain-timeout secs] [--max-children n]\n"
     "\t[--lesson name] [--lessons] [--trace] [--trace-json file]\n"
     "\t[--parent-close when] [--parent-shutdown how@secs]\n"
-    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n";
+    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
+    "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
+#define WORKERS_LIMIT 1024UL
+#define MAX_REQUESTS_LIMIT 1000000000UL
 #define DRAIN_TIMEOUT_LIMIT 86400.0
 
 void
@@ -67,6 +82,9 @@ options_defaults(struct server_config *cfg)
 	cfg->backlog = SOMAXCONN;
 	cfg->model = MODEL_FORK;
 	cfg->max_children = 64;
+	cfg->workers = 4;
+	cfg->max_requests = 0;
+	cfg->accept_in = ACCEPT_IN_WORKERS;
 	cfg->drain_timeout = 5;
 	choreo_defaults(&cfg->choreo);
 }
@@ -196,12 +214,34 @@ options_set(struct server_config *cfg, int id, const char *value,
 			return 0;
 		}
 		if (strcmp(value, "prefork") == 0) {
-			snprintf(err, errlen, "'prefork' is not available in "
-			    "this version; use fork");
+			cfg->model = MODEL_PREFORK;
+			return 0;
+		}
+		snprintf(err, errlen, "'%s' is not fork or prefork", value);
+		return -1;
+	case OPT_WORKERS:
+		return set_count(value, 1, WORKERS_LIMIT, &cfg->workers, err,
+		    errlen);
+	case OPT_MAX_REQUESTS:
+		return set_count(value, 0, MAX_REQUESTS_LIMIT,
+		    &cfg->max_requests, err, errlen);
+	case OPT_ACCEPT_IN:
+		if (strcmp(value, "workers") == 0)
+			cfg->accept_in = ACCEPT_IN_WORKERS;
+		else if (strcmp(value, "parent") == 0)
+			cfg->accept_in = ACCEPT_IN_PARENT;
+		else {
+			snprintf(err, errlen, "'%s' is not workers or parent",
+			    value);
 			return -1;
 		}
-		snprintf(err, errlen, "'%s' is not a model (fork)", value);
-		return -1;
+		return 0;
+	case OPT_PARENT_CLOSE_LISTENER:
+		return choreo_parse_listener_close(&cfg->choreo, value, err,
+		    errlen);
+	case OPT_WORKER_SHUTDOWN_LISTENER:
+		return choreo_parse_listener_shutdown(&cfg->choreo, value, err,
+		    errlen);
 	case OPT_MAX_CHILDREN:
 		if (set_count(value, 1, MAX_CHILDREN_LIMIT, &n, err,
 		    errlen) < 0)
@@ -303,6 +343,47 @@ options_finish(struct server_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Settings that belong to one process model only. */
+static int
+check_model(const struct server_config *cfg, char *err, size_t errlen)
+{
+	const struct choreo *ch = &cfg->choreo;
+	int listener_opts = ch->listener_close_secs >= 0 ||
+	    ch->listener_shutdown_how >= 0;
+
+	if (cfg->model == MODEL_FORK) {
+		if (listener_opts) {
+			snprintf(err, errlen, "%s and --model fork: only "
+			    "prefork workers share a listening socket",
+			    ch->listener_close_secs >= 0 ?
+			    "--parent-close-listener" :
+			    "--worker-shutdown-listener");
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->bug != BUG_NONE) {
+		snprintf(err, errlen, "--classic-bug and --model prefork: the "
+		    "textbook server forks per connection");
+		return -1;
+	}
+	if (cfg->accept_in == ACCEPT_IN_WORKERS &&
+	    (ch->parent_close != PCLOSE_NOW || ch->parent_shutdown_how >= 0)) {
+		snprintf(err, errlen, "%s and --accept-in workers: the parent "
+		    "never holds a connection's socket (try --accept-in "
+		    "parent)", ch->parent_shutdown_how >= 0 ?
+		    "--parent-shutdown" : "--parent-close");
+		return -1;
+	}
+	if (cfg->accept_in == ACCEPT_IN_PARENT && listener_opts) {
+		snprintf(err, errlen, "%s and --accept-in parent: the workers "
+		    "hold no listening socket", ch->listener_close_secs >= 0 ?
+		    "--parent-close-listener" : "--worker-shutdown-listener");
+		return -1;
+	}
+	return 0;
+}
+
 int
 options_check(const struct server_config *cfg, char *err, size_t errlen)
 {
@@ -325,6 +406,9 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 		    "textbook server blocks in accept() on one socket");
 		return -1;
 	}
+
+	if (check_model(cfg, err, errlen) < 0)
+		return -1;
 
 	/* The same address twice would fail in bind() with a message that
 	 * hides the cause; say it plainly.  Port 0 twice is two ports. */

@@ -40,13 +40,21 @@ enum options_id {
 	OPT_LESSONS,
 	OPT_TRACE,
 	OPT_TRACE_JSON,
-	OPT_CLASSIC_BUG
+	OPT_CLASSIC_BUG,
+	OPT_WORKERS,
+	OPT_MAX_REQUESTS,
+	OPT_ACCEPT_IN,
+	OPT_PARENT_CLOSE_LISTENER,
+	OPT_WORKER_SHUTDOWN_LISTENER
 };
 
 /* The textbook server's bugs, replayed on purpose by three lessons. */
 enum classic_bug { BUG_NONE, BUG_ZOMBIES, BUG_LOST_SIGCHLD, BUG_EINTR_ACCEPT };
 
 enum server_model { MODEL_FORK, MODEL_PREFORK };
+
+/* Prefork: who calls accept(). */
+enum accept_in { ACCEPT_IN_WORKERS, ACCEPT_IN_PARENT };
 
 /* Where a setting came from: the command line overrides the file. */
 enum options_origin { ORIGIN_DEFAULT, ORIGIN_FILE, ORIGIN_CLI };
@@ -59,6 +67,9 @@ struct server_config {
 	int backlog;
 	enum server_model model;
 	unsigned long max_children;
+	unsigned long workers;		/* prefork pool size */
+	unsigned long max_requests;	/* per worker; 0: no limit */
+	enum accept_in accept_in;
 	double drain_timeout;
 	const char *config_file;
 	int check_only;

@@ -93,3 +93,22 @@ signals_reset_in_child(void)
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+void
+signals_enter_worker(void)
+{
+	struct sigaction sa;
+
+	/* The parent's handlers and mask stay: a worker, too, waits only in
+	 * pselect() with the signals let in, and serves a connection with
+	 * them blocked, so SIGTERM or SIGHUP end it between connections,
+	 * never in the middle of one.  What the parent had recorded is not
+	 * the worker's. */
+	signals_child = 0;
+	signals_stop = 0;
+	signals_reload = 0;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGINT, &sa, NULL);
+}

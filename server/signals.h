@@ -29,4 +29,10 @@ int signals_install(sigset_t *wait_mask, char *err, size_t errlen);
  * the server does not cut its connections short of the drain. */
 void signals_reset_in_child(void);
 
+/* In a new prefork worker: keeps the handlers and the mask (the worker
+ * waits in pselect() too), clears the flags, and ignores SIGINT like a
+ * child: SIGTERM (the parent's drain) or SIGHUP (graceful replacement)
+ * tells it to leave after its current connection. */
+void signals_enter_worker(void);
+
 #endif

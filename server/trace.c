@@ -43,7 +43,8 @@ struct event {
 	const char *call;	/* error: the failing call */
 	int status;		/* reap, exit: wait status / exit code */
 	int has_status;
-	pid_t other;		/* fork: the child */
+	pid_t other;		/* fork: the child; spawn, pass: the worker */
+	unsigned long worker;	/* spawn, pass, reap: the worker's number */
 	const char *where;	/* listen: "ADDR PORT" */
 	const char *reason;	/* words for the lane view */
 };
@@ -103,6 +104,8 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 		n = snprintf(line, sizeof line, "%8s  %-*s %-*s %-*s %s\n",
 		    "time", LANE_WIDTH, "parent", LANE_WIDTH, "child",
 		    WIRE_WIDTH, "wire", "state, and why");
+		/* "child" names the lane of a forked child and of a prefork
+		 * worker (w1, w2, ...) alike. */
 		if (n > 0)
 			(void)io_write_all(STDERR_FILENO, line, (size_t)n);
 	}
@@ -267,8 +270,11 @@ write_json(const struct event *ev, double t)
 	if (ev->call != NULL)
 		add(&l, ",\"call\":\"%s\",\"errno\":\"%s\"", ev->call,
 		    errno_name(ev->err));
+	if (ev->worker != 0)
+		add(&l, ",\"worker\":%lu", ev->worker);
 	if (ev->other > 0)
-		add(&l, ",\"child_pid\":%ld", (long)ev->other);
+		add(&l, ",\"%s_pid\":%ld", ev->worker != 0 ? "worker" : "child",
+		    (long)ev->other);
 	if (ev->has_status)
 		add(&l, ",\"status\":%d", ev->status);
 	if (ev->where != NULL)
@@ -286,10 +292,16 @@ write_human(const struct event *ev, double t)
 	const char *state = sockinfo_state_name(ev->state);
 
 	add(&l, "%8.3f  ", t);
-	if (tr.role != TRACE_PARENT) {
+	if (tr.role == TRACE_CHILD) {
 		add(&l, "%*s ", LANE_WIDTH, "");
 		lane_start = l.len;
 		add(&l, "[%lu] ", tr.number);
+	} else if (tr.role == TRACE_WORKER) {
+		add(&l, "%*s ", LANE_WIDTH, "");
+		lane_start = l.len;
+		add(&l, "w%lu ", tr.number);
+		if (ev->conn != 0)
+			add(&l, "#%lu ", ev->conn);
 	} else {
 		lane_start = l.len;
 		if (ev->conn != 0)
@@ -393,6 +405,15 @@ explain_close(struct event *ev, const struct snapshot *b,
 	if (a->refs < 0 || b->state == SOCKINFO_UNKNOWN) {
 		ev->wire = NULL;
 		snprintf(why, whylen, "cannot be measured here");
+	} else if (b->state == SOCKINFO_LISTEN) {
+		ev->wire = "none";
+		if (a->refs > 0)
+			snprintf(why, whylen, "nothing changes for the %d "
+			    "other holder%s: they still accept", a->refs,
+			    a->refs == 1 ? "" : "s");
+		else
+			snprintf(why, whylen, "last reference: the listening "
+			    "socket is gone, new connections are refused");
 	} else if (a->refs > 0) {
 		ev->wire = "none";
 		snprintf(why, whylen, "nothing sent: %d other holder%s",
@@ -418,7 +439,12 @@ static void
 explain_shutdown(struct event *ev, int how, const struct snapshot *b,
     const struct snapshot *a, char *why, size_t whylen)
 {
-	if (how == SHUT_RD) {
+	if (b->state == SOCKINFO_LISTEN) {
+		ev->wire = "none";
+		snprintf(why, whylen, "a listening socket: accept() now fails "
+		    "with EINVAL for all %d holder%s, new connections are "
+		    "refused", b->refs, b->refs == 1 ? "" : "s");
+	} else if (how == SHUT_RD) {
 		ev->wire = "none";
 		snprintf(why, whylen, "SHUT_RD sends nothing");
 	} else if (b->state == SOCKINFO_UNKNOWN) {
@@ -647,11 +673,15 @@ trace_error(struct trace_conn *tc, const char *call, int err)
 
 	if (!trace_enabled())
 		return;
+	/* Under the lock: the failure may be the doing of a call another
+	 * process is still measuring (a shutdown of a shared listener). */
+	trace_lock(tc);
 	event_init(&ev, "error", tc);
 	ev.call = call;
 	ev.err = err;
 	ev.reason = strerror(err);
 	emit(&ev);
+	trace_unlock(tc);
 }
 
 void
@@ -718,6 +748,134 @@ trace_reap(unsigned long conn, pid_t pid, int status)
 	else
 		snprintf(why, sizeof why, "child %lu (pid %ld)", conn,
 		    (long)pid);
+	ev.reason = why;
+	emit(&ev);
+}
+
+/* --- prefork */
+
+void
+trace_listener(struct trace_conn *tc, int fd)
+{
+	tc->id = 0;
+	tc->fd = fd;
+	tc->gate[0] = tc->gate[1] = -1;
+	tc->refs_at_fork = -1;
+	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
+		memset(&tc->sock, 0, sizeof tc->sock);
+}
+
+void
+trace_spawn_before(struct trace_conn *ltc)
+{
+	if (trace_enabled() && ltc != NULL)
+		ltc->refs_at_fork = sockinfo_refs(&ltc->sock);
+}
+
+void
+trace_spawn(struct trace_conn *ltc, unsigned long worker, pid_t pid)
+{
+	struct event ev;
+	char why[128];
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "spawn", ltc);
+	ev.worker = worker;
+	ev.other = pid;
+	if (ltc != NULL) {
+		ev.measured = 1;
+		ev.refs_before = ltc->refs_at_fork;
+		ev.refs = sockinfo_refs(&ltc->sock);
+		ev.state = sockinfo_state(ltc->fd, &ltc->sock);
+		ev.wire = "none";
+		snprintf(why, sizeof why, "worker %lu (pid %ld) has a copy of "
+		    "the listening socket", worker, (long)pid);
+	} else
+		snprintf(why, sizeof why, "worker %lu (pid %ld) waits for "
+		    "sockets from the parent", worker, (long)pid);
+	ev.reason = why;
+	emit(&ev);
+}
+
+void
+trace_adopt(struct trace_conn *tc, unsigned long id, int fd)
+{
+	tc->id = id;
+	tc->fd = fd;
+	tc->gate[0] = tc->gate[1] = -1;
+	tc->refs_at_fork = -1;
+	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
+		memset(&tc->sock, 0, sizeof tc->sock);
+}
+
+void
+trace_pass_before(struct trace_conn *tc)
+{
+	if (!trace_enabled())
+		return;
+	/* No lock: the worker does nothing with the socket until the
+	 * parent lets it go (the pass's own start gate). */
+	tc->refs_at_fork = sockinfo_refs(&tc->sock);
+}
+
+void
+trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid)
+{
+	struct event ev;
+	char why[160];
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "pass", tc);
+	ev.worker = worker;
+	ev.other = pid;
+	ev.measured = 1;
+	ev.refs_before = tc->refs_at_fork;
+	ev.refs = sockinfo_refs(&tc->sock);
+	ev.state = sockinfo_state(tc->fd, &tc->sock);
+	ev.wire = "none";
+	snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld): one "
+	    "more holder, nothing sent", worker, (long)pid);
+	ev.reason = why;
+	emit(&ev);
+}
+
+void
+trace_worker_exit(int status, const char *why)
+{
+	struct event ev;
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "exit", NULL);
+	ev.status = status;
+	ev.has_status = 1;
+	ev.reason = why;
+	emit(&ev);
+}
+
+void
+trace_reap_worker(unsigned long worker, pid_t pid, int status,
+    const char *next)
+{
+	struct event ev;
+	char why[192];
+
+	if (!trace_enabled())
+		return;
+	event_init(&ev, "reap", NULL);
+	ev.worker = worker;
+	ev.other = pid;
+	ev.status = status;
+	ev.has_status = 1;
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof why, "worker %lu (pid %ld) killed by "
+		    "signal %d; %s", worker, (long)pid, WTERMSIG(status), next);
+	else
+		snprintf(why, sizeof why, "worker %lu (pid %ld) exited %d; %s",
+		    worker, (long)pid, WIFEXITED(status) ?
+		    WEXITSTATUS(status) : -1, next);
 	ev.reason = why;
 	emit(&ev);
 }

@@ -87,6 +87,33 @@ void trace_reap(unsigned long conn, pid_t pid, int status);
  * be known, it returns at once. */
 void trace_hold_until_parent_accepts(void);
 
+/* --- prefork */
+
+/* Fills tc for a listening socket (connection 0) and emits nothing, so
+ * that trace_close and trace_shutdown can act on it. */
+void trace_listener(struct trace_conn *tc, int fd);
+
+/* Around the fork of prefork worker number: before() measures the
+ * listening socket ltc (NULL: the workers hold none); spawn() in the
+ * parent emits "spawn" with its refs after, N+1 once N workers hold it. */
+void trace_spawn_before(struct trace_conn *ltc);
+void trace_spawn(struct trace_conn *ltc, unsigned long worker, pid_t pid);
+
+/* A worker received connection id's socket as fd: fills tc, emits
+ * nothing (the parent's "pass" tells it). */
+void trace_adopt(struct trace_conn *tc, unsigned long id, int fd);
+
+/* Around handing tc's socket to worker number over SCM_RIGHTS: before()
+ * measures; pass() measures again, once the worker has acknowledged
+ * (a descriptor in flight is in no process's table), and emits "pass". */
+void trace_pass_before(struct trace_conn *tc);
+void trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid);
+
+/* A worker leaves; the parent collected one, and what it does next. */
+void trace_worker_exit(int status, const char *why);
+void trace_reap_worker(unsigned long worker, pid_t pid, int status,
+    const char *next);
+
 /* The server stops. */
 void trace_stop(const char *why);
 

@@ -213,10 +213,10 @@ rst_lesson() {
 @test "--lessons lists every lesson, one per line" {
 	run "$SERVER" --lessons
 	assert_success
-	[ "${#lines[@]}" -eq 10 ]
+	[ "${#lines[@]}" -eq 12 ]
 	for name in proper-close parent-forgets-close child-shutdown-wr \
-	    parent-shutdown shut-rd close-unread linger-abort zombies \
-	    lost-sigchld eintr-accept; do
+	    parent-shutdown shut-rd close-unread linger-abort \
+	    prefork-listener fd-passing zombies lost-sigchld eintr-accept; do
 		assert_line --regexp "^$name +[^ ]"
 	done
 }

@@ -1,0 +1,314 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "diag.h"
+#include "fdpass.h"
+#include "io.h"
+#include "monotime.h"
+#include "signals.h"
+#include "trace.h"
+
+/* After accept() fails for lack of a resource, a worker waits this long
+ * before it tries again, instead of spinning. */
+#define ACCEPT_PAUSE 0.5
+
+/* How long a traced worker waits for the parent's go-ahead. */
+#define GO_WAIT_MS 2000
+
+struct worker {
+	const struct worker_setup *ws;
+	unsigned long served;
+	double resume_at;		/* after an accept failure, or 0 */
+	double shutdown_at;		/* --worker-shutdown-listener, or 0 */
+};
+
+static _Noreturn void
+leave(struct worker *w, int status, const char *why)
+{
+	trace_worker_exit(status, why);
+	if (w->ws->ls != NULL)
+		listeners_close(w->ws->ls);
+	if (w->ws->channel >= 0)
+		io_close_quiet(w->ws->channel);
+	_exit(status);
+}
+
+/* Reasons to leave before waiting for the next connection. */
+static void
+check_leave(struct worker *w)
+{
+	char why[96];
+
+	if (signals_stop || signals_reload)
+		leave(w, 0, signals_stop ? "told to stop (SIGTERM)" :
+		    "told to make way for a new worker (SIGHUP)");
+	if (w->ws->cfg->max_requests > 0 &&
+	    w->served >= w->ws->cfg->max_requests) {
+		snprintf(why, sizeof why, "served %lu connections "
+		    "(--max-requests-per-worker)", w->served);
+		leave(w, 0, why);
+	}
+}
+
+static void
+serve(struct worker *w, struct conn *c, struct trace_conn *tc)
+{
+	(void)conn_serve(c, &w->ws->cfg->choreo, tc, w->ws->cfg->verbosity);
+	w->served++;
+}
+
+/* Waits in pselect() for fd (or, with fd < 0, every listener) until
+ * something is readable, a signal comes, or until.  Returns pselect's
+ * result; ready receives the set. */
+static int
+wait_for(const struct worker *w, int fd, fd_set *ready, double until)
+{
+	struct timespec ts, *tsp = NULL;
+	int maxfd = -1, i;
+
+	FD_ZERO(ready);
+	if (fd >= 0) {
+		FD_SET(fd, ready);
+		maxfd = fd;
+	} else if (w->resume_at == 0)
+		for (i = 0; i < w->ws->ls->count; i++) {
+			FD_SET(w->ws->ls->fd[i], ready);
+			if (w->ws->ls->fd[i] > maxfd)
+				maxfd = w->ws->ls->fd[i];
+		}
+	if (until > 0) {
+		double left = until - monotime_now();
+
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		tsp = &ts;
+	}
+	return pselect(maxfd + 1, ready, NULL, NULL, tsp, w->ws->wait_mask);
+}
+
+/* --- workers accept */
+
+/* The lesson prefork-listener: worker 1 shuts its copy of the listening
+ * socket down, which every other holder feels at once. */
+static void
+shutdown_listener(struct worker *w)
+{
+	const struct choreo *ch = &w->ws->cfg->choreo;
+	struct trace_conn ltc;
+	int i;
+
+	w->shutdown_at = 0;
+	for (i = 0; i < w->ws->ls->count; i++) {
+		trace_listener(&ltc, w->ws->ls->fd[i]);
+		if (trace_shutdown(&ltc, ch->listener_shutdown_how,
+		    "worker 1 shuts down its copy of the listening socket") < 0)
+			diag_err(errno, "shutdown %s", w->ws->ls->where[i]);
+	}
+}
+
+/* 1 if SIGTERM or SIGHUP waits, blocked, to be let in. */
+static int
+stop_pending(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) < 0)
+		return 0;
+	return sigismember(&set, SIGTERM) == 1 ||
+	    sigismember(&set, SIGHUP) == 1;
+}
+
+/* Tries one accept on listener i.  Returns when the connection (if any)
+ * is served. */
+static void
+accept_on(struct worker *w, int i)
+{
+	const struct worker_setup *ws = w->ws;
+	struct trace_conn tc;
+	struct conn c;
+
+	c.peer.len = sizeof c.peer.ss;
+	c.fd = accept(ws->ls->fd[i], (struct sockaddr *)&c.peer.ss,
+	    &c.peer.len);
+	if (c.fd < 0) {
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			/* Several workers wake for one connection; the
+			 * others find nothing.  Not an error. */
+			return;
+		case EINVAL: {
+			struct trace_conn ltc;
+
+			/* Shut down (fact 11): it will never accept again.
+			 * At a drain the parent does that itself, after its
+			 * SIGTERM, which is then pending here. */
+			if (stop_pending())
+				leave(w, 0, "told to stop (SIGTERM)");
+			trace_listener(&ltc, ws->ls->fd[i]);
+			trace_error(&ltc, "accept", EINVAL);
+			diag_err(EINVAL, "worker %lu: accept %s (the listening "
+			    "socket is shut down)", ws->number,
+			    ws->ls->where[i]);
+			leave(w, WORKER_EXIT_LISTENER, "the listening socket "
+			    "is shut down: nothing left to accept");
+		}
+		default:
+			diag_err(errno, "worker %lu: accept %s (trying again "
+			    "in %.1f s)", ws->number, ws->ls->where[i],
+			    ACCEPT_PAUSE);
+			w->resume_at = monotime_now() + ACCEPT_PAUSE;
+			return;
+		}
+	}
+	c.id = counter_next(ws->conn_ids);
+	c.accepted = monotime_now();
+	trace_accept(&tc, c.id, c.fd);
+	serve(w, &c, &tc);
+}
+
+static _Noreturn void
+run_accepting(struct worker *w)
+{
+	const struct choreo *ch = &w->ws->cfg->choreo;
+	fd_set ready;
+	int i;
+
+	if (w->ws->number == 1 && ch->listener_shutdown_how >= 0)
+		w->shutdown_at = w->ws->server_started +
+		    ch->listener_shutdown_secs;
+	for (;;) {
+		double now, until;
+
+		check_leave(w);
+		now = monotime_now();
+		if (w->shutdown_at > 0 && now >= w->shutdown_at)
+			shutdown_listener(w);
+		if (w->resume_at > 0 && now >= w->resume_at)
+			w->resume_at = 0;
+		until = w->resume_at;
+		if (w->shutdown_at > 0 && (until == 0 || w->shutdown_at < until))
+			until = w->shutdown_at;
+		if (wait_for(w, -1, &ready, until) <= 0)
+			continue;	/* a signal, or a deadline */
+		for (i = 0; i < w->ws->ls->count; i++)
+			if (FD_ISSET(w->ws->ls->fd[i], &ready)) {
+				accept_on(w, i);
+				break;	/* look at the flags again first */
+			}
+	}
+}
+
+/* --- the parent accepts */
+
+static int
+send_msg(const struct worker *w, unsigned int type, unsigned long conn)
+{
+	struct worker_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = type;
+	m.conn = conn;
+	return fdpass_send(w->ws->channel, &m, sizeof m, -1);
+}
+
+/* With the trace on, the parent measures the pass only once the worker
+ * holds the descriptor (fact 15: in flight it is in no table), then
+ * writes its own events; the worker waits for that, like a forked child
+ * at its start gate. */
+static int
+traced_handshake(const struct worker *w, unsigned long conn)
+{
+	struct pollfd p = { w->ws->channel, POLLIN, 0 };
+	struct worker_msg m;
+	ssize_t n;
+	int fd;
+
+	if (send_msg(w, WMSG_ACK, conn) < 0)
+		return -1;
+	while (poll(&p, 1, GO_WAIT_MS) < 0)
+		if (errno != EINTR)
+			return -1;
+	if ((p.revents & (POLLIN | POLLHUP)) == 0)
+		return 0;	/* no word: go on untraced rather than hang */
+	n = fdpass_recv(w->ws->channel, &m, sizeof m, &fd);
+	if (fd >= 0)
+		io_close_quiet(fd);
+	if (n <= 0)
+		return -1;
+	return 0;
+}
+
+static _Noreturn void
+run_receiving(struct worker *w)
+{
+	const struct worker_setup *ws = w->ws;
+	struct trace_conn tc;
+	struct worker_msg m;
+	struct conn c;
+	fd_set ready;
+	ssize_t n;
+
+	for (;;) {
+		check_leave(w);
+		if (wait_for(w, ws->channel, &ready, 0) <= 0)
+			continue;
+		memset(&m, 0, sizeof m);
+		n = fdpass_recv(ws->channel, &m, sizeof m, &c.fd);
+		if (n == 0)
+			leave(w, 0, "the parent has gone");
+		if (n < 0) {
+			diag_err(errno, "worker %lu: recvmsg", ws->number);
+			leave(w, 1, "cannot read from the parent");
+		}
+		if ((size_t)n != sizeof m || m.type != WMSG_PASS || c.fd < 0) {
+			if (c.fd >= 0)
+				io_close_quiet(c.fd);
+			diag_msg("worker %lu: unexpected message from the "
+			    "parent (type %u, %zd bytes)", ws->number, m.type,
+			    n);
+			continue;
+		}
+		c.id = m.conn;
+		c.accepted = m.accepted;
+		c.peer.len = sizeof c.peer.ss;
+		if (getpeername(c.fd, (struct sockaddr *)&c.peer.ss,
+		    &c.peer.len) < 0)
+			c.peer.len = 0;
+		trace_adopt(&tc, c.id, c.fd);
+		if (trace_enabled() && traced_handshake(w, c.id) < 0)
+			diag_err(errno, "worker %lu: talking to the parent",
+			    ws->number);
+		serve(w, &c, &tc);
+		if (send_msg(w, WMSG_DONE, c.id) < 0)
+			leave(w, 0, "the parent has gone");
+	}
+}
+
+void
+worker_run(const struct worker_setup *ws)
+{
+	struct worker w;
+
+	memset(&w, 0, sizeof w);
+	w.ws = ws;
+	signals_enter_worker();
+	if (ws->channel >= 0)
+		run_receiving(&w);
+	run_accepting(&w);
+}
