@@ -47,7 +47,7 @@
 struct slot {
 	pid_t pid;		/* 0: no worker now */
 	unsigned long number;	/* 1..N, kept across replacements */
-	int channel;		/* parent's end (--accept-in parent), or -1 */
+	int channel;		/* parent's end of the worker's socketpair */
 	int busy;		/* serving conn (--accept-in parent) */
 	unsigned long conn;
 	double started;
@@ -152,7 +152,10 @@ spawn(struct pool *p, struct slot *s)
 	pid_t pid;
 
 	s->respawn_at = 0;
-	if (parent_accepts(p) && fdpass_pair(sv) < 0) {
+	/* Every worker gets a channel, even where it accepts itself: end of
+	 * file on it tells the worker that the parent has gone, so that no
+	 * orphaned pool goes on serving after a kill -9 of the parent. */
+	if (fdpass_pair(sv) < 0) {
 		diag_err(errno, "socketpair for worker %lu", s->number);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
 		return -1;
@@ -164,20 +167,16 @@ spawn(struct pool *p, struct slot *s)
 	if (pid < 0) {
 		diag_err(errno, "fork for worker %lu (trying again in %.0f s)",
 		    s->number, RESPAWN_MAX);
-		if (sv[0] >= 0) {
-			io_close_quiet(sv[0]);
-			io_close_quiet(sv[1]);
-		}
+		io_close_quiet(sv[0]);
+		io_close_quiet(sv[1]);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
 		return -1;
 	}
 	if (pid == 0) {
-		if (sv[0] >= 0)
-			io_close_quiet(sv[0]);
+		io_close_quiet(sv[0]);
 		become_worker(p, s, sv[1]);
 	}
-	if (sv[1] >= 0)
-		io_close_quiet(sv[1]);
+	io_close_quiet(sv[1]);
 	s->pid = pid;
 	s->channel = sv[0];
 	s->busy = 0;
@@ -686,15 +685,13 @@ model_prefork_run(const struct server_config *cfg, struct listeners *ls,
 			dispatch(&p);
 
 		FD_ZERO(&ready);
-		if (parent_accepts(&p)) {
-			if (!p.draining && p.resume_at == 0 && p.qlen < p.qcap)
-				for (i = 0; i < (size_t)ls->count; i++)
-					add_fd(&ready, ls->fd[i], &maxfd);
-			for (i = 0; i < p.nslots; i++)
-				if (p.slot[i].channel >= 0)
-					add_fd(&ready, p.slot[i].channel,
-					    &maxfd);
-		}
+		if (parent_accepts(&p) && !p.draining && p.resume_at == 0 &&
+		    p.qlen < p.qcap)
+			for (i = 0; i < (size_t)ls->count; i++)
+				add_fd(&ready, ls->fd[i], &maxfd);
+		for (i = 0; i < p.nslots; i++)
+			if (p.slot[i].channel >= 0)
+				add_fd(&ready, p.slot[i].channel, &maxfd);
 		wake = next_wakeup(&p);
 		if (wake > 0) {
 			double left = wake > now ? wake - now : 0;
@@ -718,7 +715,7 @@ model_prefork_run(const struct server_config *cfg, struct listeners *ls,
 			if (p.slot[i].channel >= 0 &&
 			    FD_ISSET(p.slot[i].channel, &ready))
 				read_channel(&p, &p.slot[i]);
-		for (i = 0; i < (size_t)ls->count; i++)
+		for (i = 0; i < (size_t)ls->count && parent_accepts(&p); i++)
 			if (FD_ISSET(ls->fd[i], &ready))
 				accept_into_queue(&p, (int)i);
 	}

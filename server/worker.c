@@ -36,8 +36,7 @@ leave(struct worker *w, int status, const char *why)
 	trace_worker_exit(status, why);
 	if (w->ws->ls != NULL)
 		listeners_close(w->ws->ls);
-	if (w->ws->channel >= 0)
-		io_close_quiet(w->ws->channel);
+	io_close_quiet(w->ws->channel);
 	_exit(status);
 }
 
@@ -65,20 +64,20 @@ serve(struct worker *w, struct conn *c, struct trace_conn *tc)
 	w->served++;
 }
 
-/* Waits in pselect() for fd (or, with fd < 0, every listener) until
- * something is readable, a signal comes, or until.  Returns pselect's
- * result; ready receives the set. */
+/* Waits in pselect() for the channel (and, with listeners, every
+ * listener) until something is readable, a signal comes, or until.
+ * Returns pselect's result; ready receives the set. */
 static int
-wait_for(const struct worker *w, int fd, fd_set *ready, double until)
+wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 {
 	struct timespec ts, *tsp = NULL;
 	int maxfd = -1, i;
 
 	FD_ZERO(ready);
-	if (fd >= 0) {
-		FD_SET(fd, ready);
-		maxfd = fd;
-	} else if (w->resume_at == 0)
+	/* The channel always: end of file on it means the parent is gone. */
+	FD_SET(w->ws->channel, ready);
+	maxfd = w->ws->channel;
+	if (listeners && w->resume_at == 0)
 		for (i = 0; i < w->ws->ls->count; i++) {
 			FD_SET(w->ws->ls->fd[i], ready);
 			if (w->ws->ls->fd[i] > maxfd)
@@ -182,6 +181,14 @@ accept_on(struct worker *w, int i)
 	serve(w, &c, &tc);
 }
 
+/* Where workers accept, the parent never writes to the channel: it is
+ * readable only at end of file, when the parent has gone. */
+static _Noreturn void
+parent_gone(struct worker *w)
+{
+	leave(w, 0, "the parent has gone");
+}
+
 static _Noreturn void
 run_accepting(struct worker *w)
 {
@@ -204,8 +211,10 @@ run_accepting(struct worker *w)
 		until = w->resume_at;
 		if (w->shutdown_at > 0 && (until == 0 || w->shutdown_at < until))
 			until = w->shutdown_at;
-		if (wait_for(w, -1, &ready, until) <= 0)
+		if (wait_for(w, 1, &ready, until) <= 0)
 			continue;	/* a signal, or a deadline */
+		if (FD_ISSET(w->ws->channel, &ready))
+			parent_gone(w);
 		for (i = 0; i < w->ws->ls->count; i++)
 			if (FD_ISSET(w->ws->ls->fd[i], &ready)) {
 				accept_on(w, i);
@@ -266,7 +275,7 @@ run_receiving(struct worker *w)
 
 	for (;;) {
 		check_leave(w);
-		if (wait_for(w, ws->channel, &ready, 0) <= 0)
+		if (wait_for(w, 0, &ready, 0) <= 0)
 			continue;
 		memset(&m, 0, sizeof m);
 		n = fdpass_recv(ws->channel, &m, sizeof m, &c.fd);
@@ -308,7 +317,7 @@ worker_run(const struct worker_setup *ws)
 	memset(&w, 0, sizeof w);
 	w.ws = ws;
 	signals_enter_worker();
-	if (ws->channel >= 0)
+	if (ws->ls == NULL)
 		run_receiving(&w);
 	run_accepting(&w);
 }

@@ -36,8 +36,8 @@ struct worker_msg {
 
 struct worker_setup {
 	const struct server_config *cfg;
-	struct listeners *ls;	/* workers accept: the shared listeners */
-	int channel;		/* parent accepts: the worker's end, or -1 */
+	struct listeners *ls;	/* workers accept: the listeners; or NULL */
+	int channel;		/* the worker's end of its socketpair */
 	unsigned long number;	/* 1..N, kept by a replacement */
 	struct counter *conn_ids;	/* workers accept: the numbering */
 	const sigset_t *wait_mask;	/* for pselect() */
