@@ -352,6 +352,14 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 	    ch->listener_shutdown_how >= 0;
 
 	if (cfg->model == MODEL_FORK) {
+		if (cfg->accept_in == ACCEPT_IN_PARENT ||
+		    cfg->max_requests > 0) {
+			snprintf(err, errlen, "%s and --model fork: a forked "
+			    "child serves the one connection its parent "
+			    "accepted", cfg->max_requests > 0 ?
+			    "--max-requests-per-worker" : "--accept-in parent");
+			return -1;
+		}
 		if (listener_opts) {
 			snprintf(err, errlen, "%s and --model fork: only "
 			    "prefork workers share a listening socket",
