@@ -31,8 +31,44 @@ file_key_allowed(int id)
 	    id != OPT_CHECK_CONFIG && id != OPT_LESSONS;
 }
 
+/* Where each key was first set in the file, to refuse it a second time:
+ * with two values a reader cannot tell which one wins.  listen alone may
+ * repeat, each time with another address. */
+struct seen {
+	unsigned long line[OPT_COUNT];
+	unsigned long listen_line[OPTIONS_MAX_LISTEN];
+};
+
 static int
-apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
+check_repeat(const struct server_config *cfg, struct seen *seen, int id,
+    const char *key, unsigned long lineno, char *err, size_t errlen)
+{
+	int i, j;
+
+	if (id == OPT_LISTEN) {
+		i = cfg->nlisten - 1;
+		seen->listen_line[i] = lineno;
+		j = options_listen_repeats(cfg, i);
+		if (j >= 0) {
+			snprintf(err, errlen, "listen: %s given again (first "
+			    "on line %lu)", cfg->listen_text[i],
+			    seen->listen_line[j]);
+			return -1;
+		}
+		return 0;
+	}
+	if (seen->line[id] != 0) {
+		snprintf(err, errlen, "'%s' given again (first on line %lu)",
+		    key, seen->line[id]);
+		return -1;
+	}
+	seen->line[id] = lineno;
+	return 0;
+}
+
+static int
+apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
+    char *line, char *err, size_t errlen)
 {
 	const struct opt_spec *spec;
 	char *eq, *key, *value, why[256];
@@ -62,6 +98,9 @@ apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown key '%.60s'", key);
 		return -1;
 	}
+	if (spec->id != OPT_LISTEN &&
+	    check_repeat(cfg, seen, spec->id, key, lineno, err, errlen) < 0)
+		return -1;
 	if (spec->arg == NULL) {
 		/* Flags are written "verbose = yes" or "= no". */
 		if (strcmp(value, "no") == 0)
@@ -81,6 +120,9 @@ apply_line(struct server_config *cfg, char *line, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", key, why);
 		return -1;
 	}
+	if (spec->id == OPT_LISTEN)
+		return check_repeat(cfg, seen, spec->id, key, lineno, err,
+		    errlen);
 	return 0;
 }
 
@@ -89,12 +131,14 @@ config_load(struct server_config *cfg, const char *path, char *err,
     size_t errlen)
 {
 	char *buf = NULL, why[512];
+	struct seen seen;
 	size_t cap = 0;
 	unsigned long lineno = 0;
 	ssize_t len;
 	FILE *fp;
 	int rc = 0;
 
+	memset(&seen, 0, sizeof seen);
 	fp = fopen(path, "r");
 	if (fp == NULL) {
 		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
@@ -124,7 +168,8 @@ config_load(struct server_config *cfg, const char *path, char *err,
 		line = trim(buf);
 		if (*line == '\0')
 			continue;
-		if (apply_line(cfg, line, why, sizeof why) < 0) {
+		if (apply_line(cfg, &seen, lineno, line, why,
+		    sizeof why) < 0) {
 			snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
 			rc = -1;
 			break;

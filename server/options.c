@@ -393,10 +393,27 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 }
 
 int
-options_check(const struct server_config *cfg, char *err, size_t errlen)
+options_listen_repeats(const struct server_config *cfg, int i)
 {
 	char host[80];
 	unsigned port;
+	int j;
+
+	/* Port 0 twice is two ports. */
+	if (addr_numeric((const struct sockaddr *)&cfg->listen[i].ss,
+	    cfg->listen[i].len, host, sizeof host, &port) < 0 || port == 0)
+		return -1;
+	for (j = 0; j < i; j++)
+		if (cfg->listen[i].len == cfg->listen[j].len &&
+		    memcmp(&cfg->listen[i].ss, &cfg->listen[j].ss,
+		    cfg->listen[i].len) == 0)
+			return j;
+	return -1;
+}
+
+int
+options_check(const struct server_config *cfg, char *err, size_t errlen)
+{
 	int i, j;
 
 	if (choreo_check(&cfg->choreo, err, errlen) < 0)
@@ -419,21 +436,15 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 		return -1;
 
 	/* The same address twice would fail in bind() with a message that
-	 * hides the cause; say it plainly.  Port 0 twice is two ports. */
+	 * hides the cause; say it plainly. */
 	for (i = 0; i < cfg->nlisten; i++) {
-		if (addr_numeric((const struct sockaddr *)&cfg->listen[i].ss,
-		    cfg->listen[i].len, host, sizeof host, &port) < 0 ||
-		    port == 0)
-			continue;
-		for (j = 0; j < i; j++)
-			if (cfg->listen[i].len == cfg->listen[j].len &&
-			    memcmp(&cfg->listen[i].ss, &cfg->listen[j].ss,
-			    cfg->listen[i].len) == 0) {
-				snprintf(err, errlen, "--listen %s and --listen "
-				    "%s: the same address twice",
-				    cfg->listen_text[j], cfg->listen_text[i]);
-				return -1;
-			}
+		j = options_listen_repeats(cfg, i);
+		if (j >= 0) {
+			snprintf(err, errlen, "--listen %s and --listen %s: the "
+			    "same address twice", cfg->listen_text[j],
+			    cfg->listen_text[i]);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -45,7 +45,8 @@ enum options_id {
 	OPT_MAX_REQUESTS,
 	OPT_ACCEPT_IN,
 	OPT_PARENT_CLOSE_LISTENER,
-	OPT_WORKER_SHUTDOWN_LISTENER
+	OPT_WORKER_SHUTDOWN_LISTENER,
+	OPT_COUNT		/* one past the last id */
 };
 
 /* The textbook server's bugs, replayed on purpose by three lessons. */
@@ -112,6 +113,10 @@ int options_parse_cli(struct server_config *cfg, int argc, char *const argv[],
 
 /* Fills in what is still unset (the default listen address). */
 int options_finish(struct server_config *cfg, char *err, size_t errlen);
+
+/* If listen address i repeats an earlier one (port 0 excepted), returns
+ * that one's index, else -1. */
+int options_listen_repeats(const struct server_config *cfg, int i);
 
 /*
  * Refuses combinations that make no sense, naming both options.  Returns

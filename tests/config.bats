@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# The config file: every bad file is refused with status 78 and one line
+# "forkechod: FILE:LINE: reason", good files start the server, and the
+# command line wins over the file.  tests/conf-bad/ is the corpus of bad
+# files; the first line of each says what it must be refused with.
+
+load helper
+
+teardown() {
+	stop_server
+}
+
+# refused FILE MESSAGE: forkechod -t -c FILE exits 78 with exactly
+# "forkechod: MESSAGE" on stderr and nothing on stdout.
+refused() {
+	run --separate-stderr "$SERVER" -t -c "$1"
+	assert_failure 78
+	assert_output ''
+	[ "$stderr" = "forkechod: $2" ] || {
+		echo "want: forkechod: $2" >&2
+		echo "got:  $stderr" >&2
+		return 1
+	}
+}
+
+@test "every file of the bad-config corpus is refused at its line with its reason" {
+	local f expect n=0
+	for f in "$TOP"/tests/conf-bad/*.conf; do
+		expect=$(sed -n '1s/^# expect: //p' "$f")
+		[ -n "$expect" ] || fail "$f has no '# expect:' first line"
+		refused "$f" "$f:$expect"
+		n=$((n + 1))
+	done
+	# The corpus itself must not shrink unnoticed.
+	[ "$n" -ge 10 ]
+}
+
+@test "a line longer than 1024 characters is refused at its line" {
+	local f=$BATS_TEST_TMPDIR/long.conf
+	{
+		echo "# fine"
+		printf 'trace-json = /tmp/%02000d\n' 0
+	} >"$f"
+	refused "$f" "$f:2: line longer than 1024 characters"
+}
+
+@test "binary garbage is refused as not text" {
+	local f=$BATS_TEST_TMPDIR/garbage.conf
+	printf 'workers = 3\nmo\000del = fork\n' >"$f"
+	refused "$f" "$f:2: not text (NUL byte)"
+}
+
+@test "a missing file is refused with the open error" {
+	refused "$BATS_TEST_TMPDIR/none.conf" \
+	    "open $BATS_TEST_TMPDIR/none.conf: No such file or directory"
+}
+
+@test "a directory is refused with the read error" {
+	refused "$BATS_TEST_TMPDIR" "read $BATS_TEST_TMPDIR: Is a directory"
+}
+
+@test "an unreadable file is refused with the open error" {
+	local f=$BATS_TEST_TMPDIR/secret.conf
+	echo "workers = 3" >"$f"
+	chmod 000 "$f"
+	if [ "$(id -u)" -ne 0 ]; then
+		refused "$f" "open $f: Permission denied"
+		return
+	fi
+	# Root reads anything: ask as nobody, with the path reachable.
+	command -v setpriv >/dev/null || skip "root, and no setpriv to drop to nobody"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups "$SERVER" -t -c "$f"
+	[ "$status" -ne 126 ] || skip "nobody cannot run $SERVER here"
+	assert_failure 78
+	[ "$stderr" = "forkechod: open $f: Permission denied" ]
+}
+
+@test "an empty file is valid: the defaults" {
+	local f=$BATS_TEST_TMPDIR/empty.conf
+	: >"$f"
+	run --separate-stderr "$SERVER" -t -c "$f"
+	assert_success
+	assert_output "forkechod: configuration OK: $f"
+}
+
+@test "the sample config passes -t" {
+	run --separate-stderr "$SERVER" -t -c "$TOP/conf/forkechod.conf"
+	assert_success
+	assert_output "forkechod: configuration OK: $TOP/conf/forkechod.conf"
+}
+
+@test "comments, blank lines and spaces around = are allowed" {
+	local f=$BATS_TEST_TMPDIR/spaced.conf
+	printf '\n# a comment\n  model=prefork   # trailing\n\tworkers =\t2\n\n' >"$f"
+	echo "listen = 127.0.0.1:0" >>"$f"
+	start_server -c "$f"
+	wait_until 5 workers_are 2
+}
+
+@test "the command line overrides the file" {
+	local f=$BATS_TEST_TMPDIR/pool.conf
+	printf 'model = prefork\nworkers = 2\nlisten = 127.0.0.1:0\n' >"$f"
+	start_server -c "$f" -w 3
+	wait_until 5 workers_are 3
+	# ... and a --listen on the command line replaces the file's.
+	stop_server
+	printf 'listen = 127.0.0.1:1\n' >"$f"
+	start_server -c "$f" -l 127.0.0.1:0
+	[ "$PORT" -ne 1 ]
+}
+
+# workers_are N: the server has exactly N children.
+workers_are() {
+	[ "$(children_of "$SERVER_PID" | wc -l)" -eq "$1" ]
+}
