@@ -10,7 +10,7 @@ volatile sig_atomic_t signals_child;
 volatile sig_atomic_t signals_stop;
 volatile sig_atomic_t signals_reload;
 
-static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 #define NHANDLED (sizeof handled / sizeof handled[0])
 
 static void
@@ -24,8 +24,12 @@ on_signal(int sig)
 	case SIGHUP:
 		signals_reload = 1;
 		break;
+	case SIGQUIT:
+		/* Like a second SIGTERM: no drain. */
+		signals_stop = 2;
+		break;
 	default:
-		/* The handler runs with all four signals blocked, so this
+		/* The handler runs with all of them blocked, so this
 		 * increment cannot race with itself. */
 		if (signals_stop < 2)
 			signals_stop++;

@@ -2,9 +2,9 @@
  * signals: the server's signal handling.
  *
  * Handlers only record that a signal came; the main loop does the work.
- * SIGCHLD, SIGTERM, SIGINT and SIGHUP stay blocked except while the main
- * loop waits in pselect(), so bookkeeping is never interrupted and no
- * signal can slip in between a check of the flags and the wait.
+ * SIGCHLD, SIGTERM, SIGINT, SIGHUP and SIGQUIT stay blocked except while
+ * the main loop waits in pselect(), so bookkeeping is never interrupted
+ * and no signal can slip in between a check of the flags and the wait.
  */
 #ifndef FORKECHOD_SIGNALS_H
 #define FORKECHOD_SIGNALS_H
@@ -13,11 +13,12 @@
 #include <stddef.h>
 
 extern volatile sig_atomic_t signals_child;	/* a child ended */
-extern volatile sig_atomic_t signals_stop;	/* SIGTERM/SIGINT count */
+extern volatile sig_atomic_t signals_stop;	/* SIGTERM/SIGINT count;
+						   SIGQUIT: 2 */
 extern volatile sig_atomic_t signals_reload;	/* SIGHUP */
 
 /*
- * Ignores SIGPIPE, installs the handlers and blocks the four signals.
+ * Ignores SIGPIPE, installs the handlers and blocks those signals.
  * wait_mask receives the mask to give pselect().  Returns 0, or -1 with a
  * message in err.
  */

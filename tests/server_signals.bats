@@ -68,6 +68,17 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 	SERVER_PID=
 }
 
+@test "SIGQUIT ends the server at once, without a drain, with status 0" {
+	start_server -l 127.0.0.1:0 --drain-timeout 60
+	open_conn
+	kill -QUIT "$SERVER_PID"
+	wait_exit "$SERVER_PID" 5
+	[ "$EXIT_STATUS" -eq 0 ]
+	grep -q 'stopping: ending 1 connection with SIGTERM' "$SERVER_LOG"
+	exec 5>&-
+	SERVER_PID=
+}
+
 @test "Ctrl-C (SIGINT to the whole process group) still drains open connections" {
 	command -v setsid >/dev/null || skip "setsid is not installed"
 	# Its own process group, as a terminal's foreground job would be.
