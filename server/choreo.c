@@ -463,7 +463,7 @@ hook_on_zero_read(void *ctx)
 
 /* Gives up the child's copy as --child-close says. */
 static int
-child_close(const struct choreo *ch, struct trace_conn *tc)
+child_close(const struct choreo *ch, struct trace_conn *tc, int idle_end)
 {
 	struct pollfd pfd = { .fd = tc->fd, .events = POLLIN };
 
@@ -482,17 +482,17 @@ child_close(const struct choreo *ch, struct trace_conn *tc)
 	case CCLOSE_NORMAL:
 		break;
 	}
-	return trace_close(tc, "done with the connection");
+	return trace_close(tc, idle_end ? "the client was silent too long" :
+	    "done with the connection");
 }
 
 int
 choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
-    unsigned long long *bytes, const char **failed_call, int *err)
+    double idle, struct echo_stats *st)
 {
 	struct child_side cs = { .ch = ch, .tc = tc };
 	struct echo_hooks hooks = { hook_deadline, hook_on_deadline,
 	    hook_after_echo, hook_on_zero_read, &cs };
-	struct echo_stats st;
 	int rc, plain;
 
 	cs.started = monotime_now();
@@ -503,15 +503,12 @@ choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
 	/* With nothing to do between steps, the loop runs without hooks:
 	 * read() and write() and nothing else. */
 	plain = !trace_enabled() && !choreo_child_acts(ch);
-	rc = echo_run(tc->fd, plain ? NULL : &hooks, &st);
-	*bytes = st.bytes;
-	*failed_call = st.failed_call;
-	*err = st.err;
+	rc = echo_run(tc->fd, idle, plain ? NULL : &hooks, st);
 	if (rc < 0)
-		trace_error(tc, st.failed_call, st.err);
-	if (child_close(ch, tc) < 0 && rc == 0) {
-		*failed_call = "close";
-		*err = errno;
+		trace_error(tc, st->failed_call, st->err);
+	if (child_close(ch, tc, st->idle) < 0 && rc == 0) {
+		st->failed_call = "close";
+		st->err = errno;
 		rc = -1;
 	}
 	return rc;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "echo.h"
 #include "trace.h"
 
 enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
@@ -111,12 +112,13 @@ void choreo_held_release(struct held_table *ht);
 /* --- the child's side */
 
 /*
- * Serves the connection in tc with the echo loop and the choreography's
- * hooks, then gives up the child's copy as the choreography says.
- * Returns 0 at a clean end, or -1 with *failed_call and *err set.
- * *bytes receives the count echoed.
+ * Serves the connection in tc with the echo loop (idle as echo_run takes
+ * it) and the choreography's hooks, then gives up the child's copy as the
+ * choreography says.  Returns 0 at a clean end, or -1 with
+ * st->failed_call and st->err set; st also says what was echoed and
+ * whether the connection ended idle.
  */
 int choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
-    unsigned long long *bytes, const char **failed_call, int *err);
+    double idle, struct echo_stats *st);
 
 #endif

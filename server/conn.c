@@ -10,13 +10,12 @@
 #include "net.h"
 
 int
-conn_serve(const struct conn *c, const struct choreo *ch,
-    struct trace_conn *tc, int verbosity)
+conn_serve(const struct conn *c, const struct conn_rules *r,
+    struct trace_conn *tc)
 {
-	unsigned long long bytes;
-	const char *failed_call;
+	struct echo_stats st;
 	char peer[ADDR_TEXT_MAX];
-	int rc, err;
+	int rc;
 
 #ifndef __linux__
 	/* BSDs pass the listener's O_NONBLOCK on to accepted sockets; the
@@ -24,21 +23,27 @@ conn_serve(const struct conn *c, const struct choreo *ch,
 	 * the two system calls. */
 	(void)net_set_nonblock(c->fd, 0);
 #endif
-	rc = choreo_child_serve(ch, tc, &bytes, &failed_call, &err);
+	rc = choreo_child_serve(r->choreo, tc, r->idle_timeout, &st);
 	/* The address is formatted only when a line is written: the common
 	 * path stays free of it. */
-	if (rc < 0 && verbosity >= 0) {
+	if (rc < 0 && r->verbosity >= 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_err(err, "connection %lu from %s: %s", c->id, peer,
-		    failed_call);
+		diag_err(st.err, "connection %lu from %s: %s", c->id, peer,
+		    st.failed_call);
+	} else if (st.idle && r->verbosity >= 0) {
+		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
+		    peer, sizeof peer);
+		diag_msg("connection %lu from %s: idle for %g s "
+		    "(--idle-timeout): closed", c->id, peer, r->idle_timeout);
 	}
-	if (verbosity > 0) {
+	if (r->verbosity > 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
 		diag_msg("connection %lu from %s: pid %ld, %llu bytes echoed, "
-		    "%s, %.3f s", c->id, peer, (long)getpid(), bytes,
-		    rc == 0 ? "ended at the peer's EOF" : "ended in an error",
+		    "%s, %.3f s", c->id, peer, (long)getpid(), st.bytes,
+		    rc < 0 ? "ended in an error" : st.idle ?
+		    "ended idle" : "ended at the peer's EOF",
 		    monotime_now() - c->accepted);
 	}
 	return rc == 0 ? 0 : 1;

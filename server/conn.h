@@ -17,13 +17,20 @@ struct conn {
 	double accepted;	/* monotime_now() at accept */
 };
 
+/* What every connection is served with, whatever the process model. */
+struct conn_rules {
+	const struct choreo *choreo;
+	double idle_timeout;	/* seconds; 0: none */
+	int verbosity;		/* -1 errors only, 0 normal, 1 every end */
+};
+
 /*
  * Serves c (whose socket is tc->fd) and gives the socket up, both as the
- * choreography ch says.  Logs an error (a reset peer), and with
- * verbosity > 0 the connection's end.  Returns 0, or 1 if the connection
- * ended in an error (a child's exit status).
+ * choreography says.  Logs an error (a reset peer) and a connection ended
+ * for being idle, and with verbosity > 0 every connection's end.  Returns
+ * 0, or 1 if the connection ended in an error (a child's exit status).
  */
-int conn_serve(const struct conn *c, const struct choreo *ch,
-    struct trace_conn *tc, int verbosity);
+int conn_serve(const struct conn *c, const struct conn_rules *r,
+    struct trace_conn *tc);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include "io.h"
@@ -32,15 +34,46 @@ wait_readable(int fd, double deadline)
 	}
 }
 
+/* Makes a blocking read() or write() on fd give up with EAGAIN after
+ * secs without progress. */
+static int
+set_timeouts(int fd, double secs)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1;		/* zero would mean "no timeout" */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+timed_out(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK;
+}
+
 int
-echo_run(int fd, const struct echo_hooks *hooks, struct echo_stats *st)
+echo_run(int fd, double idle, const struct echo_hooks *hooks,
+    struct echo_stats *st)
 {
 	char buf[ECHO_BUF];
+	double zeros_since = 0;	/* first of a run of 0-byte reads, or 0 */
 	ssize_t n;
 
 	st->bytes = 0;
+	st->idle = 0;
 	st->failed_call = NULL;
 	st->err = 0;
+	if (idle > 0 && set_timeouts(fd, idle) < 0) {
+		st->failed_call = "setsockopt SO_RCVTIMEO";
+		st->err = errno;
+		return -1;
+	}
 	for (;;) {
 		if (hooks != NULL && hooks->deadline != NULL) {
 			double at = hooks->deadline(hooks->ctx);
@@ -61,13 +94,35 @@ echo_run(int fd, const struct echo_hooks *hooks, struct echo_stats *st)
 			if (hooks == NULL || hooks->on_zero_read == NULL ||
 			    hooks->on_zero_read(hooks->ctx) == ECHO_STOP)
 				return 0;
+			/* After SHUT_RD read() returns 0 at once for ever
+			 * (TRUTH.md fact 9) and never times out: silence is
+			 * a run of zeros as long as the idle time. */
+			if (idle > 0) {
+				double now = monotime_now();
+
+				if (zeros_since == 0)
+					zeros_since = now;
+				else if (now - zeros_since >= idle) {
+					st->idle = 1;
+					return 0;
+				}
+			}
 			continue;
 		}
+		zeros_since = 0;
 		if (n < 0) {
+			if (idle > 0 && timed_out(errno)) {
+				st->idle = 1;
+				return 0;
+			}
 			st->failed_call = "read";
 			break;
 		}
 		if (io_write_all(fd, buf, (size_t)n) < 0) {
+			if (idle > 0 && timed_out(errno)) {
+				st->idle = 1;
+				return 0;
+			}
 			st->failed_call = "write";
 			break;
 		}

@@ -23,6 +23,7 @@ struct echo_hooks {
 
 struct echo_stats {
 	unsigned long long bytes;	/* echoed back */
+	int idle;			/* ended: silent for the idle time */
 	const char *failed_call;	/* "read" or "write", after an error */
 	int err;			/* its errno */
 };
@@ -30,9 +31,13 @@ struct echo_stats {
 /*
  * Writes back every byte read from fd, in order, until the peer's EOF (or
  * a hook says stop).  hooks may be NULL: then the loop is nothing but
- * read() and write().  Returns 0 at the end, or -1 with failed_call and
- * err set.
+ * read() and write().  idle > 0 ends the loop (st->idle set) when the
+ * peer has sent nothing for idle seconds, or not read for that long: the
+ * socket's own timeouts (SO_RCVTIMEO, SO_SNDTIMEO) measure it, so the
+ * fast path gains no system call per chunk.  Returns 0 at the end, or -1
+ * with failed_call and err set.
  */
-int echo_run(int fd, const struct echo_hooks *hooks, struct echo_stats *st);
+int echo_run(int fd, double idle, const struct echo_hooks *hooks,
+    struct echo_stats *st);
 
 #endif

@@ -82,6 +82,8 @@ install(enum classic_bug bug)
 int
 model_classic_run(const struct server_config *cfg, struct listeners *ls)
 {
+	struct conn_rules rules = { &cfg->choreo, cfg->idle_timeout,
+	    cfg->verbosity };
 	unsigned long next_conn = 1;
 	int lfd = ls->fd[0];
 
@@ -129,8 +131,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			trace_set_role(TRACE_CHILD, c.id);
 			trace_fork_child(&tc);
 			trace_gate_wait(&tc);
-			status = conn_serve(&c, &cfg->choreo, &tc,
-			    cfg->verbosity);
+			status = conn_serve(&c, &rules, &tc);
 			trace_exit(&tc, status);
 			trace_hold_until_parent_accepts();
 			_exit(status);

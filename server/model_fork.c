@@ -35,6 +35,7 @@
 
 struct server {
 	const struct server_config *cfg;
+	struct conn_rules rules;	/* how the children serve */
 	struct listeners *ls;
 	struct children kids;
 	struct held_table held;	/* copies the parent keeps (choreography) */
@@ -66,7 +67,7 @@ child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
 	trace_set_role(TRACE_CHILD, c->id);
 	trace_fork_child(tc);
 	trace_gate_wait(tc);
-	status = conn_serve(c, &srv->cfg->choreo, tc, srv->cfg->verbosity);
+	status = conn_serve(c, &srv->rules, tc);
 	trace_exit(tc, status);
 	_exit(status);
 }
@@ -234,6 +235,9 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
+	srv.rules.choreo = &cfg->choreo;
+	srv.rules.idle_timeout = cfg->idle_timeout;
+	srv.rules.verbosity = cfg->verbosity;
 	srv.ls = ls;
 	srv.next_conn = 1;
 	if (children_init(&srv.kids, cfg->max_children) < 0 ||

@@ -24,6 +24,8 @@ const struct opt_spec options_table[] = {
 	    "serve at most N connections at once (default 64)" },
 	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
 	    "on SIGTERM, let connections finish this long (default 5)" },
+	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
+	    "close a connection silent this long (default 300; 0: never)" },
 	{ "parent-close", 0, "now|exit|never|SECS", OPT_PARENT_CLOSE,
 	    "when the parent closes its copy (default now)" },
 	{ "parent-shutdown", 0, "HOW@SECS", OPT_PARENT_SHUTDOWN,
@@ -63,9 +65,9 @@ const struct opt_spec options_table[] = {
 const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
     "\t[-w workers] [--accept-in who] [--max-requests-per-worker n]\n"
-    "\t[--backlog n] [--drain-timeout secs] [--max-children n]\n"
-    "\t[--lesson name] [--lessons] [--trace] [--trace-json file]\n"
-    "\t[--parent-close when] [--parent-shutdown how@secs]\n"
+    "\t[--backlog n] [--drain-timeout secs] [--idle-timeout secs]\n"
+    "\t[--max-children n] [--lesson name] [--lessons] [--trace]\n"
+    "\t[--trace-json file] [--parent-close when] [--parent-shutdown how@secs]\n"
     "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
@@ -74,6 +76,7 @@ const char options_usage[] =
 #define WORKERS_LIMIT 1024UL
 #define MAX_REQUESTS_LIMIT 1000000000UL
 #define DRAIN_TIMEOUT_LIMIT 86400.0
+#define IDLE_TIMEOUT_LIMIT 86400.0
 
 void
 options_defaults(struct server_config *cfg)
@@ -86,6 +89,7 @@ options_defaults(struct server_config *cfg)
 	cfg->max_requests = 0;
 	cfg->accept_in = ACCEPT_IN_WORKERS;
 	cfg->drain_timeout = 5;
+	cfg->idle_timeout = 300;
 	choreo_defaults(&cfg->choreo);
 }
 
@@ -251,6 +255,9 @@ options_set(struct server_config *cfg, int id, const char *value,
 	case OPT_DRAIN_TIMEOUT:
 		return set_seconds(value, DRAIN_TIMEOUT_LIMIT,
 		    &cfg->drain_timeout, err, errlen);
+	case OPT_IDLE_TIMEOUT:
+		return set_seconds(value, IDLE_TIMEOUT_LIMIT,
+		    &cfg->idle_timeout, err, errlen);
 	case OPT_CONFIG:
 		cfg->config_file = value;
 		return 0;

@@ -46,6 +46,7 @@ enum options_id {
 	OPT_ACCEPT_IN,
 	OPT_PARENT_CLOSE_LISTENER,
 	OPT_WORKER_SHUTDOWN_LISTENER,
+	OPT_IDLE_TIMEOUT,
 	OPT_COUNT		/* one past the last id */
 };
 
@@ -72,6 +73,7 @@ struct server_config {
 	unsigned long max_requests;	/* per worker; 0: no limit */
 	enum accept_in accept_in;
 	double drain_timeout;
+	double idle_timeout;	/* 0: none */
 	const char *config_file;
 	int check_only;
 	int verbosity;		/* -1 errors only, 0 normal, 1 per connection */

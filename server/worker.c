@@ -60,7 +60,10 @@ check_leave(struct worker *w)
 static void
 serve(struct worker *w, struct conn *c, struct trace_conn *tc)
 {
-	(void)conn_serve(c, &w->ws->cfg->choreo, tc, w->ws->cfg->verbosity);
+	struct conn_rules r = { &w->ws->cfg->choreo,
+	    w->ws->cfg->idle_timeout, w->ws->cfg->verbosity };
+
+	(void)conn_serve(c, &r, tc);
 	w->served++;
 }
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# --idle-timeout: a connection whose client is silent (or never reads)
+# that long is closed, and the log says why; a client that keeps talking
+# is not.
+
+load helper
+
+teardown() {
+	exec 5>&- 2>/dev/null || true
+	stop_server
+}
+
+# Reads fd 5 to its end within SECS; sets ELAPSED (whole ms) and GOT.
+read_to_eof() {
+	local start=$EPOCHREALTIME
+	GOT=$(timeout "$1" cat <&5) || return 1
+	ELAPSED=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+}
+
+@test "a silent client is closed with FIN after --idle-timeout, and the log says why" {
+	start_server -l 127.0.0.1:0 --idle-timeout 0.5
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hello\n' >&5
+	read_to_eof 5
+	[ "$GOT" = hello ]
+	# A clean end of file (cat exited 0): FIN, not RST; not before the
+	# time, and not long after it.
+	((ELAPSED >= 450 && ELAPSED < 3000))
+	wait_until 5 grep -q \
+	    "connection 1 from 127.0.0.1 [0-9]*: idle for 0.5 s (--idle-timeout): closed" \
+	    "$SERVER_LOG"
+}
+
+@test "a client that pauses less than the idle time each time is served to the end" {
+	start_server -l 127.0.0.1:0 --idle-timeout 0.6
+	# 1.2 s in all, more than the idle time, but never 0.6 s silent.
+	run --separate-stderr timeout 10 "$CLIENT" -i 0.3 -m a -m b -m c -m d \
+	    -m e 127.0.0.1 "$PORT"
+	assert_success
+	assert_output $'a\nb\nc\nd\ne'
+	run grep -c idle "$SERVER_LOG"
+	assert_output 0
+}
+
+@test "after SHUT_RD, where read() returns 0 at once, silence still times out" {
+	# TRUTH.md fact 9: a poll() or read() timeout never fires there.
+	start_server -l 127.0.0.1:0 --idle-timeout 0.5 --child-shutdown rd@first
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hello\n' >&5
+	read_to_eof 5
+	[ "$GOT" = hello ]
+	((ELAPSED >= 450 && ELAPSED < 3000))
+	wait_until 5 grep -q "idle for 0.5 s" "$SERVER_LOG"
+}
+
+@test "a client that sends but never reads is closed after the idle time" {
+	start_server -l 127.0.0.1:0 --idle-timeout 0.5
+	# The echo fills the client's receive buffer, then the server's
+	# send buffer; its write() then waits for a reader that never comes.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	timeout 20 head -c 67108864 /dev/zero >&5 2>/dev/null &
+	local writer=$!
+	wait_until 10 grep -q "idle for 0.5 s" "$SERVER_LOG"
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+}
+
+@test "prefork workers time idle connections out too, and go on serving" {
+	start_server -l 127.0.0.1:0 -m prefork -w 1 --idle-timeout 0.5
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read_to_eof 5
+	[ -z "$GOT" ]
+	wait_until 5 grep -q "idle for 0.5 s" "$SERVER_LOG"
+	run --separate-stderr timeout 10 "$CLIENT" -m after 127.0.0.1 "$PORT"
+	assert_success
+	assert_output after
+}
+
+@test "a bad --idle-timeout is refused with status 64, naming it" {
+	run --separate-stderr "$SERVER" --idle-timeout -1
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --idle-timeout: '-1' is not a number of seconds from 0 to 86400" ]
+}
