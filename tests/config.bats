@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # The config file: every bad file is refused with status 78 and one line
 # "forkechod: FILE:LINE: reason", good files start the server, and the
 # command line wins over the file.  tests/conf-bad/ is the corpus of bad

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # --idle-timeout: a connection whose client is silent (or never reads)
 # that long is closed, and the log says why; a client that keeps talking
 # is not.
