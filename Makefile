@@ -12,11 +12,12 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
 	server/worker.c server/counter.c
 CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
-TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c
+TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
+	tests/activate.c
 
 PROGS = bin/forkechod bin/forkecho
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
-	build/tests/truth_probe
+	build/tests/truth_probe build/tests/activate
 MAN = docs/forkechod.8 docs/forkecho.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
@@ -43,6 +44,9 @@ build/tests/sockinfo_probe: build/tests/sockinfo_probe.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/truth_probe: build/tests/truth_probe.o $(call lib_obj,build)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/tests/activate: build/tests/activate.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/%.o: %.c

@@ -1,7 +1,14 @@
 #include "listeners.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include "num.h"
 
 #include "io.h"
 #include "net.h"
@@ -33,6 +40,85 @@ listeners_open(struct listeners *ls, const struct server_config *cfg,
 		ls->count++;
 	}
 	return 0;
+}
+
+/* sd_listen_fds(3): passed descriptors start here. */
+#define LISTEN_FDS_START 3
+
+/* Checks that fd is a listening stream socket and readies it. */
+static int
+take_listener(struct listeners *ls, int fd, char *err, size_t errlen)
+{
+	struct addr bound;
+	socklen_t len;
+	int on = 0, type = 0;
+
+	len = sizeof on;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 ||
+	    !on) {
+		snprintf(err, errlen, "LISTEN_FDS: descriptor %d is not a "
+		    "listening socket", fd);
+		return -1;
+	}
+	len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM) {
+		snprintf(err, errlen, "LISTEN_FDS: descriptor %d is not a "
+		    "stream socket", fd);
+		return -1;
+	}
+	if (net_set_nonblock(fd, 1) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		snprintf(err, errlen, "LISTEN_FDS: descriptor %d: fcntl: %s",
+		    fd, strerror(errno));
+		return -1;
+	}
+	bound.len = sizeof bound.ss;
+	if (getsockname(fd, (struct sockaddr *)&bound.ss, &bound.len) < 0) {
+		snprintf(err, errlen, "LISTEN_FDS: descriptor %d: "
+		    "getsockname: %s", fd, strerror(errno));
+		return -1;
+	}
+	addr_text((struct sockaddr *)&bound.ss, bound.len,
+	    ls->where[ls->count], sizeof ls->where[ls->count]);
+	ls->fd[ls->count++] = fd;
+	return 0;
+}
+
+int
+listeners_inherit(struct listeners *ls, char *err, size_t errlen)
+{
+	const char *pid_text = getenv("LISTEN_PID");
+	const char *fds_text = getenv("LISTEN_FDS");
+	unsigned long pid, n, i;
+	int rc = 0;
+
+	ls->count = 0;
+	if (pid_text == NULL || fds_text == NULL)
+		return 0;
+	/* Meant for another process (we are a child of the one systemd
+	 * started, say): not ours to take. */
+	if (num_parse_ulong(pid_text, 1, (unsigned long)-1, &pid) < 0 ||
+	    pid != (unsigned long)getpid())
+		rc = 0;
+	else if (num_parse_ulong(fds_text, 1, OPTIONS_MAX_LISTEN, &n) < 0) {
+		snprintf(err, errlen, "LISTEN_FDS: '%s' is not a count from 1 "
+		    "to %d", fds_text, OPTIONS_MAX_LISTEN);
+		rc = -1;
+	} else {
+		for (i = 0; i < n && rc == 0; i++)
+			if (take_listener(ls, LISTEN_FDS_START + (int)i, err,
+			    errlen) < 0)
+				rc = -1;
+		if (rc == 0)
+			rc = 1;
+		else
+			ls->count = 0;	/* not ours to close */
+	}
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_FDNAMES");
+	return rc;
 }
 
 int

@@ -115,7 +115,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	if (listeners_open(&ls, &cfg, err, sizeof err) < 0) {
+	/* Sockets passed by systemd replace the configured addresses. */
+	next = listeners_inherit(&ls, err, sizeof err);
+	if (next < 0 || (next == 0 &&
+	    listeners_open(&ls, &cfg, err, sizeof err) < 0)) {
 		diag_msg("%s", err);
 		return 1;
 	}

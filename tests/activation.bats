@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# systemd socket activation: with LISTEN_PID and LISTEN_FDS set for it,
+# forkechod serves on the passed sockets instead of binding its own.
+# tests/activate plays systemd: it listens on 127.0.0.1 port 0, passes
+# the sockets from descriptor 3 on, and execs the server.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+
+load helper
+
+ACTIVATE=$TOP/build/tests/activate
+
+setup() {
+	[ -x "$ACTIVATE" ] || fail "$ACTIVATE is not built"
+}
+
+teardown() {
+	stop_server
+}
+
+passed_ports() { # the ports activate said it passed, one a line
+	awk '/^activate: passing /{print $4}' "$SERVER_LOG"
+}
+
+@test "a passed socket is served instead of the configured address" {
+	SERVER_WRAP=("$ACTIVATE")
+	start_server -l 127.0.0.1:0
+	[ "${#PORTS[@]}" -eq 1 ]
+	[ "$PORT" = "$(passed_ports)" ]
+	run --separate-stderr timeout 10 "$CLIENT" -m activated 127.0.0.1 "$PORT"
+	assert_success
+	assert_output activated
+}
+
+@test "every passed socket is announced and served" {
+	SERVER_WRAP=("$ACTIVATE" -n 2)
+	start_server
+	wait_until 5 ready_lines "$SERVER_OUT" 2
+	mapfile -t PORTS < <(awk '/^listening on /{print $4}' "$SERVER_OUT")
+	[ "${PORTS[*]}" = "$(passed_ports | tr '\n' ' ' | sed 's/ $//')" ]
+	local p
+	for p in "${PORTS[@]}"; do
+		run --separate-stderr timeout 10 "$CLIENT" -m "to $p" 127.0.0.1 "$p"
+		assert_success
+		assert_output "to $p"
+	done
+}
+
+@test "prefork workers accept on a passed socket" {
+	SERVER_WRAP=("$ACTIVATE")
+	start_server -m prefork -w 2
+	[ "$PORT" = "$(passed_ports)" ]
+	run --separate-stderr timeout 10 "$CLIENT" -m pool 127.0.0.1 "$PORT"
+	assert_success
+	assert_output pool
+}
+
+@test "sockets meant for another pid are left alone: the server binds its own" {
+	SERVER_WRAP=("$ACTIVATE" -p wrong)
+	start_server -l 127.0.0.1:0
+	[ "$PORT" != "$(passed_ports)" ]
+	run --separate-stderr timeout 10 "$CLIENT" -m own 127.0.0.1 "$PORT"
+	assert_success
+	assert_output own
+}
+
+@test "a passed descriptor that is not a listening socket is refused with status 1" {
+	run --separate-stderr timeout 10 "$ACTIVATE" -x "$SERVER"
+	assert_failure 1
+	assert_output ''
+	[ "${stderr_lines[-1]}" = "forkechod: LISTEN_FDS: descriptor 3 is not a listening socket" ]
+}
+
+@test "a bad LISTEN_FDS is refused with status 1, naming it" {
+	run --separate-stderr timeout 10 bash -c \
+	    'LISTEN_PID=$$ LISTEN_FDS=99 exec "$1"' _ "$SERVER"
+	assert_failure 1
+	[ "$stderr" = "forkechod: LISTEN_FDS: '99' is not a count from 1 to 16" ]
+}
