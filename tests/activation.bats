@@ -4,6 +4,7 @@
 # tests/activate plays systemd: it listens on 127.0.0.1 port 0, passes
 # the sockets from descriptor 3 on, and execs the server.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2034,SC2153 # SERVER_WRAP, PORT: see helper.bash
 
 load helper
 
@@ -71,6 +72,7 @@ passed_ports() { # the ports activate said it passed, one a line
 }
 
 @test "a bad LISTEN_FDS is refused with status 1, naming it" {
+	# shellcheck disable=SC2016 # $$ is the inner shell's, which exec keeps
 	run --separate-stderr timeout 10 bash -c \
 	    'LISTEN_PID=$$ LISTEN_FDS=99 exec "$1"' _ "$SERVER"
 	assert_failure 1
