@@ -23,6 +23,12 @@ conn_serve(const struct conn *c, const struct conn_rules *r,
 	 * the two system calls. */
 	(void)net_set_nonblock(c->fd, 0);
 #endif
+	if (r->verbosity > 0) {
+		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
+		    peer, sizeof peer);
+		diag_msg("connection %lu from %s: pid %ld, started", c->id,
+		    peer, (long)getpid());
+	}
 	rc = choreo_child_serve(r->choreo, tc, r->idle_timeout, &st);
 	/* The address is formatted only when a line is written: the common
 	 * path stays free of it. */
@@ -40,11 +46,11 @@ conn_serve(const struct conn *c, const struct conn_rules *r,
 	if (r->verbosity > 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_msg("connection %lu from %s: pid %ld, %llu bytes echoed, "
-		    "%s, %.3f s", c->id, peer, (long)getpid(), st.bytes,
+		diag_msg("connection %lu from %s: pid %ld, %llu bytes in, "
+		    "%llu bytes out, %.3f s, %s", c->id, peer, (long)getpid(),
+		    st.bytes_in, st.bytes, monotime_now() - c->accepted,
 		    rc < 0 ? "ended in an error" : st.idle ?
-		    "ended idle" : "ended at the peer's EOF",
-		    monotime_now() - c->accepted);
+		    "ended idle (--idle-timeout)" : "ended at the peer's EOF");
 	}
 	return rc == 0 ? 0 : 1;
 }

@@ -65,7 +65,7 @@ echo_run(int fd, double idle, const struct echo_hooks *hooks,
 	double zeros_since = 0;	/* first of a run of 0-byte reads, or 0 */
 	ssize_t n;
 
-	st->bytes = 0;
+	st->bytes = st->bytes_in = 0;
 	st->idle = 0;
 	st->failed_call = NULL;
 	st->err = 0;
@@ -110,6 +110,8 @@ echo_run(int fd, double idle, const struct echo_hooks *hooks,
 			continue;
 		}
 		zeros_since = 0;
+		if (n > 0)
+			st->bytes_in += (unsigned long long)n;
 		if (n < 0) {
 			if (idle > 0 && timed_out(errno)) {
 				st->idle = 1;

@@ -22,6 +22,7 @@ struct echo_hooks {
 };
 
 struct echo_stats {
+	unsigned long long bytes_in;	/* read from the peer */
 	unsigned long long bytes;	/* echoed back */
 	int idle;			/* ended: silent for the idle time */
 	const char *failed_call;	/* "read" or "write", after an error */
