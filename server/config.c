@@ -184,3 +184,21 @@ config_load(struct server_config *cfg, const char *path, char *err,
 	fclose(fp);
 	return rc;
 }
+
+enum config_fault
+config_assemble(struct server_config *cfg, const char *file, int argc,
+    char *const argv[], char *err, size_t errlen)
+{
+	options_defaults(cfg);
+	if (file != NULL && config_load(cfg, file, err, errlen) < 0)
+		return CONFIG_BAD_FILE;
+	/* The command line was checked once already; again on top, it wins
+	 * over the file. */
+	if (options_parse_cli(cfg, argc, argv, err, errlen) < 0)
+		return CONFIG_BAD_USE;
+	cfg->config_file = file;
+	if (options_finish(cfg, err, errlen) < 0 ||
+	    options_check(cfg, err, errlen) < 0)
+		return CONFIG_BAD_USE;
+	return CONFIG_OK;
+}

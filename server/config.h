@@ -16,4 +16,17 @@
 int config_load(struct server_config *cfg, const char *path, char *err,
     size_t errlen);
 
+/* What config_assemble found wrong. */
+enum config_fault { CONFIG_OK = 0, CONFIG_BAD_FILE = -1, CONFIG_BAD_USE = -2 };
+
+/*
+ * The settings to run with: defaults, then the file (if file is not NULL),
+ * then the command line on top, completed and checked.  Used at start
+ * and on SIGHUP.  Returns CONFIG_OK, CONFIG_BAD_FILE (a bad line: status
+ * 78) or CONFIG_BAD_USE (a bad option or combination: status 64), with
+ * the message in err.
+ */
+enum config_fault config_assemble(struct server_config *cfg, const char *file,
+    int argc, char *const argv[], char *err, size_t errlen);
+
 #endif

@@ -13,6 +13,26 @@
 #include "io.h"
 #include "net.h"
 
+/* Opens one listener and writes "ADDR PORT" (the real port) to where. */
+static int
+open_one(const struct addr *a, int backlog, char where[ADDR_TEXT_MAX],
+    char *err, size_t errlen)
+{
+	struct addr bound;
+	int fd = net_listen(a, backlog, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	/* Port 0 was a request: the readiness line gives the port the
+	 * kernel chose. */
+	bound.len = sizeof bound.ss;
+	if (getsockname(fd, (struct sockaddr *)&bound.ss, &bound.len) < 0)
+		bound = *a;
+	addr_text((struct sockaddr *)&bound.ss, bound.len, where,
+	    ADDR_TEXT_MAX);
+	return fd;
+}
+
 int
 listeners_open(struct listeners *ls, const struct server_config *cfg,
     char *err, size_t errlen)
@@ -20,25 +40,70 @@ listeners_open(struct listeners *ls, const struct server_config *cfg,
 	int i;
 
 	ls->count = 0;
+	ls->inherited = 0;
 	for (i = 0; i < cfg->nlisten; i++) {
-		struct addr bound;
-		int fd = net_listen(&cfg->listen[i], cfg->backlog, err, errlen);
+		int fd = open_one(&cfg->listen[i], cfg->backlog, ls->where[i],
+		    err, errlen);
 
 		if (fd < 0) {
 			listeners_close(ls);
 			return -1;
 		}
-		/* Port 0 was a request: the readiness line gives the port
-		 * the kernel chose. */
-		bound.len = sizeof bound.ss;
-		if (getsockname(fd, (struct sockaddr *)&bound.ss,
-		    &bound.len) < 0)
-			bound = cfg->listen[i];
-		addr_text((struct sockaddr *)&bound.ss, bound.len,
-		    ls->where[i], sizeof ls->where[i]);
 		ls->fd[i] = fd;
 		ls->count++;
 	}
+	return 0;
+}
+
+static int
+same_addr(const struct addr *a, const struct addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+int
+listeners_update(struct listeners *ls, const struct server_config *cur,
+    const struct server_config *next, int opened[OPTIONS_MAX_LISTEN],
+    char *err, size_t errlen)
+{
+	struct listeners out;
+	int kept[OPTIONS_MAX_LISTEN] = { 0 };
+	int i, j;
+
+	memset(opened, 0, sizeof(int) * OPTIONS_MAX_LISTEN);
+	if (ls->inherited)
+		return 0;
+	memset(&out, 0, sizeof out);
+	for (j = 0; j < next->nlisten; j++) {
+		/* An address that stays keeps its socket, port 0 included:
+		 * clients already know the port it got. */
+		for (i = 0; i < ls->count; i++)
+			if (!kept[i] && same_addr(&cur->listen[i],
+			    &next->listen[j]))
+				break;
+		if (i < ls->count) {
+			kept[i] = 1;
+			out.fd[j] = ls->fd[i];
+			memcpy(out.where[j], ls->where[i], sizeof out.where[j]);
+		} else {
+			out.fd[j] = open_one(&next->listen[j], next->backlog,
+			    out.where[j], err, errlen);
+			if (out.fd[j] < 0) {
+				for (i = 0; i < j; i++)
+					if (opened[i])
+						io_close_quiet(out.fd[i]);
+				memset(opened, 0,
+				    sizeof(int) * OPTIONS_MAX_LISTEN);
+				return -1;
+			}
+			opened[j] = 1;
+		}
+		out.count++;
+	}
+	for (i = 0; i < ls->count; i++)
+		if (!kept[i])
+			io_close_quiet(ls->fd[i]);
+	*ls = out;
 	return 0;
 }
 
@@ -94,6 +159,7 @@ listeners_inherit(struct listeners *ls, char *err, size_t errlen)
 	int rc = 0;
 
 	ls->count = 0;
+	ls->inherited = 0;
 	if (pid_text == NULL || fds_text == NULL)
 		return 0;
 	/* Meant for another process (we are a child of the one systemd
@@ -110,9 +176,10 @@ listeners_inherit(struct listeners *ls, char *err, size_t errlen)
 			if (take_listener(ls, LISTEN_FDS_START + (int)i, err,
 			    errlen) < 0)
 				rc = -1;
-		if (rc == 0)
+		if (rc == 0) {
 			rc = 1;
-		else
+			ls->inherited = 1;
+		} else
 			ls->count = 0;	/* not ours to close */
 	}
 	(void)unsetenv("LISTEN_PID");
@@ -128,6 +195,13 @@ listeners_announce(const struct listeners *ls)
 
 	for (i = 0; i < ls->count; i++)
 		printf("listening on %s\n", ls->where[i]);
+	return fflush(stdout);
+}
+
+int
+listeners_announce_one(const struct listeners *ls, int i)
+{
+	printf("listening on %s\n", ls->where[i]);
 	return fflush(stdout);
 }
 

@@ -9,9 +9,10 @@
 #include "options.h"
 
 struct listeners {
-	int fd[OPTIONS_MAX_LISTEN];
+	int fd[OPTIONS_MAX_LISTEN];	/* fd[i] listens on cfg->listen[i] */
 	char where[OPTIONS_MAX_LISTEN][ADDR_TEXT_MAX];	/* "ADDR PORT" */
 	int count;
+	int inherited;		/* passed by systemd, not from the config */
 };
 
 /* Opens a socket for each configured address.  Returns 0, or -1 with the
@@ -29,9 +30,23 @@ int listeners_open(struct listeners *ls, const struct server_config *cfg,
  */
 int listeners_inherit(struct listeners *ls, char *err, size_t errlen);
 
+/*
+ * For a re-read configuration next: keeps the sockets of addresses that
+ * stay (same index order as next->listen), opens the new ones and closes
+ * the dropped ones.  opened[i] is set to 1 for a socket opened here.  On
+ * failure nothing changes and err names the call and address.  Passed
+ * (inherited) sockets are kept as they are.
+ */
+int listeners_update(struct listeners *ls, const struct server_config *cur,
+    const struct server_config *next, int opened[OPTIONS_MAX_LISTEN],
+    char *err, size_t errlen);
+
 /* Writes one "listening on ADDR PORT" line per socket to standard output
  * and flushes: the readiness signal scripts wait for. */
 int listeners_announce(const struct listeners *ls);
+
+/* The same line for socket i alone. */
+int listeners_announce_one(const struct listeners *ls, int i);
 
 /* Closes every listening socket (in a child, or to stop accepting). */
 void listeners_close(struct listeners *ls);

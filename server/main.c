@@ -53,7 +53,7 @@ main(int argc, char *argv[])
 	double started = monotime_now();
 	sigset_t wait_mask;
 	char err[512];
-	int next;
+	int next, check_only;
 
 	diag_set_progname("forkechod");
 	/* With stdout closed, the first listening socket would become fd 1
@@ -92,22 +92,18 @@ main(int argc, char *argv[])
 
 	/* Second pass: defaults, then the file, then the command line again
 	 * on top, so that the command line wins. */
-	if (cfg.config_file != NULL) {
-		const char *file = cfg.config_file;
-		int check_only = cfg.check_only;
-
-		options_defaults(&cfg);
-		if (config_load(&cfg, file, err, sizeof err) < 0) {
-			diag_msg("%s", err);
-			return EXIT_CONFIG;
-		}
-		(void)options_parse_cli(&cfg, argc, argv, err, sizeof err);
-		cfg.config_file = file;
-		cfg.check_only = check_only;
-	}
-	if (options_finish(&cfg, err, sizeof err) < 0 ||
-	    options_check(&cfg, err, sizeof err) < 0)
+	check_only = cfg.check_only;
+	switch (config_assemble(&cfg, cfg.config_file, argc, argv, err,
+	    sizeof err)) {
+	case CONFIG_BAD_FILE:
+		diag_msg("%s", err);
+		return EXIT_CONFIG;
+	case CONFIG_BAD_USE:
 		return usage_error(err);
+	case CONFIG_OK:
+		break;
+	}
+	cfg.check_only = check_only;
 	if (cfg.check_only) {
 		printf("forkechod: configuration OK%s%s\n",
 		    cfg.config_file ? ": " : "",
@@ -129,7 +125,8 @@ main(int argc, char *argv[])
 		(void)fputs(cfg.lesson->text, stderr);
 		(void)fflush(stderr);
 	}
-	if (trace_open(cfg.trace, cfg.trace_json, err, sizeof err) < 0) {
+	if (trace_open(cfg.trace, cfg.trace_json[0] != '\0' ? cfg.trace_json :
+	    NULL, err, sizeof err) < 0) {
 		diag_msg("%s", err);
 		listeners_close(&ls);
 		return 1;

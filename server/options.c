@@ -299,7 +299,13 @@ options_set(struct server_config *cfg, int id, const char *value,
 		cfg->trace = 1;
 		return 0;
 	case OPT_TRACE_JSON:
-		cfg->trace_json = value;
+		if (*value == '\0' || strlen(value) >= sizeof cfg->trace_json) {
+			snprintf(err, errlen, "'%.60s' is not a file name "
+			    "(1 to %zu characters)", value,
+			    sizeof cfg->trace_json - 1);
+			return -1;
+		}
+		memcpy(cfg->trace_json, value, strlen(value) + 1);
 		return 0;
 	case OPT_CLASSIC_BUG:
 		return set_bug(cfg, value, err, errlen);

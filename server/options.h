@@ -82,7 +82,9 @@ struct server_config {
 	int want_lessons;
 	struct choreo choreo;
 	int trace;			/* lane view on stderr */
-	const char *trace_json;		/* JSON Lines file, "-", or NULL */
+	/* JSON Lines file, "-", or "" for none.  A copy: a value read from
+	 * the config file lives only as long as its line buffer. */
+	char trace_json[1024];
 	const struct lesson *lesson;	/* the last --lesson, or NULL */
 	enum classic_bug bug;
 };

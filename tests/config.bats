@@ -116,3 +116,17 @@ refused() {
 workers_are() {
 	[ "$(children_of "$SERVER_PID" | wc -l)" -eq "$1" ]
 }
+
+@test "a trace-json file named in the config file is written" {
+	# The value outlives the line it was read from (it was once a
+	# pointer into the freed line buffer).
+	local f=$BATS_TEST_TMPDIR/traced.conf
+	printf 'listen = 127.0.0.1:0\ntrace-json = %s\n' \
+	    "$BATS_TEST_TMPDIR/trace.json" >"$f"
+	start_server -c "$f"
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	wait_until 5 grep -q '"event":"close"' "$BATS_TEST_TMPDIR/trace.json"
+	grep -q "\"event\":\"listen\",\"fd\":[0-9]*,\"addr\":\"127.0.0.1 $PORT\"" \
+	    "$BATS_TEST_TMPDIR/trace.json"
+}
