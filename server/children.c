@@ -14,6 +14,21 @@ children_init(struct children *cs, size_t cap)
 	return cs->slot == NULL ? -1 : 0;
 }
 
+int
+children_grow(struct children *cs, size_t cap)
+{
+	struct child *more;
+
+	if (cap <= cs->cap)
+		return 0;
+	more = realloc(cs->slot, cap * sizeof *cs->slot);
+	if (more == NULL)
+		return -1;
+	cs->slot = more;
+	cs->cap = cap;
+	return 0;
+}
+
 void
 children_free(struct children *cs)
 {

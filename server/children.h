@@ -26,6 +26,10 @@ struct children {
 int children_init(struct children *cs, size_t cap);
 void children_free(struct children *cs);
 
+/* Makes room for cap children (a larger --max-children after SIGHUP);
+ * never shrinks.  Returns 0 or -1 with errno, the table unchanged. */
+int children_grow(struct children *cs, size_t cap);
+
 /* Records a new child; the caller keeps count < cap. */
 void children_add(struct children *cs, pid_t pid, unsigned long conn,
     double started);

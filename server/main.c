@@ -53,6 +53,7 @@ main(int argc, char *argv[])
 	double started = monotime_now();
 	sigset_t wait_mask;
 	char err[512];
+	struct reload_cli cli = { argc, argv };
 	int next, check_only;
 
 	diag_set_progname("forkechod");
@@ -145,6 +146,6 @@ main(int argc, char *argv[])
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);
 	if (cfg.model == MODEL_PREFORK)
-		return model_prefork_run(&cfg, &ls, &wait_mask, started);
-	return model_fork_run(&cfg, &ls, &wait_mask);
+		return model_prefork_run(&cfg, &ls, &wait_mask, started, &cli);
+	return model_fork_run(&cfg, &ls, &wait_mask, &cli);
 }

@@ -35,6 +35,8 @@
 
 struct server {
 	const struct server_config *cfg;
+	struct server_config *settings;	/* the same, for SIGHUP */
+	const struct reload_cli *cli;
 	struct conn_rules rules;	/* how the children serve */
 	struct listeners *ls;
 	struct children kids;
@@ -73,6 +75,15 @@ child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
 }
 
 /* --- parent */
+
+/* How many children may run: --max-children, within the table (which a
+ * failed growth after SIGHUP may have left smaller). */
+static size_t
+room(const struct server *srv)
+{
+	return srv->cfg->max_children < srv->kids.cap ?
+	    srv->cfg->max_children : srv->kids.cap;
+}
 
 static void
 pause_accepting(struct server *srv)
@@ -175,7 +186,7 @@ accept_ready(struct server *srv, const fd_set *ready)
 	for (i = 0; i < srv->ls->count; i++) {
 		if (!FD_ISSET(srv->ls->fd[i], ready))
 			continue;
-		while (srv->kids.count < srv->cfg->max_children &&
+		while (srv->kids.count < room(srv) &&
 		    accept_one(srv, i))
 			;
 	}
@@ -227,14 +238,44 @@ next_wakeup(const struct server *srv)
 	return at;
 }
 
+/* SIGHUP: new settings for new connections; children keep theirs. */
+static void
+reload(struct server *srv)
+{
+	char err[640];
+	int rc;
+
+	rc = reload_settings(srv->settings, srv->ls, srv->cli, err,
+	    sizeof err);
+	if (rc < 0) {
+		diag_msg("SIGHUP: %s; keeping the old settings", err);
+		return;
+	}
+	if (rc == 0) {
+		if (srv->cfg->verbosity >= 0)
+			diag_msg("SIGHUP: no config file (-c) to re-read");
+		return;
+	}
+	if (children_grow(&srv->kids, srv->cfg->max_children) < 0)
+		diag_err(errno, "SIGHUP: room for %lu children (keeping %zu)",
+		    srv->cfg->max_children, srv->kids.cap);
+	srv->rules.idle_timeout = srv->cfg->idle_timeout;
+	srv->rules.verbosity = srv->cfg->verbosity;
+	if (srv->cfg->verbosity >= 0)
+		diag_msg("SIGHUP: settings re-read from %s",
+		    srv->cfg->config_file);
+}
+
 int
-model_fork_run(const struct server_config *cfg, struct listeners *ls,
-    const sigset_t *wait_mask)
+model_fork_run(struct server_config *cfg, struct listeners *ls,
+    const sigset_t *wait_mask, const struct reload_cli *cli)
 {
 	struct server srv;
 
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
+	srv.settings = cfg;
+	srv.cli = cli;
 	srv.rules.choreo = &cfg->choreo;
 	srv.rules.idle_timeout = cfg->idle_timeout;
 	srv.rules.verbosity = cfg->verbosity;
@@ -266,6 +307,11 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 		}
 		if (signals_stop && !srv.draining)
 			start_drain(&srv);
+		if (signals_reload) {
+			signals_reload = 0;
+			if (!srv.draining)
+				reload(&srv);
+		}
 		now = monotime_now();
 		if (srv.draining) {
 			if (srv.kids.count == 0)
@@ -282,7 +328,7 @@ model_fork_run(const struct server_config *cfg, struct listeners *ls,
 
 		FD_ZERO(&ready);
 		if (!srv.draining && srv.resume_at == 0) {
-			if (srv.kids.count < cfg->max_children) {
+			if (srv.kids.count < room(&srv)) {
 				for (i = 0; i < ls->count; i++) {
 					FD_SET(ls->fd[i], &ready);
 					if (ls->fd[i] > maxfd)

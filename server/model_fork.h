@@ -9,13 +9,15 @@
 
 #include "listeners.h"
 #include "options.h"
+#include "reload.h"
 
 /*
- * Serves until SIGTERM or SIGINT, then drains.  ls must be open and
- * signals installed; wait_mask is the mask pselect() waits with.  Returns
- * the exit status for main: 0 after a normal stop, 1 on a failure.
+ * Serves until SIGTERM or SIGINT, then drains; on SIGHUP re-reads the
+ * config file (with cli on top) into cfg.  ls must be open and signals
+ * installed; wait_mask is the mask pselect() waits with.  Returns the
+ * exit status for main: 0 after a normal stop, 1 on a failure.
  */
-int model_fork_run(const struct server_config *cfg, struct listeners *ls,
-    const sigset_t *wait_mask);
+int model_fork_run(struct server_config *cfg, struct listeners *ls,
+    const sigset_t *wait_mask, const struct reload_cli *cli);
 
 #endif

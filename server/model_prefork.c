@@ -63,6 +63,8 @@ struct waiting {
 
 struct pool {
 	const struct server_config *cfg;
+	struct server_config *settings;	/* the same, for SIGHUP */
+	const struct reload_cli *cli;
 	struct listeners *ls;
 	const sigset_t *wait_mask;
 	double started;
@@ -606,9 +608,29 @@ teardown(struct pool *p)
 	free(p->slot);
 }
 
+/* SIGHUP: the settings again from the file, then every worker replaced
+ * as it finishes, so that new connections get them. */
+static void
+reload(struct pool *p)
+{
+	char err[640];
+	int rc;
+
+	rc = reload_settings(p->settings, p->ls, p->cli, err, sizeof err);
+	if (rc < 0)
+		diag_msg("SIGHUP: %s; keeping the old settings", err);
+	else if (rc > 0 && p->cfg->verbosity >= 0)
+		diag_msg("SIGHUP: settings re-read from %s",
+		    p->cfg->config_file);
+	if (p->cfg->verbosity >= 0)
+		diag_msg("SIGHUP: replacing %zu worker%s as they finish",
+		    live_workers(p), live_workers(p) == 1 ? "" : "s");
+	signal_workers(p, SIGHUP);
+}
+
 int
-model_prefork_run(const struct server_config *cfg, struct listeners *ls,
-    const sigset_t *wait_mask, double started)
+model_prefork_run(struct server_config *cfg, struct listeners *ls,
+    const sigset_t *wait_mask, double started, const struct reload_cli *cli)
 {
 	struct pool p;
 	size_t i;
@@ -617,6 +639,8 @@ model_prefork_run(const struct server_config *cfg, struct listeners *ls,
 		teardown(&p);
 		return 1;
 	}
+	p.settings = cfg;
+	p.cli = cli;
 	for (i = 0; i < p.nslots; i++)
 		(void)spawn(&p, &p.slot[i]);
 
@@ -640,15 +664,10 @@ model_prefork_run(const struct server_config *cfg, struct listeners *ls,
 		}
 		if (signals_stop && !p.draining)
 			start_drain(&p);
-		if (signals_reload && !p.draining) {
-			/* Each worker leaves after its connection and is
-			 * replaced as it goes. */
+		if (signals_reload) {
 			signals_reload = 0;
-			if (cfg->verbosity >= 0)
-				diag_msg("SIGHUP: replacing %zu worker%s as "
-				    "they finish", live_workers(&p),
-				    live_workers(&p) == 1 ? "" : "s");
-			signal_workers(&p, SIGHUP);
+			if (!p.draining)
+				reload(&p);
 		}
 		now = monotime_now();
 		if (p.draining) {

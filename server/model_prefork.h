@@ -11,16 +11,19 @@
 
 #include "listeners.h"
 #include "options.h"
+#include "reload.h"
 
 /*
- * Serves until SIGTERM or SIGINT, then drains; SIGHUP replaces every
- * worker once its current connection is done.  ls must be open and
+ * Serves until SIGTERM or SIGINT, then drains; SIGHUP re-reads the config
+ * file (with cli on top) into cfg and replaces every worker once its
+ * current connection is done, so that new connections get the new
+ * settings.  ls must be open and
  * signals installed; wait_mask is the mask pselect() waits with.
  * started is monotime_now() at the server's start.  Returns the exit
  * status for main: 0 after a normal stop, 1 when no worker can accept
  * any more (the listening socket was shut down) or on a failure.
  */
-int model_prefork_run(const struct server_config *cfg, struct listeners *ls,
-    const sigset_t *wait_mask, double started);
+int model_prefork_run(struct server_config *cfg, struct listeners *ls,
+    const sigset_t *wait_mask, double started, const struct reload_cli *cli);
 
 #endif

@@ -1,0 +1,64 @@
+#include "reload.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "trace.h"
+
+/* Names the first setting that cannot change while the server runs, or
+ * returns NULL. */
+static const char *
+fixed_change(const struct server_config *a, const struct server_config *b)
+{
+	if (a->model != b->model)
+		return "model";
+	if (a->model == MODEL_PREFORK && a->workers != b->workers)
+		return "workers";
+	if (a->accept_in != b->accept_in)
+		return "accept-in";
+	if (a->bug != b->bug)
+		return "classic-bug";
+	if (a->trace != b->trace)
+		return "trace";
+	if (strcmp(a->trace_json, b->trace_json) != 0)
+		return "trace-json";
+	return NULL;
+}
+
+int
+reload_settings(struct server_config *cfg, struct listeners *ls,
+    const struct reload_cli *cli, char *err, size_t errlen)
+{
+	struct server_config next;
+	int opened[OPTIONS_MAX_LISTEN];
+	const char *fixed;
+	char why[512];
+	int i;
+
+	if (cfg->config_file == NULL)
+		return 0;
+	if (config_assemble(&next, cfg->config_file, cli->argc, cli->argv,
+	    why, sizeof why) != CONFIG_OK) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	fixed = fixed_change(cfg, &next);
+	if (fixed != NULL) {
+		snprintf(err, errlen, "%s: '%s' cannot change while the server "
+		    "runs (restart it)", cfg->config_file, fixed);
+		return -1;
+	}
+	if (listeners_update(ls, cfg, &next, opened, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	next.check_only = 0;
+	*cfg = next;
+	for (i = 0; i < ls->count; i++)
+		if (opened[i]) {
+			trace_listen(ls->fd[i], ls->where[i]);
+			(void)listeners_announce_one(ls, i);
+		}
+	return 1;
+}
