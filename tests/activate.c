@@ -50,9 +50,14 @@ main(int argc, char *argv[])
 
 	while ((opt = getopt(argc, argv, "+n:p:x")) != -1) {
 		switch (opt) {
-		case 'n':
-			n = atoi(optarg);
+		case 'n': {
+			char *end;
+
+			n = (int)strtol(optarg, &end, 10);
+			if (*end != '\0')
+				n = 0;	/* refused below */
 			break;
+		}
 		case 'p':
 			pid_mode = optarg;
 			break;
