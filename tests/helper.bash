@@ -155,3 +155,57 @@ usage_text() {
 	"$1" -h | awk '/^$/ || /^  /{exit} {print}' | tr -s ' \t\n' ' ' |
 		sed 's/^usage: //; s/ $//'
 }
+
+# now_us: the wall clock in microseconds ($EPOCHREALTIME has six
+# decimals, after the locale's decimal point).
+now_us() {
+	local t=$EPOCHREALTIME
+	echo $((10#${t%[.,]*} * 1000000 + 10#${t#*[.,]}))
+}
+
+# secs_us SECS: SECS (whole or with a fraction, 0.5) in microseconds.
+secs_us() {
+	awk -v s="$1" 'BEGIN { printf "%d\n", s * 1000000 }'
+}
+
+# wait_within SECS COMMAND...: wait_until with a deadline measured to the
+# microsecond, for deadlines of a second or less (wait_until counts whole
+# seconds of $SECONDS, so its "1" may end after a few milliseconds).
+wait_within() {
+	local deadline
+	deadline=$(($(now_us) + $(secs_us "$1")))
+	shift
+	until "$@"; do
+		if (($(now_us) >= deadline)); then
+			echo "wait_within: gave up: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# never_within SECS COMMAND...: COMMAND, polled every 20 ms, does not
+# succeed for SECS; fails as soon as it does.  The way to show that
+# something does not happen: watched for a stated time, not slept over.
+never_within() {
+	local deadline
+	deadline=$(($(now_us) + $(secs_us "$1")))
+	shift
+	while (($(now_us) < deadline)); do
+		if "$@"; then
+			echo "never_within: it happened: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# The children of a process that are alive (not zombies), one PID a line.
+live_children_of() {
+	ps -o pid=,stat= --ppid "$1" | awk '$2 !~ /^Z/ {print $1}'
+}
+
+# has_live_children PID N: PID has exactly N live children.
+has_live_children() {
+	[ "$(live_children_of "$1" | wc -l)" -eq "$2" ]
+}

@@ -158,6 +158,134 @@ rst_lesson() {
 	rst_lesson linger-abort
 }
 
+# event_t ROLE EVENT FIELDS-REGEX: the time (t) of the first such event.
+event_t() {
+	grep -E "\"role\":\"$1\",\"event\":\"$2\",.*$3" "$TRACE" | head -n 1 |
+		sed 's/^{"t":\([0-9.]*\),.*/\1/'
+}
+
+# packet_t REGEX: the time of day, in seconds, of the first captured
+# packet that matches REGEX.
+packet_t() {
+	awk -v re="$1" '$0 ~ re { split($1, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3]; exit }' "$CAPTURE"
+}
+
+# between LOW HIGH X: LOW <= X <= HIGH, in decimals.
+between() {
+	awk -v lo="$1" -v hi="$2" -v x="$3" 'BEGIN { exit !(x != "" && x >= lo && x <= hi) }' || {
+		echo "$3 is not between $1 and $2"
+		return 1
+	}
+}
+
+@test "fd-passing: the pass makes refs 2; the worker's close sends nothing; FIN when the parent closes, 1 s after the accept" {
+	lesson fd-passing
+	run --separate-stderr timeout 10 "$CLIENT" -m hello 127.0.0.1 "$PORT"
+	assert_success
+	assert_output hello
+	[[ $stderr =~ server\ sent\ FIN\ after\ (0\.9|1\.[0-3])[0-9]{2}\ s$ ]]
+	# The parent's close comes on a timer, 1 s after the accept.
+	wait_until 5 grep -q '"role":"parent","event":"close"' "$TRACE"
+	has_event parent accept '"conn":1,.*"refs_before":0,"refs":1,.*"wire":"none"'
+	has_event parent pass '"conn":1,.*"refs_before":1,"refs":2,.*"wire":"none","worker":[1-4],"worker_pid":[0-9]+'
+	has_event worker close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
+	has_event parent close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
+	# In that order, and the parent's close 1 s after its accept.
+	local accept pass wclose pclose
+	accept=$(event_t parent accept '"conn":1,')
+	pass=$(event_t parent pass '"conn":1,')
+	wclose=$(event_t worker close '"conn":1,')
+	pclose=$(event_t parent close '"conn":1,')
+	between "$accept" "$wclose" "$pass"
+	between "$wclose" "$pclose" "$wclose"
+	between 0.95 1.3 "$(awk -v a="$accept" -v c="$pclose" 'BEGIN { print c - a }')"
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+	# The client's FIN made the worker read EOF and close at once; that
+	# close dropped a reference and sent nothing: the server's FIN
+	# follows the client's by the parent's second.
+	local cfin sfin
+	cfin=$(packet_t "> 127\\.0\\.0\\.1\\.$PORT: Flags \\[F")
+	sfin=$(packet_t "127\\.0\\.0\\.1\\.$PORT > .*Flags \\[F")
+	between 0.9 1.3 "$(awk -v a="$cfin" -v b="$sfin" 'BEGIN { print b - a }')"
+}
+
+# conn_worker N: the number of the worker that accepted connection N.
+conn_worker() {
+	grep -E "\"event\":\"accept\",\"conn\":$1," "$TRACE" | head -n 1 |
+		sed 's/.*"worker":\([0-9]*\),.*/\1/'
+}
+
+@test "prefork-listener: closing the parent's copy changes nothing; SHUT_RD fails every accept with EINVAL and the server stops" {
+	lesson prefork-listener
+	local got held
+	# At 1 s the parent closes its copy: refs 4->3, nothing else.
+	wait_until 5 grep -q '"role":"parent","event":"close"' "$TRACE"
+	# Before, three workers had each added a reference.
+	has_event parent spawn '"refs_before":1,"refs":2,"state":"LISTEN","wire":"none","worker":1,'
+	has_event parent spawn '"refs_before":2,"refs":3,"state":"LISTEN","wire":"none","worker":2,'
+	has_event parent spawn '"refs_before":3,"refs":4,"state":"LISTEN","wire":"none","worker":3,'
+	has_event parent close '"refs_before":4,"refs":3,.*"wire":"none"'
+	run --separate-stderr timeout 10 "$CLIENT" -m between 127.0.0.1 "$PORT"
+	assert_success
+	assert_output between
+	[[ ${stderr_lines[-1]} == *"server sent FIN after"* ]]
+	# Two connections held open, so two workers are busy.  The one that
+	# is not worker 1 (which does the shutdown when it is free) stays
+	# open across the shutdown; the other one ends now.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'x\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = x ]
+	exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'y\n' >&6
+	read -r -t 5 got <&6
+	[ "$got" = y ]
+	if [ "$(conn_worker 3)" = 1 ]; then
+		exec 6>&-
+		held=5
+	else
+		exec 5>&-
+		held=6
+	fi
+	# At 3 s worker 1 shuts its copy down; the two workers not serving
+	# fail in accept() with EINVAL and exit 3, and are not replaced.
+	two_gone() { [ "$(grep -c '"event":"reap"' "$TRACE")" -eq 2 ]; }
+	wait_until 10 two_gone
+	has_event worker shutdown '"worker":1,.*"how":"SHUT_RD","refs_before":3,"refs":3,.*"wire":"none"'
+	# The server runs on for the connection held open, yet new clients
+	# are refused.
+	kill -0 "$SERVER_PID"
+	run --separate-stderr timeout 10 "$CLIENT" -m after 127.0.0.1 "$PORT"
+	assert_failure 5
+	[ "${stderr_lines[-1]}" = "forkecho: connect 127.0.0.1 $PORT: Connection refused" ]
+	# The established connection is not touched by the listener's fate.
+	printf 'still\n' >&"$held"
+	read -r -t 5 got <&"$held"
+	[ "$got" = still ]
+	exec {held}>&-
+	wait_exit "$SERVER_PID" 10
+	[ "$EXIT_STATUS" -eq 1 ]
+	SERVER_PID=
+	grep -qx 'forkechod: no worker can accept any more: the listening socket is shut down; stopping' "$SERVER_LOG"
+	[ "$(grep -c '"role":"worker","event":"error",.*"call":"accept","errno":"EINVAL"' "$TRACE")" -eq 3 ]
+	[ "$(grep -c '"role":"worker","event":"exit",.*"status":3' "$TRACE")" -eq 3 ]
+	[ "$(grep -c '"role":"parent","event":"reap",.*"status":768' "$TRACE")" -eq 3 ]
+	[ "$(grep -c '"event":"spawn"' "$TRACE")" -eq 3 ]
+	tail -n 1 "$TRACE" | grep -q '"role":"parent","event":"stop"'
+	wire_check
+	# A FIN for each of the three connections served, and one RST: the
+	# answer to the refused SYN.  The listener's close and shutdown put
+	# nothing on the wire.
+	[ "$(server_fins)" -eq 3 ]
+	[ "$(server_rsts)" -eq 1 ]
+	local refused
+	refused=$(sed -n "s/.*127\\.0\\.0\\.1\\.$PORT > 127\\.0\\.0\\.1\\.\\([0-9]*\\): Flags \\[R.*/\\1/p" "$CAPTURE")
+	grep -q "127\\.0\\.0\\.1\\.$refused > 127\\.0\\.0\\.1\\.$PORT: Flags \\[S\\]" "$CAPTURE"
+	run ! grep -q "127\\.0\\.0\\.1\\.$PORT > 127\\.0\\.0\\.1\\.$refused: Flags \\[S\\.\\]" "$CAPTURE"
+}
+
 @test "zombies: ended children stay <defunct> while echo still works" {
 	lesson zombies
 	run timeout 10 "$CLIENT" -q -m a 127.0.0.1 "$PORT"
