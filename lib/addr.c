@@ -110,3 +110,26 @@ addr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
 	else
 		snprintf(buf, buflen, "%s %u", host, port);
 }
+
+int
+addr_same_host(const struct addr *a, const struct addr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)&a->ss;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)&b->ss;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x =
+		    (const struct sockaddr_in6 *)&a->ss;
+		const struct sockaddr_in6 *y =
+		    (const struct sockaddr_in6 *)&b->ss;
+
+		return memcmp(&x->sin6_addr, &y->sin6_addr,
+		    sizeof x->sin6_addr) == 0;
+	}
+	return 0;
+}

@@ -33,4 +33,7 @@ int addr_numeric(const struct sockaddr *sa, socklen_t len,
 void addr_text(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen);
 
+/* 1 if a and b are the same host (family and address; ports aside). */
+int addr_same_host(const struct addr *a, const struct addr *b);
+
 #endif

@@ -39,13 +39,25 @@ children_free(struct children *cs)
 
 void
 children_add(struct children *cs, pid_t pid, unsigned long conn,
-    double started)
+    double started, const struct addr *peer)
 {
 	struct child *c = &cs->slot[cs->count++];
 
 	c->pid = pid;
 	c->conn = conn;
 	c->started = started;
+	c->peer = *peer;
+}
+
+size_t
+children_from(const struct children *cs, const struct addr *peer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cs->count; i++)
+		if (addr_same_host(&cs->slot[i].peer, peer))
+			n++;
+	return n;
 }
 
 size_t

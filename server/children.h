@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "addr.h"
+
 struct child {
 	pid_t pid;
 	unsigned long conn;	/* connection number, from 1 */
 	double started;		/* monotime_now() at fork */
+	struct addr peer;	/* the client, for --per-source */
 };
 
 struct children {
@@ -32,7 +35,10 @@ int children_grow(struct children *cs, size_t cap);
 
 /* Records a new child; the caller keeps count < cap. */
 void children_add(struct children *cs, pid_t pid, unsigned long conn,
-    double started);
+    double started, const struct addr *peer);
+
+/* How many children serve a client on peer's host. */
+size_t children_from(const struct children *cs, const struct addr *peer);
 
 /*
  * Collects every child that has ended, with waitpid(WNOHANG) in a loop

@@ -1,6 +1,8 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,4 +55,19 @@ conn_serve(const struct conn *c, const struct conn_rules *r,
 		    "ended idle (--idle-timeout)" : "ended at the peer's EOF");
 	}
 	return rc == 0 ? 0 : 1;
+}
+
+void
+conn_refuse(const struct conn *c, const char *line)
+{
+	char buf[256];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%s\n", line);
+	/* A new socket's send buffer is empty: one short line never blocks.
+	 * The client may have gone already; that is its business. */
+	if (n > 0)
+		(void)send(c->fd, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1, MSG_NOSIGNAL);
+	io_close_quiet(c->fd);
 }

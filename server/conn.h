@@ -33,4 +33,8 @@ struct conn_rules {
 int conn_serve(const struct conn *c, const struct conn_rules *r,
     struct trace_conn *tc);
 
+/* Turns c away: writes line (a newline is added) to the client and
+ * closes the socket, without waiting on a client that does not read. */
+void conn_refuse(const struct conn *c, const char *line);
+
 #endif

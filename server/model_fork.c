@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -108,6 +109,25 @@ child_ended(const struct child *c, int status, void *arg)
 		    c->conn, (long)c->pid, WTERMSIG(status));
 }
 
+/* --per-source: this client's host has its share already. */
+static void
+refuse_source(const struct server *srv, const struct conn *c)
+{
+	char host[80], line[160];
+	unsigned port;
+
+	if (addr_numeric((const struct sockaddr *)&c->peer.ss, c->peer.len,
+	    host, sizeof host, &port) < 0)
+		snprintf(host, sizeof host, "?");
+	snprintf(line, sizeof line, "forkechod: too many connections from "
+	    "%s (at most %lu)", host, srv->cfg->per_source);
+	conn_refuse(c, line);
+	if (srv->cfg->verbosity >= 0)
+		diag_msg("refused a connection from %s %u: %lu already "
+		    "(--per-source %lu)", host, port, srv->cfg->per_source,
+		    srv->cfg->per_source);
+}
+
 /* Accepts one connection from listener i and forks its child.  Returns 1
  * if another accept may follow at once, 0 if not. */
 static int
@@ -142,6 +162,11 @@ accept_one(struct server *srv, int i)
 			return 0;
 		}
 	}
+	if (srv->cfg->per_source > 0 &&
+	    children_from(&srv->kids, &c.peer) >= srv->cfg->per_source) {
+		refuse_source(srv, &c);
+		return 1;
+	}
 	c.id = srv->next_conn++;
 	c.accepted = monotime_now();
 	trace_accept(&tc, c.id, c.fd);
@@ -173,7 +198,7 @@ accept_one(struct server *srv, int i)
 	choreo_parent_after_fork(&srv->cfg->choreo, &srv->held, &tc, pid,
 	    c.accepted);
 	trace_gate_open(&tc);
-	children_add(&srv->kids, pid, c.id, c.accepted);
+	children_add(&srv->kids, pid, c.id, c.accepted, &c.peer);
 	srv->backoff = 0;
 	return 1;
 }

@@ -50,6 +50,7 @@ struct slot {
 	int channel;		/* parent's end of the worker's socketpair */
 	int busy;		/* serving conn (--accept-in parent) */
 	unsigned long conn;
+	struct addr peer;	/* its client, for --per-source */
 	double started;
 	unsigned int quick_deaths;	/* in a row */
 	double respawn_at;	/* 0: none due */
@@ -359,6 +360,7 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	}
 	s->busy = 1;
 	s->conn = w->c.id;
+	s->peer = w->c.peer;
 	if (trace_enabled() && await_ack(s) < 0)
 		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
 		    "%lu; the trace may show one holder too few", s->number,
@@ -392,6 +394,42 @@ dispatch(struct pool *p)
 	}
 }
 
+/* Connections from peer's host being served or waiting. */
+static unsigned long
+served_from(const struct pool *p, const struct addr *peer)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (p->slot[i].pid > 0 && p->slot[i].busy &&
+		    addr_same_host(&p->slot[i].peer, peer))
+			n++;
+	for (i = 0; i < p->qlen; i++)
+		if (addr_same_host(&p->queue[i].c.peer, peer))
+			n++;
+	return n;
+}
+
+/* --per-source: this client's host has its share already. */
+static void
+refuse_source(const struct pool *p, const struct conn *c)
+{
+	char host[80], line[160];
+	unsigned port;
+
+	if (addr_numeric((const struct sockaddr *)&c->peer.ss, c->peer.len,
+	    host, sizeof host, &port) < 0)
+		snprintf(host, sizeof host, "?");
+	snprintf(line, sizeof line, "forkechod: too many connections from "
+	    "%s (at most %lu)", host, p->cfg->per_source);
+	conn_refuse(c, line);
+	if (p->cfg->verbosity >= 0)
+		diag_msg("refused a connection from %s %u: %lu already "
+		    "(--per-source %lu)", host, port, p->cfg->per_source,
+		    p->cfg->per_source);
+}
+
 /* Accepts from listener i while the queue has room.  The queue holds at
  * most one connection per worker; past it, clients wait in the listen
  * backlog, where the kernel keeps them. */
@@ -414,6 +452,11 @@ accept_into_queue(struct pool *p, int i)
 			diag_err(errno, "accept %s (accepting again in %.1f s)",
 			    p->ls->where[i], ACCEPT_PAUSE);
 			return;
+		}
+		if (p->cfg->per_source > 0 &&
+		    served_from(p, &w->c.peer) >= p->cfg->per_source) {
+			refuse_source(p, &w->c);
+			continue;
 		}
 		w->c.id = p->next_conn++;
 		w->c.accepted = monotime_now();

@@ -22,6 +22,8 @@ const struct opt_spec options_table[] = {
 	    "prefork: who accepts (parent passes sockets with SCM_RIGHTS)" },
 	{ "max-children", 0, "N", OPT_MAX_CHILDREN,
 	    "serve at most N connections at once (default 64)" },
+	{ "per-source", 0, "N", OPT_PER_SOURCE,
+	    "at most N connections at once from one host (default 0: any)" },
 	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
 	    "on SIGTERM, let connections finish this long (default 5)" },
 	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
@@ -66,9 +68,10 @@ const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
     "\t[-w workers] [--accept-in who] [--max-requests-per-worker n]\n"
     "\t[--backlog n] [--drain-timeout secs] [--idle-timeout secs]\n"
-    "\t[--max-children n] [--lesson name] [--lessons] [--trace]\n"
-    "\t[--trace-json file] [--parent-close when] [--parent-shutdown how@secs]\n"
-    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
+    "\t[--max-children n] [--per-source n] [--lesson name] [--lessons]\n"
+    "\t[--trace] [--trace-json file] [--parent-close when]\n"
+    "\t[--parent-shutdown how@secs] [--child-shutdown how@when]\n"
+    "\t[--child-end when] [--child-close how]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
@@ -224,6 +227,7 @@ options_set(struct server_config *cfg, int id, const char *value,
 		snprintf(err, errlen, "'%s' is not fork or prefork", value);
 		return -1;
 	case OPT_WORKERS:
+		cfg->workers_given = 1;
 		return set_count(value, 1, WORKERS_LIMIT, &cfg->workers, err,
 		    errlen);
 	case OPT_MAX_REQUESTS:
@@ -255,6 +259,9 @@ options_set(struct server_config *cfg, int id, const char *value,
 	case OPT_DRAIN_TIMEOUT:
 		return set_seconds(value, DRAIN_TIMEOUT_LIMIT,
 		    &cfg->drain_timeout, err, errlen);
+	case OPT_PER_SOURCE:
+		return set_count(value, 0, MAX_CHILDREN_LIMIT, &cfg->per_source,
+		    err, errlen);
 	case OPT_IDLE_TIMEOUT:
 		return set_seconds(value, IDLE_TIMEOUT_LIMIT,
 		    &cfg->idle_timeout, err, errlen);
@@ -366,11 +373,12 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 
 	if (cfg->model == MODEL_FORK) {
 		if (cfg->accept_in == ACCEPT_IN_PARENT ||
-		    cfg->max_requests > 0) {
+		    cfg->max_requests > 0 || cfg->workers_given) {
 			snprintf(err, errlen, "%s and --model fork: a forked "
 			    "child serves the one connection its parent "
 			    "accepted", cfg->max_requests > 0 ?
-			    "--max-requests-per-worker" : "--accept-in parent");
+			    "--max-requests-per-worker" : cfg->workers_given ?
+			    "--workers" : "--accept-in parent");
 			return -1;
 		}
 		if (listener_opts) {
@@ -382,6 +390,12 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	}
+	if (cfg->accept_in == ACCEPT_IN_WORKERS && cfg->per_source > 0) {
+		snprintf(err, errlen, "--per-source and --accept-in workers: no "
+		    "one process sees every connection (try --accept-in "
+		    "parent)");
+		return -1;
 	}
 	if (cfg->bug != BUG_NONE) {
 		snprintf(err, errlen, "--classic-bug and --model prefork: the "
@@ -437,6 +451,11 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--classic-bug and --parent-close or "
 		    "--parent-shutdown: the textbook server closes its copy "
 		    "at once");
+		return -1;
+	}
+	if (cfg->bug != BUG_NONE && cfg->per_source > 0) {
+		snprintf(err, errlen, "--classic-bug and --per-source: the "
+		    "textbook server keeps no table of its children");
 		return -1;
 	}
 	if (cfg->bug != BUG_NONE && cfg->nlisten > 1) {

@@ -47,6 +47,7 @@ enum options_id {
 	OPT_PARENT_CLOSE_LISTENER,
 	OPT_WORKER_SHUTDOWN_LISTENER,
 	OPT_IDLE_TIMEOUT,
+	OPT_PER_SOURCE,
 	OPT_COUNT		/* one past the last id */
 };
 
@@ -69,7 +70,9 @@ struct server_config {
 	int backlog;
 	enum server_model model;
 	unsigned long max_children;
+	unsigned long per_source;	/* per client host; 0: no limit */
 	unsigned long workers;		/* prefork pool size */
+	int workers_given;		/* set explicitly, not the default */
 	unsigned long max_requests;	/* per worker; 0: no limit */
 	enum accept_in accept_in;
 	double drain_timeout;
