@@ -83,6 +83,24 @@ sanitize: $(SAN_DIR)/bin/forkechod $(SAN_DIR)/bin/forkecho $(TEST_PROGS)
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
 
+# make fuzz: the config file parser under libFuzzer (clang, with ASan and
+# UBSan) for FUZZ_SECONDS, from the seeds in fuzz/corpus.
+FUZZ_CC = clang
+FUZZ_SECONDS = 30
+FUZZ_SRC = fuzz/config_fuzz.c $(filter-out server/main.c,$(SERVER_SRC)) \
+	$(LIB_SRC)
+
+build/fuzz/config_fuzz: $(FUZZ_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FE_STD) $(FE_CPPFLAGS) -Iserver -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Wl,--wrap=getaddrinfo -o $@ $(FUZZ_SRC)
+
+fuzz: build/fuzz/config_fuzz
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/config_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	    -rss_limit_mb=1024 -print_final_stats=1 build/fuzz/corpus fuzz/corpus
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib \
@@ -90,6 +108,7 @@ lint:
 	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
+	clang-tidy --quiet fuzz/config_fuzz.c -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
 	    docs/lesson-trace.sh
 	mandoc -Tlint -Wwarning $(MAN)
@@ -113,4 +132,4 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all run check sanitize lint install uninstall clean
+.PHONY: all run check sanitize lint fuzz install uninstall clean

@@ -127,30 +127,25 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 }
 
 int
-config_load(struct server_config *cfg, const char *path, char *err,
-    size_t errlen)
+config_read(struct server_config *cfg, FILE *fp, const char *name,
+    char *err, size_t errlen)
 {
 	char *buf = NULL, why[512];
 	struct seen seen;
 	size_t cap = 0;
 	unsigned long lineno = 0;
 	ssize_t len;
-	FILE *fp;
 	int rc = 0;
 
 	memset(&seen, 0, sizeof seen);
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-		return -1;
-	}
+	errno = 0;
 	while ((len = getline(&buf, &cap, fp)) >= 0) {
 		char *line, *hash;
 
 		lineno++;
 		if (len > LINE_MAX_LEN) {
 			snprintf(err, errlen, "%s:%lu: line longer than %d "
-			    "characters", path, lineno, LINE_MAX_LEN);
+			    "characters", name, lineno, LINE_MAX_LEN);
 			rc = -1;
 			break;
 		}
@@ -158,7 +153,7 @@ config_load(struct server_config *cfg, const char *path, char *err,
 		 * difference means binary garbage, not a setting. */
 		if (strlen(buf) != (size_t)len) {
 			snprintf(err, errlen, "%s:%lu: not text (NUL byte)",
-			    path, lineno);
+			    name, lineno);
 			rc = -1;
 			break;
 		}
@@ -170,18 +165,34 @@ config_load(struct server_config *cfg, const char *path, char *err,
 			continue;
 		if (apply_line(cfg, &seen, lineno, line, why,
 		    sizeof why) < 0) {
-			snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
+			snprintf(err, errlen, "%s:%lu: %s", name, lineno, why);
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(fp)) {
 		/* A directory opens but fails to read with EISDIR. */
-		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "read %s: %s", name, strerror(errno));
 		rc = -1;
 	}
 	free(buf);
-	fclose(fp);
+	return rc;
+}
+
+int
+config_load(struct server_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	int rc;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = config_read(cfg, fp, path, err, errlen);
+	(void)fclose(fp);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #define FORKECHOD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "options.h"
 
@@ -15,6 +16,10 @@
  */
 int config_load(struct server_config *cfg, const char *path, char *err,
     size_t errlen);
+
+/* The same from an open stream; name stands for the file in messages. */
+int config_read(struct server_config *cfg, FILE *fp, const char *name,
+    char *err, size_t errlen);
 
 /* What config_assemble found wrong. */
 enum config_fault { CONFIG_OK = 0, CONFIG_BAD_FILE = -1, CONFIG_BAD_USE = -2 };
