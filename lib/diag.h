@@ -14,6 +14,11 @@
 void diag_set_progname(const char *name);
 const char *diag_progname(void);
 
+/* From now on every line also goes to syslog(3) (facility daemon,
+ * errors at LOG_ERR, the rest at LOG_NOTICE), without the "PROG: "
+ * prefix, which syslog gives as its ident with the pid. */
+void diag_use_syslog(void);
+
 /* "PROG: message\n". */
 void diag_msg(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

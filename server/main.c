@@ -112,6 +112,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	if (cfg.syslog)
+		diag_use_syslog();
 	/* Sockets passed by systemd replace the configured addresses. */
 	next = listeners_inherit(&ls, err, sizeof err);
 	if (next < 0 || (next == 0 &&

@@ -59,6 +59,8 @@ const struct opt_spec options_table[] = {
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
 	    "log the end of every connection" },
 	{ "quiet", 'q', NULL, OPT_QUIET, "log errors only" },
+	{ "syslog", 0, NULL, OPT_SYSLOG,
+	    "send the log lines to syslog too (facility daemon)" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
 	{ NULL, 0, NULL, 0, NULL }
@@ -68,8 +70,8 @@ const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
     "\t[-w workers] [--accept-in who] [--max-requests-per-worker n]\n"
     "\t[--backlog n] [--drain-timeout secs] [--idle-timeout secs]\n"
-    "\t[--max-children n] [--per-source n] [--lesson name] [--lessons]\n"
-    "\t[--trace] [--trace-json file] [--parent-close when]\n"
+    "\t[--max-children n] [--per-source n] [--syslog] [--lesson name]\n"
+    "\t[--lessons] [--trace] [--trace-json file] [--parent-close when]\n"
     "\t[--parent-shutdown how@secs] [--child-shutdown how@when]\n"
     "\t[--child-end when] [--child-close how]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
@@ -277,6 +279,9 @@ options_set(struct server_config *cfg, int id, const char *value,
 	case OPT_QUIET:
 		cfg->verbosity = -1;
 		return 0;
+	case OPT_SYSLOG:
+		cfg->syslog = 1;
+		return 0;
 	case OPT_HELP:
 		cfg->want_help = 1;
 		return 0;
@@ -330,6 +335,8 @@ options_clear(struct server_config *cfg, int id)
 		cfg->verbosity = 0;
 	if (id == OPT_TRACE)
 		cfg->trace = 0;
+	if (id == OPT_SYSLOG)
+		cfg->syslog = 0;
 	return 0;
 }
 

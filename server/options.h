@@ -48,6 +48,7 @@ enum options_id {
 	OPT_WORKER_SHUTDOWN_LISTENER,
 	OPT_IDLE_TIMEOUT,
 	OPT_PER_SOURCE,
+	OPT_SYSLOG,
 	OPT_COUNT		/* one past the last id */
 };
 
@@ -80,6 +81,7 @@ struct server_config {
 	const char *config_file;
 	int check_only;
 	int verbosity;		/* -1 errors only, 0 normal, 1 per connection */
+	int syslog;		/* log lines to syslog too */
 	int want_help;
 	int want_version;
 	int want_lessons;

@@ -21,6 +21,8 @@ fixed_change(const struct server_config *a, const struct server_config *b)
 		return "classic-bug";
 	if (a->trace != b->trace)
 		return "trace";
+	if (a->syslog != b->syslog)
+		return "syslog";
 	if (strcmp(a->trace_json, b->trace_json) != 0)
 		return "trace-json";
 	return NULL;
