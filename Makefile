@@ -10,7 +10,7 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
-	server/worker.c server/counter.c server/reload.c
+	server/worker.c server/counter.c server/reload.c server/privs.c
 CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/activate.c
@@ -70,8 +70,10 @@ $(SAN_DIR)/%.o: %.c
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
+# As root, the server serves as nobody (it refuses to serve as root).
 run: $(PROGS)
-	bin/forkechod -c conf/forkechod.conf --trace
+	bin/forkechod -c conf/forkechod.conf --trace \
+	    $$(test "$$(id -u)" -eq 0 && echo --user nobody)
 
 check: $(PROGS) $(TEST_PROGS)
 	@sh tests/deps.sh

@@ -1,9 +1,10 @@
 #!/bin/sh
 # lesson-trace.sh NAME SNIPPET: runs bin/forkechod --lesson NAME on a free
 # loopback port, runs SNIPPET (terminal 2's commands; $PORT and
-# $SERVER_PID are set), stops the server with SIGTERM, and prints the
-# server's lane view (without the lesson's banner), then what SNIPPET
-# printed.  docs/LESSONS.md pastes its output.
+# $SERVER_PID are set), stops the server with SIGTERM unless it has stopped
+# by itself (prefork-listener, eintr-accept), and prints the server's lane
+# view (without the lesson's banner), then what SNIPPET printed.
+# docs/LESSONS.md pastes its output.
 #
 # Run as root with tcpdump installed, it also captures the lesson on lo
 # (tcp port $PORT, from before SNIPPET starts until the server has
@@ -16,7 +17,7 @@ out=$(mktemp) err=$(mktemp) said=$(mktemp) cap=$(mktemp) caperr=$(mktemp)
 SERVER_PID='' DUMP_PID=''
 cleanup() {
 	[ -z "$DUMP_PID" ] || kill -TERM "$DUMP_PID" 2>/dev/null
-	[ -z "$SERVER_PID" ] || kill -TERM "$SERVER_PID" 2>/dev/null
+	[ -z "$SERVER_PID" ] || ! server_running || kill -TERM "$SERVER_PID"
 	rm -f "$out" "$err" "$said" "$cap" "$caperr"
 }
 trap cleanup EXIT
@@ -34,9 +35,26 @@ await() {
 		sleep 0.01
 	done
 }
+# The server is still our child and has not exited.  Once it has, its
+# pid is a zombie until wait, or may already be reaped (and reused):
+# neither must get a signal.
+server_running() {
+	ps -o ppid= -o stat= -p "$SERVER_PID" |
+	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
+}
 # No child is at work any more (zombies count as finished).
 children_done() {
 	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'
+}
+# The server has nothing left to do for the snippet's clients: no child at
+# work, or, where prefork workers wait for the next connection (spawn rows
+# in the trace) and so never finish, no connection to the port that the
+# server has not yet ended with its FIN.
+at_rest() {
+	children_done && return 0
+	grep -q ' spawn ' "$err" || return 1
+	[ -z "$(ss -Htn state established state syn-recv state close-wait \
+	    "( sport = :$PORT )")" ]
 }
 # tcpdump has opened lo and set its filter, or has died trying.
 dump_listening() {
@@ -87,7 +105,12 @@ else
 	capture=yes
 fi
 
-bin/forkechod --lesson "$1" -l 127.0.0.1:0 >"$out" 2>"$err" &
+# As root (for tcpdump) the server must be told to stay root: the trace
+# is the same either way.
+user=
+[ "$(id -u)" -eq 0 ] && user="--user=root"
+# shellcheck disable=SC2086 # $user is one word or none
+bin/forkechod --lesson "$1" $user -l 127.0.0.1:0 >"$out" 2>"$err" &
 SERVER_PID=$!
 await 500 grep -q '^listening on ' "$out" ||
 	{ echo "$0: no readiness line" >&2; exit 1; }
@@ -114,10 +137,15 @@ fi
 
 export PORT SERVER_PID
 sh -c "$2" >"$said" 2>&1
-# Let the children finish their part before the server is told to stop,
-# so the stop does not cut into the trace.
-await 500 children_done
-kill -TERM "$SERVER_PID" 2>/dev/null
+# Let the children or workers finish their part before the server is told
+# to stop, so the stop does not cut into the trace.
+await 500 at_rest
+how='stopped with SIGTERM'
+if server_running; then
+	kill -TERM "$SERVER_PID"
+else
+	how='had stopped by itself'
+fi
 wait "$SERVER_PID"
 status=$?
 SERVER_PID=''
@@ -142,7 +170,7 @@ if [ -n "$capture" ]; then
 fi
 
 sed -n '/^forkechod trace:/,$p' "$err"
-echo "(server exit status $status)"
+echo "(server $how; exit status $status)"
 echo "----"
 cat "$said"
 if [ -n "$capture" ]; then

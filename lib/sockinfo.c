@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -508,6 +509,12 @@ sockinfo_in_accept(pid_t pid)
 	return -1;
 }
 
+int
+sockinfo_keep_visible(void)
+{
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
 #else /* !__linux__ */
 
 /* No portable interface lists a process's descriptors or a socket's TCP
@@ -542,6 +549,13 @@ int
 sockinfo_in_accept(pid_t pid)
 {
 	(void)pid;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+sockinfo_keep_visible(void)
+{
 	errno = ENOSYS;
 	return -1;
 }

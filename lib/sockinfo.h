@@ -74,6 +74,13 @@ int sockinfo_linger_abort(int fd);
  * from /proc/PID/wchan. */
 int sockinfo_in_accept(pid_t pid);
 
+/* After a process changes its credentials (setuid), Linux makes it
+ * non-dumpable: its /proc/PID/fd is then root's, and a process of the new
+ * user cannot count its descriptors.  This makes it dumpable again, as
+ * any process started by that user is.  Returns 0, or -1 with errno
+ * (ENOSYS where there is no such thing). */
+int sockinfo_keep_visible(void);
+
 /* "ESTABLISHED", "FIN_WAIT1", ..., "CLOSED"; NULL for SOCKINFO_UNKNOWN. */
 const char *sockinfo_state_name(enum sockinfo_state st);
 

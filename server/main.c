@@ -20,6 +20,7 @@
 #include "model_prefork.h"
 #include "monotime.h"
 #include "options.h"
+#include "privs.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -138,6 +139,20 @@ main(int argc, char *argv[])
 		diag_msg("%s", err);
 		listeners_close(&ls);
 		return 1;
+	}
+	/* Root was needed to bind (port 7, say), not to serve. */
+	if (cfg.user[0] != '\0') {
+		if (privs_drop(cfg.user, err, sizeof err) < 0) {
+			diag_msg("%s", err);
+			listeners_close(&ls);
+			return 1;
+		}
+	} else if (geteuid() == 0) {
+		diag_msg("refusing to serve connections as root: give --user "
+		    "NAME to serve as NAME once the sockets are bound (--user "
+		    "nobody, say), or --user root to insist");
+		listeners_close(&ls);
+		return EXIT_USAGE;
 	}
 	/* stdout is flushed here once; children never write to it, so no
 	 * buffered readiness line can be written twice after fork. */

@@ -59,6 +59,8 @@ const struct opt_spec options_table[] = {
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
 	    "log the end of every connection" },
 	{ "quiet", 'q', NULL, OPT_QUIET, "log errors only" },
+	{ "user", 'u', "NAME", OPT_USER,
+	    "serve as NAME once the sockets are bound (needed as root)" },
 	{ "syslog", 0, NULL, OPT_SYSLOG,
 	    "send the log lines to syslog too (facility daemon)" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
@@ -68,12 +70,12 @@ const struct opt_spec options_table[] = {
 
 const char options_usage[] =
     "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
-    "\t[-w workers] [--accept-in who] [--max-requests-per-worker n]\n"
-    "\t[--backlog n] [--drain-timeout secs] [--idle-timeout secs]\n"
-    "\t[--max-children n] [--per-source n] [--syslog] [--lesson name]\n"
-    "\t[--lessons] [--trace] [--trace-json file] [--parent-close when]\n"
-    "\t[--parent-shutdown how@secs] [--child-shutdown how@when]\n"
-    "\t[--child-end when] [--child-close how]\n"
+    "\t[-u user] [-w workers] [--accept-in who]\n"
+    "\t[--max-requests-per-worker n] [--backlog n] [--drain-timeout secs]\n"
+    "\t[--idle-timeout secs] [--max-children n] [--per-source n] [--syslog]\n"
+    "\t[--lesson name] [--lessons] [--trace] [--trace-json file]\n"
+    "\t[--parent-close when] [--parent-shutdown how@secs]\n"
+    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
@@ -281,6 +283,14 @@ options_set(struct server_config *cfg, int id, const char *value,
 		return 0;
 	case OPT_SYSLOG:
 		cfg->syslog = 1;
+		return 0;
+	case OPT_USER:
+		if (*value == '\0' || strlen(value) >= sizeof cfg->user) {
+			snprintf(err, errlen, "'%.60s' is not a user name (1 to "
+			    "%zu characters)", value, sizeof cfg->user - 1);
+			return -1;
+		}
+		memcpy(cfg->user, value, strlen(value) + 1);
 		return 0;
 	case OPT_HELP:
 		cfg->want_help = 1;

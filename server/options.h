@@ -49,6 +49,7 @@ enum options_id {
 	OPT_IDLE_TIMEOUT,
 	OPT_PER_SOURCE,
 	OPT_SYSLOG,
+	OPT_USER,
 	OPT_COUNT		/* one past the last id */
 };
 
@@ -82,6 +83,7 @@ struct server_config {
 	int check_only;
 	int verbosity;		/* -1 errors only, 0 normal, 1 per connection */
 	int syslog;		/* log lines to syslog too */
+	char user[64];		/* serve as this user; "" for none */
 	int want_help;
 	int want_version;
 	int want_lessons;

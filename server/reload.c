@@ -23,6 +23,8 @@ fixed_change(const struct server_config *a, const struct server_config *b)
 		return "trace";
 	if (a->syslog != b->syslog)
 		return "syslog";
+	if (strcmp(a->user, b->user) != 0)
+		return "user";
 	if (strcmp(a->trace_json, b->trace_json) != 0)
 		return "trace-json";
 	return NULL;

@@ -13,6 +13,10 @@ case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
 SERVER=$BIN/forkechod
 CLIENT=$BIN/forkecho
 PEER=$TOP/build/tests/peer
+# Run as root (CI), the server refuses to serve unless told to stay root;
+# the tests of that refusal, and of --user, leave this out.
+AS_ROOT=()
+if [ "$(id -u)" -eq 0 ]; then AS_ROOT=(--user root); fi
 
 # wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it
 # succeeds; fails when the deadline passes.  Polling a condition with a
@@ -47,7 +51,7 @@ start_server() {
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
 	# 3>&- : bats waits on fd 3; a background server must not hold it.
 	# SERVER_WRAP: a command to run the server under (setsid), or none.
-	${SERVER_WRAP[@]+"${SERVER_WRAP[@]}"} "$SERVER" "$@" \
+	${SERVER_WRAP[@]+"${SERVER_WRAP[@]}"} "$SERVER" "${AS_ROOT[@]}" "$@" \
 	    >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
 	SERVER_PID=$!
 	if ! wait_until 10 server_ready "$want"; then

@@ -52,7 +52,7 @@ teardown() { stop_server; }
 @test "with standard output closed, no socket takes its place" {
 	# The readiness line cannot be read; the JSON trace's listen event
 	# gives the port.
-	"$SERVER" -l 127.0.0.1:0 --trace-json "$BATS_TEST_TMPDIR/t.json" \
+	"$SERVER" "${AS_ROOT[@]}" -l 127.0.0.1:0 --trace-json "$BATS_TEST_TMPDIR/t.json" \
 	    >&- 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	SERVER_PID=$!
 	# shellcheck disable=SC2034 # read by stop_server in helper.bash
