@@ -90,8 +90,12 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 	}
 	if (spec == NULL) {
 		const char *near = opt_closest(options_table, key);
+		const struct opt_spec *ns = near != NULL ?
+		    opt_find(options_table, near) : NULL;
 
-		if (near != NULL)
+		/* Suggesting a key the file may not hold would only lead to
+		 * the next error. */
+		if (ns != NULL && file_key_allowed(ns->id))
 			snprintf(err, errlen, "unknown key '%.60s' (did you "
 			    "mean '%s'?)", key, near);
 		else
@@ -143,7 +147,8 @@ config_read(struct server_config *cfg, FILE *fp, const char *name,
 		char *line, *hash;
 
 		lineno++;
-		if (len > LINE_MAX_LEN) {
+		/* The limit is on what the line says, its newline aside. */
+		if (len > LINE_MAX_LEN + (buf[len - 1] == '\n')) {
 			snprintf(err, errlen, "%s:%lu: line longer than %d "
 			    "characters", name, lineno, LINE_MAX_LEN);
 			rc = -1;
@@ -203,6 +208,20 @@ config_assemble(struct server_config *cfg, const char *file, int argc,
 	options_defaults(cfg);
 	if (file != NULL && config_load(cfg, file, err, errlen) < 0)
 		return CONFIG_BAD_FILE;
+	if (file != NULL) {
+		/* A file whose settings contradict each other is a bad file
+		 * (78), whatever the command line adds. */
+		struct server_config alone = *cfg;
+
+		if (options_finish(&alone, err, errlen) < 0 ||
+		    options_check(&alone, err, errlen) < 0) {
+			char why[512];
+
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "%s: %s", file, why);
+			return CONFIG_BAD_FILE;
+		}
+	}
 	/* The command line was checked once already; again on top, it wins
 	 * over the file. */
 	if (options_parse_cli(cfg, argc, argv, err, errlen) < 0)

@@ -106,6 +106,11 @@ main(int argc, char *argv[])
 		break;
 	}
 	cfg.check_only = check_only;
+	if (cfg.check_only && cfg.user[0] != '\0' &&
+	    privs_check(cfg.user, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		return cfg.config_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
+	}
 	if (cfg.check_only) {
 		printf("forkechod: configuration OK%s%s\n",
 		    cfg.config_file ? ": " : "",

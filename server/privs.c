@@ -14,16 +14,39 @@
 
 #include "sockinfo.h"
 
-int
-privs_drop(const char *user, char *err, size_t errlen)
+/* getpwnam, with "no such user" where it sets no errno. */
+static struct passwd *
+lookup(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw;
 
 	errno = 0;
 	pw = getpwnam(user);
-	if (pw == NULL) {
+	if (pw == NULL)
 		snprintf(err, errlen, "--user %s: %s", user, errno != 0 ?
 		    strerror(errno) : "no such user");
+	return pw;
+}
+
+int
+privs_check(const char *user, char *err, size_t errlen)
+{
+	return lookup(user, err, errlen) == NULL ? -1 : 0;
+}
+
+int
+privs_drop(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	pw = lookup(user, err, errlen);
+	if (pw == NULL)
+		return -1;
+	if (pw->pw_uid == geteuid() && pw->pw_gid == getegid())
+		return 0;	/* already that user: nothing to give up */
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "--user %s: only root can become another "
+		    "user", user);
 		return -1;
 	}
 	if (pw->pw_uid == 0)

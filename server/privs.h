@@ -8,10 +8,14 @@
 #include <stddef.h>
 
 /*
- * Becomes user (name or number): its group, no supplementary groups, its
- * uid, for good (a later setuid(0) fails).  "root" keeps root.  Returns 0,
- * or -1 with the failing call and the user named in err.
+ * Becomes user (a name): its group, no supplementary groups, its uid,
+ * for good (a later setuid(0) fails).  Being that user already is fine;
+ * becoming another needs root.  Returns 0, or -1 with the failing call
+ * and the user named in err.
  */
 int privs_drop(const char *user, char *err, size_t errlen);
+
+/* Checks that user exists (for -t).  Returns 0, or -1 with err. */
+int privs_check(const char *user, char *err, size_t errlen);
 
 #endif

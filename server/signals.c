@@ -94,6 +94,9 @@ signals_reset_in_child(void)
 	 * or the parent ends them with SIGTERM. */
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP to the group (a terminal's hangup, a reload sent to every
+	 * process) is the parent's business: re-read the settings. */
+	(void)sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

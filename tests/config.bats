@@ -130,3 +130,32 @@ workers_are() {
 	grep -q "\"event\":\"listen\",\"fd\":[0-9]*,\"addr\":\"127.0.0.1 $PORT\"" \
 	    "$BATS_TEST_TMPDIR/trace.json"
 }
+
+@test "a line of exactly 1024 characters is read; 1025 are refused" {
+	local f=$BATS_TEST_TMPDIR/edge.conf pad
+	# "trace-json = " is 13 characters; the name fills the rest.
+	pad=$(printf '%01011d' 0)
+	printf 'trace-json = %s\n' "$pad" >"$f"
+	run --separate-stderr "$SERVER" -t -c "$f"
+	assert_success
+	printf 'trace-json = %s1\n' "$pad" >"$f"
+	refused "$f" "$f:1: line longer than 1024 characters"
+}
+
+@test "settings in one file that contradict each other are a config error (78)" {
+	local f=$BATS_TEST_TMPDIR/contra.conf
+	printf 'model = prefork\nparent-shutdown = rdwr@1\n' >"$f"
+	refused "$f" "$f: --parent-shutdown and --accept-in workers: the parent never holds a connection's socket (try --accept-in parent)"
+}
+
+@test "a key the file may not hold is never suggested" {
+	local f=$BATS_TEST_TMPDIR/near.conf
+	echo "confg = /etc/x.conf" >"$f"
+	refused "$f" "$f:1: unknown key 'confg'"
+}
+
+@test "-t checks that the --user exists" {
+	local f=$BATS_TEST_TMPDIR/user.conf
+	echo "user = no-such-user-here" >"$f"
+	refused "$f" "--user no-such-user-here: no such user"
+}

@@ -97,3 +97,18 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 	[ "$EXIT_STATUS" -eq 0 ]
 	SERVER_PID=
 }
+
+@test "SIGHUP to the whole process group leaves open connections alone" {
+	command -v setsid >/dev/null || skip "setsid is not installed"
+	# shellcheck disable=SC2034 # read by start_server in helper.bash
+	SERVER_WRAP=(setsid)
+	start_server -l 127.0.0.1:0
+	open_conn
+	kill -HUP -- "-$SERVER_PID"
+	wait_until 5 grep -q 'SIGHUP: no config file' "$SERVER_LOG"
+	# The child ignored it: the connection still echoes.
+	printf 'more\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = more ]
+	exec 5>&-
+}
