@@ -18,7 +18,7 @@ TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 PROGS = bin/forkechod bin/forkecho
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate
-MAN = docs/forkechod.8 docs/forkecho.1
+MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
@@ -117,17 +117,20 @@ lint:
 
 install: $(PROGS)
 	mkdir -p $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(SYSCONFDIR)
 	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
 	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
 	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
+	cp docs/forkechod.conf.5 $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
 	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
 	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/forkechod $(DESTDIR)$(BINDIR)/forkecho \
 	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
+	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
 	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 

@@ -78,3 +78,30 @@ passed_ports() { # the ports activate said it passed, one a line
 	assert_failure 1
 	[ "$stderr" = "forkechod: LISTEN_FDS: '99' is not a count from 1 to 16" ]
 }
+
+@test "the sample systemd service's command serves a passed socket, as the unit's user" {
+	local exec_start user cmd
+	exec_start=$(sed -n 's/^ExecStart=//p' "$TOP/conf/forkechod.service")
+	user=$(sed -n 's/^User=//p' "$TOP/conf/forkechod.service")
+	[ -n "$exec_start" ] && [ -n "$user" ]
+	# The installed paths, pointed at this tree.
+	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$SERVER}
+	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$TOP/conf/forkechod.conf}
+	read -ra cmd <<<"$exec_start"
+	SERVER_WRAP=()
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || skip "no setpriv to become $user"
+		SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
+	fi
+	# start_server runs "$SERVER" after the wrapper: the unit's program.
+	[ "${cmd[0]}" = "$SERVER" ]
+	SERVER_WRAP+=("$ACTIVATE")
+	local saved=("${AS_ROOT[@]}")
+	AS_ROOT=()
+	start_server "${cmd[@]:1}"
+	AS_ROOT=("${saved[@]}")
+	[ "$PORT" = "$(passed_ports)" ]
+	run --separate-stderr timeout 10 "$CLIENT" -m unit 127.0.0.1 "$PORT"
+	assert_success
+	assert_output unit
+}
