@@ -128,7 +128,8 @@ choreo_parse_listener_close(struct choreo *ch, const char *value,
     char *err, size_t errlen)
 {
 	if (num_parse_seconds(value, SECS_LIMIT, &ch->listener_close_secs) < 0) {
-		snprintf(err, errlen, "'%s' is not a number of seconds", value);
+		snprintf(err, errlen, "'%s' is not a number of seconds from 0 "
+		    "to %.0f", value, SECS_LIMIT);
 		return -1;
 	}
 	return 0;

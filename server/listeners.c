@@ -71,7 +71,9 @@ listeners_update(struct listeners *ls, const struct server_config *cur,
 	int i, j;
 
 	memset(opened, 0, sizeof(int) * OPTIONS_MAX_LISTEN);
-	if (ls->inherited)
+	/* Passed sockets are systemd's to change; none at all means the
+	 * server has let go of them on purpose (--parent-close-listener). */
+	if (ls->inherited || ls->count == 0)
 		return 0;
 	memset(&out, 0, sizeof out);
 	for (j = 0; j < next->nlisten; j++) {

@@ -35,7 +35,7 @@ int listeners_inherit(struct listeners *ls, char *err, size_t errlen);
  * stay (same index order as next->listen), opens the new ones and closes
  * the dropped ones.  opened[i] is set to 1 for a socket opened here.  On
  * failure nothing changes and err names the call and address.  Passed
- * (inherited) sockets are kept as they are.
+ * (inherited) sockets are kept as they are, and so is having none.
  */
 int listeners_update(struct listeners *ls, const struct server_config *cur,
     const struct server_config *next, int opened[OPTIONS_MAX_LISTEN],

@@ -216,6 +216,30 @@ slot_of(struct pool *p, pid_t pid)
 	return NULL;
 }
 
+/* The log line for a worker's end: always when it was not expected (a
+ * crash, a kill), with -v when it was. */
+static void
+log_end(const struct pool *p, const struct slot *s, pid_t pid, int status,
+    int expected, const char *next)
+{
+	char what[64];
+
+	if (expected || p->cfg->verbosity < 0) {
+		if (p->cfg->verbosity > 0)
+			diag_msg("worker %lu (pid %ld) ended; %s", s->number,
+			    (long)pid, next);
+		return;
+	}
+	if (WIFSIGNALED(status))
+		snprintf(what, sizeof what, "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		snprintf(what, sizeof what, "exited with status %d",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	diag_msg("worker %lu (pid %ld) %s; %s", s->number, (long)pid, what,
+	    next);
+}
+
 /* The worker of s has ended with status: forget it, and fill the slot
  * again, at once or after a pause. */
 static void
@@ -229,7 +253,7 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	    (WEXITSTATUS(status) == 0 ||
 	    WEXITSTATUS(status) == WORKER_EXIT_LISTENER));
 	const char *refused;
-	char next[96], what[64];
+	char next[96];
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_LISTENER)
 		p->listener_dead = 1;
@@ -253,11 +277,15 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	if (refused != NULL)
 		snprintf(next, sizeof next, "%s", refused);
 	else if (s->quick_deaths <= 1) {
+		/* The reap row first, then the replacement's spawn row. */
+		trace_reap_worker(s->number, pid, status, "replacing it now");
 		if (spawn(p, s) == 0)
 			snprintf(next, sizeof next, "replaced by pid %ld",
 			    (long)s->pid);
 		else
 			snprintf(next, sizeof next, "not replaced yet");
+		log_end(p, s, pid, status, expected, next);
+		return;
 	} else {
 		unsigned int k;
 
@@ -273,20 +301,7 @@ worker_ended(struct pool *p, struct slot *s, int status)
 		    "replacing it in %.1f s", now - s->started, delay);
 	}
 	trace_reap_worker(s->number, pid, status, next);
-	if (expected || p->cfg->verbosity < 0) {
-		if (p->cfg->verbosity > 0)
-			diag_msg("worker %lu (pid %ld) ended; %s", s->number,
-			    (long)pid, next);
-		return;
-	}
-	if (WIFSIGNALED(status))
-		snprintf(what, sizeof what, "killed by signal %d",
-		    WTERMSIG(status));
-	else
-		snprintf(what, sizeof what, "exited with status %d",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	diag_msg("worker %lu (pid %ld) %s; %s", s->number, (long)pid, what,
-	    next);
+	log_end(p, s, pid, status, expected, next);
 }
 
 static void
@@ -319,24 +334,35 @@ idle_worker(struct pool *p)
 }
 
 /* With the trace on, the pass is measured once the worker says it holds
- * the descriptor.  Returns 0, or -1 if no word came. */
+ * the descriptor of connection conn.  An acknowledgement that comes too
+ * late for an earlier pass is skipped.  Returns 0, or -1 if no word came
+ * in time. */
 static int
-await_ack(const struct slot *s)
+await_ack(const struct slot *s, unsigned long conn)
 {
 	struct pollfd pfd = { s->channel, POLLIN, 0 };
+	double until = monotime_now() + ACK_WAIT_MS / 1000.0;
 	struct worker_msg m;
 	int fd, rc;
 
-	do
-		rc = poll(&pfd, 1, ACK_WAIT_MS);
-	while (rc < 0 && errno == EINTR);
-	if (rc <= 0)
-		return -1;
-	if (fdpass_recv(s->channel, &m, sizeof m, &fd) <= 0)
-		return -1;
-	if (fd >= 0)
-		io_close_quiet(fd);
-	return m.type == WMSG_ACK ? 0 : -1;
+	for (;;) {
+		double left = until - monotime_now();
+
+		if (left <= 0)
+			return -1;
+		rc = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return -1;
+		memset(&m, 0, sizeof m);
+		if (fdpass_recv(s->channel, &m, sizeof m, &fd) <= 0)
+			return -1;
+		if (fd >= 0)
+			io_close_quiet(fd);
+		if (m.type == WMSG_ACK && m.conn == conn)
+			return 0;
+	}
 }
 
 /* Hands the connection w to the worker of s.  Returns 0, or -1 if the
@@ -345,6 +371,7 @@ static int
 pass(struct pool *p, struct slot *s, struct waiting *w)
 {
 	struct worker_msg m;
+	int acked;
 
 	memset(&m, 0, sizeof m);
 	m.type = WMSG_PASS;
@@ -361,11 +388,12 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	s->busy = 1;
 	s->conn = w->c.id;
 	s->peer = w->c.peer;
-	if (trace_enabled() && await_ack(s) < 0)
+	acked = !trace_enabled() || await_ack(s, w->c.id) == 0;
+	if (!acked)
 		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
-		    "%lu; the trace may show one holder too few", s->number,
+		    "%lu; its references are not traced", s->number,
 		    (long)s->pid, w->c.id);
-	trace_pass(&w->tc, s->number, s->pid);
+	trace_pass(&w->tc, s->number, s->pid, acked);
 	/* By default the parent closes its copy now, so the worker's close
 	 * is the last and sends the FIN; the choreography may keep it. */
 	choreo_parent_after_fork(&p->cfg->choreo, &p->held, &w->tc, s->pid,

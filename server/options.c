@@ -255,6 +255,7 @@ options_set(struct server_config *cfg, int id, const char *value,
 		return choreo_parse_listener_shutdown(&cfg->choreo, value, err,
 		    errlen);
 	case OPT_MAX_CHILDREN:
+		cfg->max_children_given = 1;
 		if (set_count(value, 1, MAX_CHILDREN_LIMIT, &n, err,
 		    errlen) < 0)
 			return -1;
@@ -407,6 +408,12 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	}
+	if (cfg->max_children_given) {
+		snprintf(err, errlen, "--max-children and --model prefork: the "
+		    "pool's size (--workers) bounds the connections served at "
+		    "once");
+		return -1;
 	}
 	if (cfg->accept_in == ACCEPT_IN_WORKERS && cfg->per_source > 0) {
 		snprintf(err, errlen, "--per-source and --accept-in workers: no "

@@ -72,6 +72,7 @@ struct server_config {
 	int backlog;
 	enum server_model model;
 	unsigned long max_children;
+	int max_children_given;		/* set explicitly, not the default */
 	unsigned long per_source;	/* per client host; 0: no limit */
 	unsigned long workers;		/* prefork pool size */
 	int workers_given;		/* set explicitly, not the default */

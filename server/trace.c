@@ -439,7 +439,11 @@ static void
 explain_shutdown(struct event *ev, int how, const struct snapshot *b,
     const struct snapshot *a, char *why, size_t whylen)
 {
-	if (b->state == SOCKINFO_LISTEN) {
+	if (b->state == SOCKINFO_LISTEN && how == SHUT_WR) {
+		ev->wire = "none";
+		snprintf(why, whylen, "SHUT_WR on a listening socket changes "
+		    "nothing: it still accepts");
+	} else if (b->state == SOCKINFO_LISTEN) {
 		ev->wire = "none";
 		snprintf(why, whylen, "a listening socket: accept() now fails "
 		    "with EINVAL for all %d holder%s, new connections are "
@@ -486,6 +490,7 @@ trace_accept(struct trace_conn *tc, unsigned long id, int fd)
 	tc->id = id;
 	tc->fd = fd;
 	tc->gate[0] = tc->gate[1] = -1;
+	tc->unsure = 0;
 	if (!trace_enabled()) {
 		tc->sock.inode = 0;
 		return;
@@ -609,6 +614,8 @@ trace_close(struct trace_conn *tc, const char *note)
 	rc = close(tc->fd);
 	err = errno;
 	measure(tc, -1, &a);
+	if (tc->unsure)
+		b.refs = a.refs = -1;	/* explain_close: cannot be known */
 	event_init(&ev, "close", tc);
 	ev.measured = 1;
 	ev.refs_before = b.refs;
@@ -635,6 +642,8 @@ trace_shutdown(struct trace_conn *tc, int how, const char *note)
 	rc = shutdown(tc->fd, how);
 	err = errno;
 	measure(tc, tc->fd, &a);
+	if (tc->unsure)
+		b.refs = a.refs = -1;
 	event_init(&ev, "shutdown", tc);
 	ev.how = how >= 0 && how <= 2 ? names[how] : "?";
 	ev.measured = 1;
@@ -761,6 +770,7 @@ trace_listener(struct trace_conn *tc, int fd)
 	tc->fd = fd;
 	tc->gate[0] = tc->gate[1] = -1;
 	tc->refs_at_fork = -1;
+	tc->unsure = 0;
 	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
 		memset(&tc->sock, 0, sizeof tc->sock);
 }
@@ -805,6 +815,7 @@ trace_adopt(struct trace_conn *tc, unsigned long id, int fd)
 	tc->fd = fd;
 	tc->gate[0] = tc->gate[1] = -1;
 	tc->refs_at_fork = -1;
+	tc->unsure = 0;
 	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
 		memset(&tc->sock, 0, sizeof tc->sock);
 }
@@ -820,10 +831,11 @@ trace_pass_before(struct trace_conn *tc)
 }
 
 void
-trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid)
+trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid,
+    int acked)
 {
 	struct event ev;
-	char why[160];
+	char why[192];
 
 	if (!trace_enabled())
 		return;
@@ -837,6 +849,15 @@ trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid)
 	ev.wire = "none";
 	snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld): one "
 	    "more holder, nothing sent", worker, (long)pid);
+	if (!acked) {
+		/* TRUTH.md fact 15: the descriptor may still be in flight,
+		 * where no /proc table shows it. */
+		tc->unsure = 1;
+		ev.refs = -1;
+		snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld), "
+		    "which has not said it holds it: refs unknown, a "
+		    "descriptor in flight is in no table", worker, (long)pid);
+	}
 	ev.reason = why;
 	emit(&ev);
 }

@@ -32,6 +32,9 @@ struct trace_conn {
 	struct sockinfo_id sock;	/* found at accept, kept after close */
 	int gate[2];			/* start gate, or -1 */
 	int refs_at_fork;		/* measured just before fork() */
+	int unsure;	/* passed and not acknowledged: a descriptor of it
+			 * may be in flight, in no table, so /proc's count
+			 * is too low; refs are then reported unknown */
 };
 
 /* Opens the outputs: human on stderr if human, JSON Lines on json_path
@@ -105,9 +108,12 @@ void trace_adopt(struct trace_conn *tc, unsigned long id, int fd);
 
 /* Around handing tc's socket to worker number over SCM_RIGHTS: before()
  * measures; pass() measures again, once the worker has acknowledged
- * (a descriptor in flight is in no process's table), and emits "pass". */
+ * (a descriptor in flight is in no process's table), and emits "pass".
+ * Without the acknowledgement (acked 0) nothing can be counted: refs are
+ * unknown from then on. */
 void trace_pass_before(struct trace_conn *tc);
-void trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid);
+void trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid,
+    int acked);
 
 /* A worker leaves; the parent collected one, and what it does next. */
 void trace_worker_exit(int status, const char *why);

@@ -213,3 +213,7 @@ live_children_of() {
 has_live_children() {
 	[ "$(live_children_of "$1" | wc -l)" -eq "$2" ]
 }
+
+# stopped PID: the process is in state T (kill -STOP has taken effect;
+# kill returns before it does).
+stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }

@@ -311,8 +311,7 @@ conn_worker() {
 	# kill returns before the stop takes effect, and a SIGCHLD pending
 	# beside SIGSTOP would be handled first: wait for state T.
 	kill -STOP "$SERVER_PID"
-	is_stopped() { [[ $(ps -o stat= -p "$SERVER_PID") == T* ]]; }
-	wait_until 5 is_stopped
+	wait_until 5 stopped "$SERVER_PID"
 	for i in 1 2 3 4 5; do
 		fd=${fds[i]}
 		exec {fd}>&-

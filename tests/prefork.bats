@@ -226,8 +226,7 @@ server_recvq() {
 	# Stopped, the worker cannot read what comes next.  kill returns
 	# before the stop takes effect: wait for state T.
 	kill -STOP "$victim"
-	is_stopped() { [[ $(ps -o stat= -p "$victim") == T* ]]; }
-	wait_until 5 is_stopped
+	wait_until 5 stopped "$victim"
 	feed a two
 	unread() { [ "$(server_recvq)" -eq 4 ]; }
 	wait_until 5 unread
@@ -445,4 +444,39 @@ refused() {
 	[ "$(grep -c '"event":"spawn"' "$TRACE")" -eq 3 ]
 	run timeout 10 "$CLIENT" -q -m late 127.0.0.1 "$PORT"
 	assert_failure 5
+}
+
+@test "a pass the worker does not acknowledge is traced with refs unknown, not guessed" {
+	prefork -w 1 --accept-in parent
+	wait_until 5 pool_of 1
+	local w
+	w=$(workers | tr -d ' ')
+	# A stopped worker cannot say it holds the socket; meanwhile the
+	# descriptor is in flight, in no /proc table (TRUTH.md fact 15).
+	kill -STOP "$w"
+	wait_until 5 stopped "$w"
+	bg_client late /dev/null -m late -w 10
+	wait_until 10 grep -q '"event":"pass"' "$TRACE"
+	kill -CONT "$w"
+	grep -q '"event":"pass","conn":1,"fd":[0-9]*,"refs_before":1,"refs":null,' "$TRACE"
+	grep -q "worker 1 (pid $w) did not acknowledge connection 1" "$SERVER_LOG"
+	# The parent's close cannot be judged either: no made-up RST.
+	wait_until 5 grep -q '"role":"parent","event":"close","conn":1' "$TRACE"
+	grep '"role":"parent","event":"close","conn":1' "$TRACE" |
+	    grep -q '"refs_before":null,"refs":null,.*"wire":null'
+	# And the client is served all the same.
+	wait_exit "${FC_PID[late]}" 10
+	[ "$EXIT_STATUS" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/late.out")" = late ]
+}
+
+@test "SHUT_WR on the shared listening socket changes nothing, and the trace says so" {
+	prefork -w 2 --worker-shutdown-listener wr@0.2 --trace
+	wait_until 5 grep -q '"event":"shutdown","worker":1,"fd":[0-9]*,"how":"SHUT_WR",.*"wire":"none"' "$TRACE"
+	grep -q 'SHUT_WR on a listening socket changes nothing: it still accepts' "$SERVER_LOG"
+	run --separate-stderr timeout 10 "$CLIENT" -m still 127.0.0.1 "$PORT"
+	assert_success
+	assert_output still
+	run grep -c '"event":"error"' "$TRACE"
+	assert_output 0
 }

@@ -79,3 +79,9 @@ served_now() {
 	assert_failure 64
 	[ "${stderr_lines[0]}" = "forkechod: --workers and --model fork: a forked child serves the one connection its parent accepted" ]
 }
+
+@test "--max-children with prefork is refused: the pool is the limit" {
+	run --separate-stderr "$SERVER" -m prefork --max-children 3 -t
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --max-children and --model prefork: the pool's size (--workers) bounds the connections served at once" ]
+}
