@@ -159,3 +159,12 @@ workers_are() {
 	echo "user = no-such-user-here" >"$f"
 	refused "$f" "--user no-such-user-here: no such user"
 }
+
+@test "the sample config shows every key a file may hold" {
+	local key missing=()
+	while read -r key; do
+		case $key in config | check-config | help | version | lessons) continue ;; esac
+		grep -Eq "^#?$key = " "$TOP/conf/forkechod.conf" || missing+=("$key")
+	done < <("$SERVER" -h | grep -Eo -- '--[a-z-]+' | sed 's/^--//' | sort -u)
+	[ "${#missing[@]}" -eq 0 ] || fail "not in conf/forkechod.conf: ${missing[*]}"
+}
