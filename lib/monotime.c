@@ -12,3 +12,18 @@ monotime_now(void)
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+struct timespec *
+monotime_until(double deadline, struct timespec *ts)
+{
+	double left;
+
+	if (deadline <= 0)
+		return NULL;
+	left = deadline - monotime_now();
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = (time_t)left;
+	ts->tv_nsec = (long)((left - (double)ts->tv_sec) * 1e9);
+	return ts;
+}

@@ -2,6 +2,13 @@
 #ifndef FORKECHO_MONOTIME_H
 #define FORKECHO_MONOTIME_H
 
+#include <time.h>
+
 double monotime_now(void);
+
+/* The time from now until deadline (monotime), as a timeout for
+ * pselect(); *ts is zero once the deadline has passed.  Returns ts, or
+ * NULL (wait for ever) if deadline is 0. */
+struct timespec *monotime_until(double deadline, struct timespec *ts);
 
 #endif

@@ -58,16 +58,26 @@ conn_serve(const struct conn *c, const struct conn_rules *r,
 }
 
 void
-conn_refuse(const struct conn *c, const char *line)
+conn_refuse_source(const struct conn *c, unsigned long limit, int verbosity)
 {
-	char buf[256];
+	char host[80], line[160];
+	unsigned port;
 	int n;
 
-	n = snprintf(buf, sizeof buf, "%s\n", line);
+	if (addr_numeric((const struct sockaddr *)&c->peer.ss, c->peer.len,
+	    host, sizeof host, &port) < 0) {
+		snprintf(host, sizeof host, "?");
+		port = 0;
+	}
+	n = snprintf(line, sizeof line, "forkechod: too many connections from "
+	    "%s (at most %lu)\n", host, limit);
 	/* A new socket's send buffer is empty: one short line never blocks.
 	 * The client may have gone already; that is its business. */
 	if (n > 0)
-		(void)send(c->fd, buf, (size_t)n < sizeof buf ? (size_t)n :
-		    sizeof buf - 1, MSG_NOSIGNAL);
+		(void)send(c->fd, line, (size_t)n < sizeof line ? (size_t)n :
+		    sizeof line - 1, MSG_NOSIGNAL);
 	io_close_quiet(c->fd);
+	if (verbosity >= 0)
+		diag_msg("refused a connection from %s %u: %lu already "
+		    "(--per-source %lu)", host, port, limit, limit);
 }

@@ -33,8 +33,10 @@ struct conn_rules {
 int conn_serve(const struct conn *c, const struct conn_rules *r,
     struct trace_conn *tc);
 
-/* Turns c away: writes line (a newline is added) to the client and
- * closes the socket, without waiting on a client that does not read. */
-void conn_refuse(const struct conn *c, const char *line);
+/* --per-source: turns c away because its host has limit connections
+ * already.  The client gets one line, the socket is closed without waiting
+ * on a client that does not read, and with verbosity >= 0 it is logged. */
+void conn_refuse_source(const struct conn *c, unsigned long limit,
+    int verbosity);
 
 #endif

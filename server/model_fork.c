@@ -109,24 +109,6 @@ child_ended(const struct child *c, int status, void *arg)
 		    c->conn, (long)c->pid, WTERMSIG(status));
 }
 
-/* --per-source: this client's host has its share already. */
-static void
-refuse_source(const struct server *srv, const struct conn *c)
-{
-	char host[80], line[160];
-	unsigned port;
-
-	if (addr_numeric((const struct sockaddr *)&c->peer.ss, c->peer.len,
-	    host, sizeof host, &port) < 0)
-		snprintf(host, sizeof host, "?");
-	snprintf(line, sizeof line, "forkechod: too many connections from "
-	    "%s (at most %lu)", host, srv->cfg->per_source);
-	conn_refuse(c, line);
-	if (srv->cfg->verbosity >= 0)
-		diag_msg("refused a connection from %s %u: %lu already "
-		    "(--per-source %lu)", host, port, srv->cfg->per_source,
-		    srv->cfg->per_source);
-}
 
 /* Accepts one connection from listener i and forks its child.  Returns 1
  * if another accept may follow at once, 0 if not. */
@@ -164,7 +146,8 @@ accept_one(struct server *srv, int i)
 	}
 	if (srv->cfg->per_source > 0 &&
 	    children_from(&srv->kids, &c.peer) >= srv->cfg->per_source) {
-		refuse_source(srv, &c);
+		conn_refuse_source(&c, srv->cfg->per_source,
+		    srv->cfg->verbosity);
 		return 1;
 	}
 	c.id = srv->next_conn++;
@@ -314,7 +297,7 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 	}
 
 	for (;;) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts, *tsp;
 		fd_set ready;
 		double now, wake;
 		int maxfd = -1, i, rc;
@@ -371,13 +354,7 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 			}
 		}
 		wake = next_wakeup(&srv);
-		if (wake > 0) {
-			double left = wake > now ? wake - now : 0;
-
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-			tsp = &ts;
-		}
+		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in: no flag set after
 		 * the checks above can be missed. */
 		rc = pselect(maxfd + 1, &ready, NULL, NULL, tsp, wait_mask);

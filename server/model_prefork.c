@@ -439,24 +439,6 @@ served_from(const struct pool *p, const struct addr *peer)
 	return n;
 }
 
-/* --per-source: this client's host has its share already. */
-static void
-refuse_source(const struct pool *p, const struct conn *c)
-{
-	char host[80], line[160];
-	unsigned port;
-
-	if (addr_numeric((const struct sockaddr *)&c->peer.ss, c->peer.len,
-	    host, sizeof host, &port) < 0)
-		snprintf(host, sizeof host, "?");
-	snprintf(line, sizeof line, "forkechod: too many connections from "
-	    "%s (at most %lu)", host, p->cfg->per_source);
-	conn_refuse(c, line);
-	if (p->cfg->verbosity >= 0)
-		diag_msg("refused a connection from %s %u: %lu already "
-		    "(--per-source %lu)", host, port, p->cfg->per_source,
-		    p->cfg->per_source);
-}
 
 /* Accepts from listener i while the queue has room.  The queue holds at
  * most one connection per worker; past it, clients wait in the listen
@@ -483,7 +465,8 @@ accept_into_queue(struct pool *p, int i)
 		}
 		if (p->cfg->per_source > 0 &&
 		    served_from(p, &w->c.peer) >= p->cfg->per_source) {
-			refuse_source(p, &w->c);
+			conn_refuse_source(&w->c, p->cfg->per_source,
+			    p->cfg->verbosity);
 			continue;
 		}
 		w->c.id = p->next_conn++;
@@ -716,7 +699,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 		(void)spawn(&p, &p.slot[i]);
 
 	for (;;) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts, *tsp;
 		fd_set ready;
 		double now, wake;
 		int maxfd = -1, rc;
@@ -783,13 +766,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 			if (p.slot[i].channel >= 0)
 				add_fd(&ready, p.slot[i].channel, &maxfd);
 		wake = next_wakeup(&p);
-		if (wake > 0) {
-			double left = wake > now ? wake - now : 0;
-
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-			tsp = &ts;
-		}
+		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in. */
 		rc = pselect(maxfd + 1, &ready, NULL, NULL, tsp, wait_mask);
 		if (rc < 0) {

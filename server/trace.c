@@ -735,30 +735,43 @@ trace_hold_until_parent_accepts(void)
 		(void)poll(NULL, 0, 1);
 }
 
-void
-trace_reap(unsigned long conn, pid_t pid, int status)
+/* "reap": the parent collected a child (who "child", number its
+ * connection) or a worker (who "worker"); next, if not NULL, says what
+ * follows. */
+static void
+emit_reap(const char *who, unsigned long number, pid_t pid, int status,
+    const char *next)
 {
 	struct event ev;
-	char why[96];
+	char what[64], why[192];
 
 	if (!trace_enabled())
 		return;
 	event_init(&ev, "reap", NULL);
-	ev.conn = conn;
+	if (strcmp(who, "worker") == 0)
+		ev.worker = number;
+	else
+		ev.conn = number;
 	ev.other = pid;
 	ev.status = status;
 	ev.has_status = 1;
 	if (WIFEXITED(status))
-		snprintf(why, sizeof why, "child %lu (pid %ld) exited %d", conn,
-		    (long)pid, WEXITSTATUS(status));
+		snprintf(what, sizeof what, "exited %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(why, sizeof why, "child %lu (pid %ld) killed by "
-		    "signal %d", conn, (long)pid, WTERMSIG(status));
+		snprintf(what, sizeof what, "killed by signal %d",
+		    WTERMSIG(status));
 	else
-		snprintf(why, sizeof why, "child %lu (pid %ld)", conn,
-		    (long)pid);
+		snprintf(what, sizeof what, "ended");
+	snprintf(why, sizeof why, "%s %lu (pid %ld) %s%s%s", who, number,
+	    (long)pid, what, next != NULL ? "; " : "", next != NULL ? next : "");
 	ev.reason = why;
 	emit(&ev);
+}
+
+void
+trace_reap(unsigned long conn, pid_t pid, int status)
+{
+	emit_reap("child", conn, pid, status, NULL);
 }
 
 /* --- prefork */
@@ -880,25 +893,7 @@ void
 trace_reap_worker(unsigned long worker, pid_t pid, int status,
     const char *next)
 {
-	struct event ev;
-	char why[192];
-
-	if (!trace_enabled())
-		return;
-	event_init(&ev, "reap", NULL);
-	ev.worker = worker;
-	ev.other = pid;
-	ev.status = status;
-	ev.has_status = 1;
-	if (WIFSIGNALED(status))
-		snprintf(why, sizeof why, "worker %lu (pid %ld) killed by "
-		    "signal %d; %s", worker, (long)pid, WTERMSIG(status), next);
-	else
-		snprintf(why, sizeof why, "worker %lu (pid %ld) exited %d; %s",
-		    worker, (long)pid, WIFEXITED(status) ?
-		    WEXITSTATUS(status) : -1, next);
-	ev.reason = why;
-	emit(&ev);
+	emit_reap("worker", worker, pid, status, next);
 }
 
 void

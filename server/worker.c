@@ -73,7 +73,7 @@ serve(struct worker *w, struct conn *c, struct trace_conn *tc)
 static int
 wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 {
-	struct timespec ts, *tsp = NULL;
+	struct timespec ts;
 	int maxfd = -1, i;
 
 	FD_ZERO(ready);
@@ -86,16 +86,8 @@ wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 			if (w->ws->ls->fd[i] > maxfd)
 				maxfd = w->ws->ls->fd[i];
 		}
-	if (until > 0) {
-		double left = until - monotime_now();
-
-		if (left < 0)
-			left = 0;
-		ts.tv_sec = (time_t)left;
-		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-		tsp = &ts;
-	}
-	return pselect(maxfd + 1, ready, NULL, NULL, tsp, w->ws->wait_mask);
+	return pselect(maxfd + 1, ready, NULL, NULL, monotime_until(until, &ts),
+	    w->ws->wait_mask);
 }
 
 /* --- workers accept */
