@@ -779,13 +779,7 @@ trace_reap(unsigned long conn, pid_t pid, int status)
 void
 trace_listener(struct trace_conn *tc, int fd)
 {
-	tc->id = 0;
-	tc->fd = fd;
-	tc->gate[0] = tc->gate[1] = -1;
-	tc->refs_at_fork = -1;
-	tc->unsure = 0;
-	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
-		memset(&tc->sock, 0, sizeof tc->sock);
+	trace_adopt(tc, 0, fd);
 }
 
 void
