@@ -256,6 +256,39 @@ sockinfo_refs(const struct sockinfo_id *id)
 	return total;
 }
 
+int
+sockinfo_refs_in(const struct sockinfo_id *id, const pid_t *pids,
+    size_t npids)
+{
+	char want[LINK_MAX_LEN], pid[24];
+	size_t wantlen, i;
+	int proc, total = 0, n, saved;
+
+	if (id == NULL || id->inode == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	wantlen = socket_link_text(id->inode, want);
+	proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0)
+		return -1;
+	for (i = 0; i < npids; i++) {
+		if (pids[i] <= 0)
+			continue;
+		snprintf(pid, sizeof pid, "%ld", (long)pids[i]);
+		n = count_in_process(proc, pid, want, wantlen);
+		if (n < 0) {
+			total = -1;
+			break;
+		}
+		total += n;
+	}
+	saved = errno;
+	(void)close(proc);
+	errno = saved;
+	return total;
+}
+
 /* Linux's numbers are the enum's; anything else (a state added by a later
  * kernel) is unknown. */
 static enum sockinfo_state
@@ -524,6 +557,17 @@ int
 sockinfo_refs(const struct sockinfo_id *id)
 {
 	(void)id;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+sockinfo_refs_in(const struct sockinfo_id *id, const pid_t *pids,
+    size_t npids)
+{
+	(void)id;
+	(void)pids;
+	(void)npids;
 	errno = ENOSYS;
 	return -1;
 }

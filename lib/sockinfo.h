@@ -53,6 +53,13 @@ int sockinfo_identify(int fd, struct sockinfo_id *id);
  * flight counts 0. */
 int sockinfo_refs(const struct sockinfo_id *id);
 
+/* The same count over the processes pids alone (entries <= 0 skipped):
+ * for a caller that knows every process that can hold the socket, which
+ * is far cheaper than looking at every process.  -1 if it cannot be
+ * known. */
+int sockinfo_refs_in(const struct sockinfo_id *id, const pid_t *pids,
+    size_t npids);
+
 /* The TCP state: through fd with TCP_INFO if fd >= 0, else (or when
  * TCP_INFO reads CLOSE) by the 4-tuple with sock_diag.  A socket found
  * nowhere is SOCKINFO_CLOSE.  SOCKINFO_UNKNOWN where it cannot be known.

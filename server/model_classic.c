@@ -120,8 +120,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		if (pid < 0) {
 			diag_err(errno, "fork for connection %lu (dropped)",
 			    c.id);
-			trace_gate_open(&tc);
-			trace_fork_child(&tc);
+			trace_fork_failed(&tc);
 			io_close_quiet(c.fd);
 			continue;
 		}

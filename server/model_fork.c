@@ -166,8 +166,7 @@ accept_one(struct server *srv, int i)
 		diag_err(err, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, srv->backoff);
 		trace_error(&tc, "fork", err);
-		trace_gate_open(&tc);
-		trace_fork_child(&tc);	/* no child: drop the gate's ends */
+		trace_fork_failed(&tc);
 		io_close_quiet(c.fd);
 		return 0;
 	}

@@ -170,6 +170,7 @@ spawn(struct pool *p, struct slot *s)
 	if (pid < 0) {
 		diag_err(errno, "fork for worker %lu (trying again in %.0f s)",
 		    s->number, RESPAWN_MAX);
+		trace_spawn_failed();
 		io_close_quiet(sv[0]);
 		io_close_quiet(sv[1]);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;

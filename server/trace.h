@@ -62,6 +62,9 @@ void trace_fork_before(struct trace_conn *tc);
 void trace_fork_parent(struct trace_conn *tc, pid_t child);
 void trace_fork_child(struct trace_conn *tc);
 
+/* fork() failed: no child will pass the gate or take its place. */
+void trace_fork_failed(struct trace_conn *tc);
+
 /* The parent has written what it does right after fork: let the child
  * go.  The child waits for that in gate_wait(). */
 void trace_gate_open(struct trace_conn *tc);
@@ -101,6 +104,7 @@ void trace_listener(struct trace_conn *tc, int fd);
  * parent emits "spawn" with its refs after, N+1 once N workers hold it. */
 void trace_spawn_before(struct trace_conn *ltc);
 void trace_spawn(struct trace_conn *ltc, unsigned long worker, pid_t pid);
+void trace_spawn_failed(void);
 
 /* A worker received connection id's socket as fd: fills tc, emits
  * nothing (the parent's "pass" tells it). */

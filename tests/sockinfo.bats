@@ -45,6 +45,7 @@ probe() {
 	assert_success
 	assert_output - <<-EOF
 		forked refs=2
+		forked refs_in(self,child)=2 refs_in(self)=1
 		forked state=ESTABLISHED
 		child-closed refs=1
 		child-closed state=ESTABLISHED

@@ -275,6 +275,15 @@ scenario_fork(void)
 	close_or_fail(ack[1]);
 	/* fork() has returned: the child's descriptor table exists. */
 	say_refs("forked", &c.server_id);
+	{
+		/* Counted over the two processes alone, as the trace does,
+		 * and over this one alone. */
+		pid_t both[3] = { getpid(), 0, pid };
+
+		printf("forked refs_in(self,child)=%d refs_in(self)=%d\n",
+		    sockinfo_refs_in(&c.server_id, both, 3),
+		    sockinfo_refs_in(&c.server_id, both, 1));
+	}
 	say_state("forked", sockinfo_state(c.server, &c.server_id));
 
 	if (write(cmd[1], "c", 1) != 1)
