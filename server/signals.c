@@ -81,24 +81,22 @@ void
 signals_reset_in_child(void)
 {
 	struct sigaction sa;
-	sigset_t none;
-	size_t i;
+	sigset_t term;
 
+	/* Two system calls, not one per signal: this runs for every
+	 * connection.  The parent's handlers only set flags a child never
+	 * reads, and its signals stay blocked in the child: SIGINT (Ctrl-C
+	 * to the group: the parent drains), SIGHUP (a reload sent to the
+	 * group: the parent re-reads its file), SIGQUIT and SIGCHLD.  SIGTERM,
+	 * the parent's way to end a child at the end of a drain, gets its
+	 * default action back and is let in. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < NHANDLED; i++)
-		(void)sigaction(handled[i], &sa, NULL);
-	/* Ctrl-C in a terminal signals the whole process group.  The parent
-	 * drains on it; its children must live on until their clients finish
-	 * or the parent ends them with SIGTERM. */
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGINT, &sa, NULL);
-	/* SIGHUP to the group (a terminal's hangup, a reload sent to every
-	 * process) is the parent's business: re-read the settings. */
-	(void)sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	(void)sigprocmask(SIG_UNBLOCK, &term, NULL);
 }
 
 void

@@ -24,10 +24,12 @@ extern volatile sig_atomic_t signals_reload;	/* SIGHUP */
  */
 int signals_install(sigset_t *wait_mask, char *err, size_t errlen);
 
-/* In a new child: default actions again, nothing blocked.  SIGPIPE stays
- * ignored, so a write to a reset peer fails with EPIPE instead of killing
- * the child without a word; SIGINT is ignored, so that a Ctrl-C meant for
- * the server does not cut its connections short of the drain. */
+/* In a new child: SIGTERM (with which the parent ends a child after a
+ * drain) gets its default action and is let in; the others stay blocked,
+ * so a Ctrl-C, hangup or SIGQUIT sent to the whole process group leaves
+ * the connections to the parent's drain.  SIGPIPE stays ignored, so a
+ * write to a reset peer fails with EPIPE instead of killing the child
+ * without a word. */
 void signals_reset_in_child(void);
 
 /* In a new prefork worker: keeps the handlers and the mask (the worker

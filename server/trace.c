@@ -150,6 +150,8 @@ trace_set_role(enum trace_role role, unsigned long number)
 {
 	tr.role = role;
 	tr.number = number;
+	if (!trace_enabled())
+		return;		/* not even getpid() on the untraced path */
 	tr.pid = getpid();
 	/* Listed before it does anything, so that its own counts see it. */
 	fill_slot(tr.pid);
