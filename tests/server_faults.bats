@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Faults around the server: running out of descriptors or processes, a
+# stopped parent, a killed child.  Each time the server says what happened,
+# does not spin, and serves again.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2034 # SERVER_WRAP is read by start_server
+
+load helper
+
+teardown() {
+	local pid
+	for pid in ${BG[@]+"${BG[@]}"}; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	stop_server
+}
+
+# clients N ARGS...: starts N forkecho clients in the background, each
+# writing its output to $BATS_TEST_TMPDIR/c.I.out; BG holds their PIDs.
+clients() {
+	local n=$1 i
+	shift
+	BG=()
+	for ((i = 1; i <= n; i++)); do
+		"$CLIENT" -q "$@" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/c.$i.out" \
+		    2>"$BATS_TEST_TMPDIR/c.$i.err" 3>&- &
+		BG+=($!)
+	done
+}
+
+# all_clients_ok WANT: every client exited 0 and wrote WANT.
+all_clients_ok() {
+	local i status
+	for ((i = 0; i < ${#BG[@]}; i++)); do
+		status=0
+		wait "${BG[$i]}" || status=$?
+		[ "$status" -eq 0 ] || fail "client $((i + 1)) exited $status: $(cat "$BATS_TEST_TMPDIR/c.$((i + 1)).err")"
+		[ "$(cat "$BATS_TEST_TMPDIR/c.$((i + 1)).out")" = "$1" ] ||
+		    fail "client $((i + 1)) got '$(cat "$BATS_TEST_TMPDIR/c.$((i + 1)).out")'"
+	done
+	BG=()
+}
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+@test "out of descriptors, accept's EMFILE is logged, the server does not spin, and serves again" {
+	# 16 descriptors: the parent keeps each connection's copy for 1 s,
+	# so a burst of 20 runs it out; as the copies go, it accepts again.
+	SERVER_WRAP=(prlimit --nofile=16:16 --)
+	start_server -l 127.0.0.1:0 --parent-close 1
+	clients 20 -m burst -w 20
+	wait_until 10 grep -q "accept 127.0.0.1 $PORT (accepting again in [0-9.]* s): Too many open files" "$SERVER_LOG"
+	# While it waits for descriptors it sleeps: under a fifth of a
+	# second of CPU in one second (a spin would use all of it).
+	local before after
+	before=$(cpu_ticks "$SERVER_PID")
+	sleep 1		# the interval measured, not a wait for an event
+	after=$(cpu_ticks "$SERVER_PID")
+	((after - before < 20)) || fail "the server used $((after - before)) ticks in 1 s"
+	all_clients_ok burst
+}
+
+@test "when fork fails the connection is closed and logged, and the server keeps serving" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to change user (root ignores RLIMIT_NPROC)"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	# A uid of its own, with no process yet: RLIMIT_NPROC counts the
+	# processes of the real uid.
+	local uid=$((61000 + RANDOM % 4000))
+	[ -z "$(pgrep -u "$uid")" ] || skip "uid $uid has processes"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	# Room for the server and one child.
+	SERVER_WRAP=(prlimit --nproc=2:2 -- setpriv --reuid="$uid" --regid="$uid" --clear-groups --)
+	local saved=("${AS_ROOT[@]}")
+	AS_ROOT=()
+	start_server -l 127.0.0.1:0
+	AS_ROOT=("${saved[@]}")
+	# The first client holds the one child ...
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'one\n' >&5
+	local got
+	read -r -t 5 got <&5
+	[ "$got" = one ]
+	# ... so the second cannot have one: closed at once, and logged.
+	run --separate-stderr timeout 10 "$CLIENT" -m two 127.0.0.1 "$PORT"
+	assert_failure
+	wait_until 5 grep -Eq "fork for connection 2 from 127\.0\.0\.1 [0-9]+ \(dropped; accepting again in [0-9.]+ s\): Resource temporarily unavailable" "$SERVER_LOG"
+	kill -0 "$SERVER_PID"
+	# Once the first child has ended, a new client is served.
+	exec 5>&-
+	wait_until 10 served_again
+}
+
+no_zombies() { [ -z "$(zombies_of "$SERVER_PID")" ]; }
+
+served_again() {
+	[ "$(timeout 5 "$CLIENT" -q -m three 127.0.0.1 "$PORT" 2>/dev/null)" = three ]
+}
+
+@test "clients that come while the parent is stopped are served after SIGCONT" {
+	start_server -l 127.0.0.1:0
+	kill -STOP "$SERVER_PID"
+	wait_until 5 stopped "$SERVER_PID"
+	clients 10 -m later -w 20
+	# Nobody is served while the parent sleeps: the kernel queues them.
+	never_within 0.5 grep -q . "$BATS_TEST_TMPDIR/c.1.out"
+	kill -CONT "$SERVER_PID"
+	all_clients_ok later
+	[ -z "$(zombies_of "$SERVER_PID")" ]
+}
+
+@test "a child killed with SIGKILL ends its connection, is logged and reaped" {
+	start_server -l 127.0.0.1:0
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hi\n' >&5
+	local got child
+	read -r -t 5 got <&5
+	[ "$got" = hi ]
+	child=$(children_of "$SERVER_PID")
+	kill -KILL "$child"
+	# Its last reference went with it: FIN, and nothing unread, so no RST.
+	run timeout 5 cat <&5
+	assert_success
+	wait_until 5 grep -q "connection 1: child $child killed by signal 9" "$SERVER_LOG"
+	wait_until 5 no_zombies
+	exec 5>&-
+	run --separate-stderr timeout 10 "$CLIENT" -m after 127.0.0.1 "$PORT"
+	assert_success
+}
