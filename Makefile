@@ -12,7 +12,8 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
 	server/shm.c
-CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c
+CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c \
+	client/bench.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/activate.c
 

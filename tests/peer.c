@@ -1,7 +1,7 @@
 /*
  * peer: a tiny echo server that misbehaves on purpose, for the tests.
  *
- *	peer [-l ADDR:PORT] MODE
+ *	peer [-a] [-e E] [-k K] [-l ADDR:PORT] MODE
  *
  * Listens on 127.0.0.1 port 0 by default, prints "listening on ADDR PORT"
  * once it listens, and serves connections one at a time, in-process, until
@@ -9,6 +9,8 @@
  *
  *	echo	 echo every byte; close (FIN) at the client's EOF
  *	mismatch echo, but with the fifth byte changed (XOR 1)
+ *	drop	 echo, but leave the fifth byte out
+ *	dup	 echo, but send the fifth byte twice
  *	short	 echo all but the last byte; close (FIN) at EOF
  *	rst	 read once, then close with SO_LINGER {1,0} (RST)
  *	nofin	 echo, but keep the socket open after EOF: no FIN ever
@@ -23,12 +25,20 @@
  *	mismatch-nofin, mismatch-rst
  *		 nofin and echorst with mismatch's changed byte
  *
+ * -k K makes the modes that change a byte (mismatch, drop, dup and the
+ * mismatch- ones) change the K-th byte, counted from 1, instead of the
+ * fifth; -e E makes them change it only on every E-th connection (the
+ * E-th, the 2E-th, ...), and echo the others intact.  -a logs each
+ * connection's source address ("peer: connection 1: from 127.0.0.1
+ * 40000").
+ *
  * How each connection ended goes to standard error, one line each
  * ("peer: connection 1: EOF after 6 bytes", "peer: connection 2: read:
  * Connection reset by peer"), so that tests can check what the client did
  * to it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,31 +49,39 @@
 #include "diag.h"
 #include "io.h"
 #include "net.h"
-
-/* The byte, counted from 0, that the mismatch modes change. */
-#define MISMATCH_AT 4
+#include "num.h"
 
 enum behaviour { ECHO, SHORT, RST, NOFIN, EARLYFIN, NOREAD, DISCARD, HOLD,
 	ECHORST };
 
+/* What happens to the changed byte (-k) of a connection. */
+enum change { KEEP, FLIP, DROP, DUP };
+
 static const struct mode {
 	const char *name;
 	enum behaviour how;
-	int corrupt;		/* change the byte at MISMATCH_AT */
+	enum change change;
 } modes[] = {
-	{ "echo", ECHO, 0 },
-	{ "mismatch", ECHO, 1 },
-	{ "short", SHORT, 0 },
-	{ "rst", RST, 0 },
-	{ "nofin", NOFIN, 0 },
-	{ "earlyfin", EARLYFIN, 0 },
-	{ "noread", NOREAD, 0 },
-	{ "discard", DISCARD, 0 },
-	{ "hold", HOLD, 0 },
-	{ "echorst", ECHORST, 0 },
-	{ "mismatch-nofin", NOFIN, 1 },
-	{ "mismatch-rst", ECHORST, 1 },
+	{ "echo", ECHO, KEEP },
+	{ "mismatch", ECHO, FLIP },
+	{ "drop", ECHO, DROP },
+	{ "dup", ECHO, DUP },
+	{ "short", SHORT, KEEP },
+	{ "rst", RST, KEEP },
+	{ "nofin", NOFIN, KEEP },
+	{ "earlyfin", EARLYFIN, KEEP },
+	{ "noread", NOREAD, KEEP },
+	{ "discard", DISCARD, KEEP },
+	{ "hold", HOLD, KEEP },
+	{ "echorst", ECHORST, KEEP },
+	{ "mismatch-nofin", NOFIN, FLIP },
+	{ "mismatch-rst", ECHORST, FLIP },
 };
+
+/* The byte that the changing modes change, counted from 0 (-k), and on
+ * which connections (-e). */
+static unsigned long long change_at = 4;
+static unsigned long change_every = 1;
 
 /* Closes fd with RST: SO_LINGER {1,0}, then close(). */
 static void
@@ -99,7 +117,9 @@ keep(char **held, size_t *held_len, const char *buf, size_t n)
 static void
 serve(int fd, const struct mode *mode, unsigned long conn)
 {
-	char buf[64 * 1024];
+	/* One byte more than is read, for dup's extra byte. */
+	char buf[64 * 1024 + 1];
+	enum change change = conn % change_every == 0 ? mode->change : KEEP;
 	unsigned long long offset = 0;
 	int have_held = 0, first = 1;
 	char held = 0, *hold_buf = NULL;
@@ -110,13 +130,24 @@ serve(int fd, const struct mode *mode, unsigned long conn)
 		diag_msg("connection %lu: kept open, never read", conn);
 		return;
 	}
-	while ((n = io_read(fd, buf, sizeof buf)) > 0) {
+	while ((n = io_read(fd, buf, sizeof buf - 1)) > 0) {
 		const char *out = buf;
 		size_t len = (size_t)n;
 
-		if (mode->corrupt && offset <= MISMATCH_AT &&
-		    MISMATCH_AT < offset + len)
-			buf[MISMATCH_AT - offset] ^= 1;
+		if (change != KEEP && offset <= change_at &&
+		    change_at < offset + len) {
+			size_t at = (size_t)(change_at - offset);
+
+			if (change == FLIP) {
+				buf[at] ^= 1;
+			} else if (change == DROP) {
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+			} else {
+				memmove(buf + at + 1, buf + at, len - at);
+				len++;
+			}
+		}
 		offset += (unsigned long long)n;
 		switch (mode->how) {
 		case RST:
@@ -196,10 +227,10 @@ main(int argc, char *argv[])
 	socklen_t len = sizeof ss;
 	struct addr a;
 	char err[256], where[ADDR_TEXT_MAX];
-	unsigned long conn = 0;
+	unsigned long conn = 0, k;
 	const struct mode *mode = NULL;
 	size_t i;
-	int lfd, c;
+	int lfd, c, log_source = 0;
 
 	diag_set_progname("peer");
 	/* A client that went away is logged through write's EPIPE. */
@@ -208,10 +239,27 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	while ((c = getopt(argc, argv, "l:")) != -1) {
-		if (c != 'l')
+	while ((c = getopt(argc, argv, "ae:k:l:")) != -1) {
+		switch (c) {
+		case 'a':
+			log_source = 1;
+			break;
+		case 'e':
+			if (num_parse_ulong(optarg, 1, ULONG_MAX,
+			    &change_every) < 0)
+				goto usage;
+			break;
+		case 'k':
+			if (num_parse_ulong(optarg, 1, ULONG_MAX, &k) < 0)
+				goto usage;
+			change_at = k - 1;
+			break;
+		case 'l':
+			listen_text = optarg;
+			break;
+		default:
 			goto usage;
-		listen_text = optarg;
+		}
 	}
 	if (argc - optind != 1)
 		goto usage;
@@ -238,18 +286,27 @@ main(int argc, char *argv[])
 		return 1;
 
 	for (;;) {
-		int fd = accept(lfd, NULL, NULL);
+		struct sockaddr_storage from;
+		socklen_t from_len = sizeof from;
+		int fd = accept(lfd, (struct sockaddr *)&from, &from_len);
 
 		if (fd < 0) {
 			if (errno != EINTR && errno != ECONNABORTED)
 				diag_err(errno, "accept");
 			continue;
 		}
-		serve(fd, mode, ++conn);
+		conn++;
+		if (log_source) {
+			addr_text((struct sockaddr *)&from, from_len, where,
+			    sizeof where);
+			diag_msg("connection %lu: from %s", conn, where);
+		}
+		serve(fd, mode, conn);
 	}
 
 usage:
-	fprintf(stderr, "usage: peer [-l addr:port] mode\nmodes:");
+	fprintf(stderr, "usage: peer [-a] [-e every] [-k byte] "
+	    "[-l addr:port] mode\nmodes:");
 	for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
 		fprintf(stderr, " %s", modes[i].name);
 	fputc('\n', stderr);

@@ -1,0 +1,116 @@
+/*
+ * bench: load an echo server and measure it (forkecho --bench).
+ *
+ * A run keeps a number of connections in flight at once, all driven by
+ * one poll(2) loop over non-blocking sockets, so that hundreds cost no
+ * more than a few descriptors and a few bytes each.  Every byte sent is
+ * part of a fixed pseudo-random pattern, so that every byte that comes
+ * back can be checked against the byte sent at that place without keeping
+ * a copy of it; memory stays bounded whatever the run's length.
+ *
+ * The run counts what went wrong, by kind, and shows the first few
+ * details on standard error (rate-limited); it prints no result and never
+ * exits.  See BENCHMARKS in forkecho(1).
+ */
+#ifndef FORKECHO_CLIENT_BENCH_H
+#define FORKECHO_CLIENT_BENCH_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum bench_mode {
+	BENCH_SESSIONS,		/* connect, send, half-close, read to EOF */
+	BENCH_BULK,		/* one long stream per connection */
+	BENCH_RTT		/* ping-pong on long-lived connections */
+};
+
+/* The kinds of error a run counts; the order of bench_error_name. */
+enum bench_error {
+	BENCH_ERR_CONNECT,	/* socket, bind or connect failed or hung */
+	BENCH_ERR_RESET,	/* reset or otherwise broken connection */
+	BENCH_ERR_MISMATCH,	/* a byte came back changed, or too many */
+	BENCH_ERR_SHORT,	/* EOF before everything came back */
+	BENCH_ERR_TIMEOUT,	/* no progress within the wait */
+	BENCH_ERR_KINDS
+};
+
+/* Limits of the options, as forkecho(1) gives them. */
+#define BENCH_CONCURRENCY_MAX 4096
+#define BENCH_SIZE_MAX ((size_t)16 * 1024 * 1024)
+#define BENCH_DURATION_MAX 3600.0
+#define BENCH_COUNT_MAX 1000000000UL
+/* Latency samples kept; beyond, a uniform sample of them all. */
+#define BENCH_SAMPLES_MAX 1000000
+
+struct bench_config {
+	enum bench_mode mode;
+	struct addr server;	/* from bench_resolve */
+	const char *host;	/* as the user wrote them, for messages */
+	const char *port;
+	unsigned concurrency;	/* connections in flight at once */
+	size_t size;		/* message (sessions, rtt) or write chunk
+				 * (bulk) in bytes */
+	double duration;	/* no operation starts after this, seconds */
+	uint64_t count;		/* sessions or round trips in all, or MiB
+				 * per bulk stream; 0: no bound */
+	double wait;		/* a connection with no progress this long
+				 * is dropped, seconds, more than 0 */
+	const char *wait_text;	/* the wait as the user wrote it */
+	/* Set by a signal handler: end the run as at the deadline.  May be
+	 * NULL. */
+	const volatile sig_atomic_t *stop;
+};
+
+struct bench_result {
+	double elapsed;		/* from the first connect to the end */
+	uint64_t ops;		/* sessions, round trips, or bulk streams
+				 * that ended cleanly */
+	uint64_t bytes;		/* bytes that came back and were checked */
+	uint64_t connections;	/* connections established */
+	uint64_t samples;	/* latencies measured */
+	double p50, p99, max;	/* latency in seconds, 0 without samples */
+	uint64_t errors;	/* the sum of error_kinds */
+	uint64_t error_kinds[BENCH_ERR_KINDS];
+};
+
+/* Reads a mode name (sessions, bulk, rtt).  Returns 0, or -1. */
+int bench_parse_mode(const char *text, enum bench_mode *out);
+
+/* "sessions", "bulk", "rtt". */
+const char *bench_mode_name(enum bench_mode mode);
+
+/* "connect", "reset", "mismatch", "short", "timeout". */
+const char *bench_error_name(enum bench_error kind);
+
+/* Resolves host and port to the first address they name, into out.
+ * Returns 0, or -1 with a message naming them in err. */
+int bench_resolve(const char *host, const char *port, struct addr *out,
+    char *err, size_t errlen);
+
+/*
+ * Runs the benchmark that cfg describes and fills res.  Returns 0 when
+ * the run took place, whatever its errors, or -1 with a message in err
+ * when it could not (no memory, too few descriptors allowed, poll
+ * failed).
+ */
+int bench_run(const struct bench_config *cfg, struct bench_result *res,
+    char *err, size_t errlen);
+
+/* The result as the one last line, without its newline: human-readable,
+ * or with json one JSON object.  See forkecho(1), BENCHMARKS. */
+void bench_format(const struct bench_config *cfg,
+    const struct bench_result *res, int json, char *buf, size_t len);
+
+/* The error breakdown as a line, without its newline: "bench MODE
+ * errors: connect N, reset N, mismatch N, short N, timeout N". */
+void bench_format_errors(const struct bench_config *cfg,
+    const struct bench_result *res, char *buf, size_t len);
+
+/* The exit status: 0 at least one operation and no error, 5 no
+ * connection could be made, else 1. */
+int bench_status(const struct bench_result *res);
+
+#endif

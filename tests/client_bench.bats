@@ -1,0 +1,292 @@
+#!/usr/bin/env bats
+# forkecho --bench: the result line the bench harness parses, the counts,
+# the error kinds and the exit statuses, against forkechod and against the
+# test peer (tests/peer.c) misbehaving on purpose.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2153 # PORT: see helper.bash
+# shellcheck disable=SC2030,SC2031 # bats runs each test in its own subshell
+
+load helper
+
+teardown() {
+	stop_peer
+	stop_server
+}
+
+# The numbers of a result line.
+N='[0-9]+'
+F='[0-9]+\.[0-9]+'
+
+# sessions_line and rtt_line ERRORS: the last line of a run of that mode.
+sessions_line() {
+	echo "^bench sessions: $N sessions in $F s, $F sessions/s, p50 $F ms, p99 $F ms, max $F ms, $1 errors\$"
+}
+rtt_line() {
+	echo "^bench rtt: $N round trips in $F s, $F round trips/s, p50 $F ms, p99 $F ms, max $F ms, $1 errors\$"
+}
+bulk_line() {
+	echo "^bench bulk: $F MiB in $F s, $F MiB/s, $1 errors\$"
+}
+
+# json_field NAME: the value of member NAME of the JSON object in $output
+# (numbers and strings; the error kinds are members of a member).
+json_field() {
+	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$output"
+}
+
+# ms_since START_US: milliseconds since now_us said START_US.
+ms_since() { echo $((($(now_us) - $1) / 1000)); }
+
+@test "a one-second sessions run against forkechod has no errors and exits 0" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench sessions -d 1 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_regex "$output" "$(sessions_line 0)"
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$stderr" ''
+	[[ $output =~ :\ ([0-9]+)\ sessions ]] && ((BASH_REMATCH[1] > 0))
+}
+
+@test "a one-second rtt run against forkechod has no errors and exits 0" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench rtt -c 4 -d 1 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_regex "$output" "$(rtt_line 0)"
+	assert_equal "$stderr" ''
+	[[ $output =~ :\ ([0-9]+)\ round\ trips ]] && ((BASH_REMATCH[1] > 0))
+}
+
+@test "a one-second bulk run against forkechod has no errors and exits 0" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench bulk -c 2 -d 1 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_regex "$output" "$(bulk_line 0)"
+	assert_equal "$stderr" ''
+	[[ $output =~ :\ ([0-9]+)\.[0-9]\ MiB ]] && ((BASH_REMATCH[1] > 0))
+}
+
+@test "--json prints one JSON object with every field" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench sessions --json -c 2 -n 20 --size 100 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_equal "${#lines[@]}" 1
+	assert_regex "$output" '^\{.*\}$'
+	assert_equal "$(json_field mode)" '"sessions"'
+	assert_equal "$(json_field concurrency)" 2
+	assert_equal "$(json_field size)" 100
+	assert_equal "$(json_field ops)" 20
+	assert_equal "$(json_field bytes)" 2000
+	assert_equal "$(json_field unit)" '"sessions/s"'
+	assert_equal "$(json_field errors)" 0
+	local f
+	for f in elapsed rate p50_ms p99_ms max_ms; do
+		assert_regex "$(json_field "$f")" "^$F\$"
+	done
+	for f in connect reset mismatch short timeout; do
+		assert_equal "$(json_field "$f")" 0
+	done
+	if command -v jq >/dev/null; then
+		jq -e '.mode == "sessions" and .ops == 20 and
+			(.error_kinds | keys | length) == 5' <<<"$output"
+	fi
+}
+
+@test "-n bounds the count: 10 sessions, 25 round trips on 4 connections, 1 MiB a stream" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench sessions -n 10 -c 3 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_regex "$output" '^bench sessions: 10 sessions in '
+	run --separate-stderr "$CLIENT" --bench rtt -n 25 -c 4 --json 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_equal "$(json_field ops)" 25
+	assert_equal "$(json_field bytes)" $((25 * 64))
+	run --separate-stderr "$CLIENT" --bench bulk -n 1 -c 2 --json 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_equal "$(json_field ops)" 2
+	assert_equal "$(json_field bytes)" $((2 * 1048576))
+}
+
+@test "a changed byte is counted as a mismatch, named, and makes the status 1" {
+	start_peer mismatch
+	run --separate-stderr "$CLIENT" --bench sessions -n 5 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "${lines[0]}" 'bench sessions errors: connect 0, reset 0, mismatch 5, short 0, timeout 0'
+	assert_regex "${lines[1]}" "^bench sessions: 0 sessions in $F s, .*, 5 errors\$"
+	assert_equal "${stderr_lines[0]}" 'forkecho: session 1: echo differs from what was sent at byte 5'
+	assert_equal "${#stderr_lines[@]}" 5
+}
+
+@test "every third session corrupted: exactly 3 mismatches in 9, 6 intact" {
+	start_peer -e 3 mismatch
+	run --separate-stderr "$CLIENT" --bench sessions -n 9 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field ops)" 6
+	assert_equal "$(json_field errors)" 3
+	assert_equal "$(json_field mismatch)" 3
+	assert_equal "${stderr_lines[*]}" "forkecho: session 3: echo differs from what was sent at byte 5 forkecho: session 6: echo differs from what was sent at byte 5 forkecho: session 9: echo differs from what was sent at byte 5"
+}
+
+@test "bulk checks every byte: one changed 3 MB into the stream is caught there" {
+	start_peer -k 3000000 mismatch
+	run --separate-stderr "$CLIENT" --bench bulk -d 1 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field mismatch)" 1
+	assert_equal "$(json_field bytes)" 2999999
+	assert_equal "$stderr" 'forkecho: stream 1: echo differs from what was sent at byte 3000000'
+}
+
+@test "bulk catches a dropped byte and a duplicated one where they happen" {
+	start_peer -k 1000000 drop
+	run --separate-stderr "$CLIENT" --bench bulk -d 1 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field mismatch)" 1
+	assert_regex "$stderr" '^forkecho: stream 1: echo differs from what was sent at byte 100000[0-9]$'
+	start_peer -k 1000000 dup
+	run --separate-stderr "$CLIENT" --bench bulk -d 1 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field mismatch)" 1
+	assert_regex "$stderr" '^forkecho: stream 1: echo differs from what was sent at byte 100000[0-9]$'
+}
+
+@test "rtt checks each round trip: a byte changed in the second is caught there" {
+	start_peer -k 100 mismatch
+	run --separate-stderr "$CLIENT" --bench rtt -d 1 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field ops)" 1
+	assert_equal "$(json_field mismatch)" 1
+	assert_equal "$stderr" 'forkecho: connection 1: round trip 2: echo differs from what was sent at byte 36'
+}
+
+@test "a reset and a short echo are counted as such" {
+	start_peer rst
+	run --separate-stderr "$CLIENT" --bench sessions -n 2 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field reset)" 2
+	assert_regex "${stderr_lines[0]}" "^forkecho: session 1: read 127\.0\.0\.1 $PEER_PORT: Connection reset by peer\$"
+	start_peer short
+	run --separate-stderr "$CLIENT" --bench sessions -n 2 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(json_field short)" 2
+	assert_equal "${stderr_lines[0]}" 'forkecho: session 1: server sent FIN after 63 of 64 bytes came back'
+}
+
+# never_answers MODE: against a peer that reads and never echoes, and one
+# that never reads, the run ends within -d plus -w and counts timeouts.
+never_answers() {
+	local peer t0 ms
+	for peer in discard noread; do
+		start_peer "$peer"
+		t0=$(now_us)
+		run --separate-stderr timeout 10 "$CLIENT" --bench "$1" -d 0.5 -w 0.5 --json 127.0.0.1 "$PEER_PORT"
+		ms=$(ms_since "$t0")
+		assert_equal "$status" 1
+		((ms < 1000 + 500)) || fail "$1 against $peer took $ms ms"
+		(($(json_field timeout) >= 1)) || fail "$1 against $peer: $output"
+		assert_equal "$(json_field errors)" "$(json_field timeout)"
+		assert_regex "${stderr_lines[0]}" '^forkecho: (session|connection|stream) 1: .*no progress within 0\.5 s: sent [0-9]+ bytes, received 0 bytes$'
+	done
+}
+
+@test "sessions with a server that never answers end within -d plus -w, with timeouts" {
+	never_answers sessions
+}
+
+@test "rtt with a server that never answers ends within -d plus -w, with timeouts" {
+	never_answers rtt
+}
+
+@test "bulk with a server that never answers ends within -d plus -w, with timeouts" {
+	never_answers bulk
+}
+
+@test "a port nobody listens on: connect errors, status 5, and the run stops at once" {
+	start_peer echo
+	local port=$PEER_PORT
+	stop_peer
+	local t0
+	t0=$(now_us)
+	run --separate-stderr "$CLIENT" --bench sessions -c 3 -d 5 --json 127.0.0.1 "$port"
+	assert_equal "$status" 5
+	(($(ms_since "$t0") < 1000)) || fail "it tried for the whole duration"
+	assert_equal "$(json_field connect)" 3
+	assert_equal "${stderr_lines[0]}" "forkecho: session 1: connect 127.0.0.1 $port from 127.0.1.1: Connection refused"
+}
+
+@test "to 127.0.0.1 each connection comes from its own loopback source address" {
+	start_peer -a echo
+	run --separate-stderr "$CLIENT" --bench sessions -n 3 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	wait_until 10 grep -q '^peer: connection 3: EOF' "$PEER_LOG"
+	run grep -o 'connection [0-9]*: from [0-9.]*' "$PEER_LOG"
+	assert_equal "${lines[*]}" 'connection 1: from 127.0.1.1 connection 2: from 127.0.1.2 connection 3: from 127.0.1.3'
+}
+
+@test "to another address the kernel chooses the source" {
+	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 ||
+		skip "no IPv6 loopback"
+	start_peer -a -l '[::1]:0' echo
+	run --separate-stderr "$CLIENT" --bench sessions -n 2 ::1 "$PEER_PORT"
+	assert_equal "$status" 0
+	wait_until 10 grep -q '^peer: connection 2: EOF' "$PEER_LOG"
+	run grep -c 'connection [0-9]*: from ::1 ' "$PEER_LOG"
+	assert_equal "$output" 2
+}
+
+@test "SIGTERM ends a run early and still prints its result" {
+	start_peer -a echo
+	local out=$BATS_TEST_TMPDIR/out pid
+	"$CLIENT" --bench rtt -d 30 127.0.0.1 "$PEER_PORT" >"$out" 2>&1 3>&- &
+	pid=$!
+	# The connection is made after the handler is in place.
+	wait_until 10 grep -q '^peer: connection 1: from' "$PEER_LOG"
+	kill -TERM "$pid"
+	wait_exit "$pid" 2
+	assert_equal "$EXIT_STATUS" 0
+	assert_regex "$(cat "$out")" "$(rtt_line 0)"
+}
+
+@test "a bad mode, -c 0, --size 0, -d 0 or a bad -n is a usage error naming it" {
+	run --separate-stderr "$CLIENT" --bench sideways
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --bench: 'sideways' is not one of sessions, bulk, rtt"
+	assert_regex "${stderr_lines[1]}" '^usage: forkecho '
+	run --separate-stderr "$CLIENT" --bench sessions -c 0
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: -c: '0' is not a number from 1 to 4096"
+	run --separate-stderr "$CLIENT" --bench rtt --size 0
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --size: '0' is not a number from 1 to 16777216"
+	run --separate-stderr "$CLIENT" --bench bulk -d 0
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: -d: '0' is not a number of seconds more than 0 and at most 3600"
+	run --separate-stderr "$CLIENT" --bench bulk -d 3601
+	assert_equal "$status" 64
+	run --separate-stderr "$CLIENT" --bench bulk --count=-1
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --count: '-1' is not a number from 0 to 1000000000"
+}
+
+@test "options of one use refused with the other, naming both" {
+	run --separate-stderr "$CLIENT" --bench sessions -m hello
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: -m makes no sense with --bench: a run sends its own data, not messages or standard input'
+	run --separate-stderr "$CLIENT" -i 1 --bench rtt
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: -i makes no sense with --bench: a run sends its own data, not messages or standard input'
+	run --separate-stderr "$CLIENT" --bench rtt --close close
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --close makes no sense with --bench: a run half-closes every connection it ends'
+	run --separate-stderr "$CLIENT" --bench rtt -q
+	assert_equal "$status" 64
+	run --separate-stderr "$CLIENT" --bench rtt --connect-timeout 1
+	assert_equal "$status" 64
+	run --separate-stderr "$CLIENT" --bench rtt -w 0
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --wait 0 makes no sense with --bench: every wait in a run has a deadline'
+	run --separate-stderr "$CLIENT" -c 8 -m hello
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: -c makes no sense without --bench'
+	run --separate-stderr "$CLIENT" --json
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --json makes no sense without --bench'
+}
