@@ -1,6 +1,7 @@
 # forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
 # Settings are in config.mk; this file holds only the rules.
-# Targets: all run check install uninstall clean lint sanitize
+# Targets: all run check bench bench-deps install uninstall clean lint sanitize
+# diagrams
 
 include config.mk
 
@@ -16,11 +17,15 @@ CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c \
 	client/bench.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/activate.c
+FORKTRACE_SRC = forktrace/main.c forktrace/model.c forktrace/svg.c \
+	forktrace/text.c
+# forktrace alone reads JSON, with jansson (Debian: libjansson-dev).
+FORKTRACE_LIBS = -ljansson
 
-PROGS = bin/forkechod bin/forkecho
+PROGS = bin/forkechod bin/forkecho bin/forktrace
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate
-MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1
+MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
@@ -28,6 +33,7 @@ ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 lib_obj = $(LIB_SRC:%.c=$(1)/%.o)
 server_obj = $(SERVER_SRC:%.c=$(1)/%.o)
 client_obj = $(CLIENT_SRC:%.c=$(1)/%.o)
+forktrace_obj = $(FORKTRACE_SRC:%.c=$(1)/%.o)
 
 all: $(PROGS)
 
@@ -38,6 +44,10 @@ bin/forkechod: $(call server_obj,build) $(call lib_obj,build)
 bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bin/forktrace: $(call forktrace_obj,build) $(call lib_obj,build)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
 
 build/tests/peer: build/tests/peer.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
@@ -66,6 +76,10 @@ $(SAN_DIR)/bin/forkecho: $(call client_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
 
+$(SAN_DIR)/bin/forktrace: $(call forktrace_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
+
 $(SAN_DIR)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
@@ -73,19 +87,40 @@ $(SAN_DIR)/%.o: %.c
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # As root, the server serves as nobody (it refuses to serve as root).
-run: $(PROGS)
+run: bin/forkechod bin/forkecho
 	bin/forkechod -c conf/forkechod.conf --trace \
 	    $$(test "$$(id -u)" -eq 0 && echo --user nobody)
 
-check: $(PROGS) $(TEST_PROGS)
+# The tools first (they include a library the build needs), then the
+# build, then the suite.
+check:
 	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS)
 	@sh tests/run
 
-sanitize: $(SAN_DIR)/bin/forkechod $(SAN_DIR)/bin/forkecho $(TEST_PROGS)
+# make bench: forkechod's process models against the peers that bench-deps
+# installs, BENCH_SECONDS per test; BENCH_RUNS=N runs each test N times and
+# shows the median (see docs/PERFORMANCE.md).  A benchmark, not a test:
+# check does not run it.
+BENCH_SECONDS ?= 3
+bench: bin/forkechod bin/forkecho
+	BENCH_SECONDS=$(BENCH_SECONDS) sh bench/bench.sh
+
+bench-deps:
+	@sh bench/deps.sh
+
+sanitize:
 	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory $(SAN_DIR)/bin/forkechod \
+	    $(SAN_DIR)/bin/forkecho $(SAN_DIR)/bin/forktrace $(TEST_PROGS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
+
+# make diagrams: runs every lesson against the real server and client and
+# draws its trace with forktrace into docs/lessons/NAME.svg.
+diagrams: $(PROGS)
+	sh docs/diagrams.sh
 
 # make fuzz: the config file parser under libFuzzer (clang, with ASan and
 # UBSan) for FUZZ_SECONDS, from the seeds in fuzz/corpus.
@@ -113,6 +148,11 @@ lint:
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
 	clang-tidy --quiet fuzz/config_fuzz.c -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --std=c11 --inline-suppr -Ilib -DFORKECHO_VERSION=\"lint\" \
+	    $(FORKTRACE_SRC)
+	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
+	shellcheck docs/diagrams.sh
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
 	    docs/lesson-trace.sh
 	mandoc -Tlint -Wwarning $(MAN)
@@ -124,9 +164,11 @@ install: $(PROGS)
 	    $(DESTDIR)$(SYSCONFDIR)
 	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
 	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
+	cp bin/forktrace $(DESTDIR)$(BINDIR)/forktrace
 	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
 	cp docs/forkechod.conf.5 $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
 	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
+	cp docs/forktrace.1 $(DESTDIR)$(MANDIR)/man1/forktrace.1
 	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 
 uninstall:
@@ -134,9 +176,12 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
 	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
+	    $(DESTDIR)$(BINDIR)/forktrace \
+	    $(DESTDIR)$(MANDIR)/man1/forktrace.1 \
 	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 
 clean:
 	rm -rf bin build
 
-.PHONY: all run check sanitize lint fuzz install uninstall clean
+.PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
+	clean diagrams

@@ -1,0 +1,195 @@
+#!/bin/sh
+# diagrams.sh [-k DIR] [LESSON...]: runs each lesson (default: every one
+# that bin/forkechod --lessons lists) against the real server and client,
+# as docs/LESSONS.md's terminal 2 does, with the JSON trace on, and draws
+# the trace with bin/forktrace into docs/lessons/LESSON.svg.  -k DIR
+# keeps each run's trace as DIR/LESSON.json.  `make diagrams` runs it.
+#
+# Every run: the server on a free loopback port (port 0, the port read
+# from its readiness line), every wait polled with a deadline, the server
+# stopped by its PID with SIGTERM unless it stopped by itself.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+keep=
+if [ "${1:-}" = -k ]; then
+	[ $# -ge 2 ] || { echo "usage: $0 [-k dir] [lesson...]" >&2; exit 64; }
+	keep=$2
+	shift 2
+	mkdir -p "$keep" || exit 1
+fi
+for prog in bin/forkechod bin/forkecho bin/forktrace; do
+	[ -x "$prog" ] || { echo "$0: no $prog: run make first" >&2; exit 1; }
+done
+work=$(mktemp -d) || exit 1
+SERVER_PID=''
+cleanup() {
+	[ -z "$SERVER_PID" ] || ! server_running || kill -TERM "$SERVER_PID"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# await TICKS COMMAND...: run COMMAND every 10 ms until it succeeds; fail
+# once it has failed TICKS times.
+await() {
+	ticks=$1
+	shift
+	until "$@"; do
+		ticks=$((ticks - 1))
+		[ "$ticks" -gt 0 ] || return 1
+		sleep 0.01
+	done
+}
+# The server is still our child and has not exited: once it has, its pid
+# is a zombie until wait, or reaped and free for reuse; neither must get
+# a signal.
+server_running() {
+	ps -o ppid= -o stat= -p "$SERVER_PID" |
+	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
+}
+# No child of the server is at work any more (zombies count as done).
+children_done() {
+	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'
+}
+# The server has nothing left to do for the clients: no child at work,
+# or, where prefork workers wait for the next connection (spawn events)
+# and so never finish, no connection to the port that the server has not
+# yet ended.
+at_rest() {
+	children_done && return 0
+	grep -q '"event":"spawn"' "$json" || return 1
+	[ -z "$(ss -Htn state established state syn-recv state close-wait \
+	    "( sport = :$PORT )")" ]
+}
+# live_children N: the server has N children that have not exited.
+live_children() {
+	ps -o stat= --ppid "$SERVER_PID" |
+	    awk -v want="$1" '!/^Z/ {n++} END {exit (n + 0 != want)}'
+}
+# zombie_children N: the server has N exited, unreaped children.
+zombie_children() {
+	ps -o stat= --ppid "$SERVER_PID" |
+	    awk -v want="$1" '/^Z/ {n++} END {exit (n + 0 != want)}'
+}
+# stopped: the server is in state T (kill -STOP returns before it is).
+stopped() {
+	case $(ps -o stat= -p "$SERVER_PID") in T*) return 0 ;; esac
+	return 1
+}
+# at T: waits until T seconds after the server's start (its start time
+# in /proc/PID/stat, field 22, against /proc/uptime), at most 10 s.
+at() {
+	# shellcheck disable=SC2016 # $1 is awk's
+	await 1000 awk -v t0="$t0" -v t="$1" \
+	    '{ exit !($1 - t0 >= t) }' /proc/uptime
+}
+client() {
+	timeout 20 bin/forkecho "$@" 127.0.0.1 "$PORT"
+}
+
+# snippet LESSON: terminal 2 of the lesson, as docs/LESSONS.md has it.
+snippet() {
+	case $1 in
+	proper-close | child-shutdown-wr | fd-passing)
+		client -m hello ;;
+	parent-forgets-close)
+		client -w 3 -m hello ;;
+	parent-shutdown)
+		client -i 0.4 -m one -m two -m three -m four ;;
+	shut-rd)
+		client -i 0.3 -m one -m two -m three ;;
+	close-unread | linger-abort)
+		client -i 0.2 -m one -m two ;;
+	prefork-listener)
+		# One client before the parent closes its copy of the
+		# listening socket (1 s), one before worker 1 shuts it
+		# down (3 s), one after.
+		t0=$(awk -v hz="$(getconf CLK_TCK)" \
+		    '{ sub(/.*\) /, ""); print $20 / hz }' \
+		    "/proc/$SERVER_PID/stat")
+		at 0.5 && client -m one
+		at 2 && client -m two
+		at 3.5 && client -m three
+		;;
+	zombies)
+		client -m a
+		client -m b
+		;;
+	lost-sigchld)
+		# Five children end while the server is stopped: their
+		# SIGCHLDs merge into one.
+		i=1
+		pids=
+		while [ "$i" -le 5 ]; do
+			client -i 0.5 -m "a$i" -m "b$i" &
+			pids="$pids $!"
+			i=$((i + 1))
+		done
+		await 500 live_children 5 && kill -STOP "$SERVER_PID" &&
+		    await 500 stopped
+		# shellcheck disable=SC2086 # a list of pids
+		wait $pids
+		await 500 zombie_children 5
+		kill -CONT "$SERVER_PID"
+		;;
+	eintr-accept)
+		client -i 0.3 -m hello -m again ;;
+	*)
+		echo "$0: no snippet for lesson $1" >&2
+		return 1
+		;;
+	esac
+}
+
+# run LESSON: one run, its trace drawn.
+run() {
+	json=$work/$1.json
+	out=$work/server.out
+	: >"$json"
+	user=
+	[ "$(id -u)" -eq 0 ] && user=--user=root
+	# shellcheck disable=SC2086 # $user is one word or none
+	bin/forkechod --lesson "$1" $user -l 127.0.0.1:0 --trace-json "$json" \
+	    >"$out" 2>"$work/server.err" &
+	SERVER_PID=$!
+	if ! await 500 grep -q '^listening on ' "$out"; then
+		echo "$0: $1: the server did not start:" >&2
+		cat "$work/server.err" >&2
+		return 1
+	fi
+	PORT=$(awk '/^listening on /{print $4; exit}' "$out")
+	snippet "$1" >"$work/client.out" 2>&1
+	# Let the children or workers finish before the stop, so that the
+	# stop does not cut into the trace.
+	await 500 at_rest
+	if server_running; then
+		kill -TERM "$SERVER_PID"
+	fi
+	# SIGTERM ends every lesson's server; a deadline all the same.
+	if ! await 1000 not_running; then
+		echo "$0: $1: the server did not stop" >&2
+		kill -KILL "$SERVER_PID"
+	fi
+	wait "$SERVER_PID"
+	SERVER_PID=''
+	[ -z "$keep" ] || cp "$json" "$keep/$1.json"
+	bin/forktrace -t "$1" -o "$work/$1.svg" "$json" &&
+	    mv "$work/$1.svg" "docs/lessons/$1.svg" &&
+	    echo "docs/lessons/$1.svg: $(wc -l <"$json") events"
+}
+not_running() {
+	! server_running
+}
+
+# Lesson names are single words: split on purpose.
+# shellcheck disable=SC2046
+[ $# -gt 0 ] || set -- $(bin/forkechod --lessons | awk '{print $1}')
+mkdir -p docs/lessons || exit 1
+status=0
+for lesson in "$@"; do
+	run "$lesson" || status=1
+done
+# The status of the last command, not an exit: shellcheck would take the
+# functions that only await and trap call for unreachable.
+[ "$status" -eq 0 ]

@@ -1,0 +1,184 @@
+/*
+ * forktrace: draws a forkechod --trace-json file as a sequence diagram
+ * (SVG), one lane per process and the client beside the wire, or prints
+ * it as the server's terminal lane view (--text).  See forktrace(1).
+ *
+ * main reads as a script: options, the checks that span several of them,
+ * the trace (read and checked whole before anything is written, so that
+ * bad input never leaves half a picture), then one renderer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "num.h"
+#include "opt.h"
+
+#include "model.h"
+#include "render.h"
+
+/* Exit statuses (sysexits.h values). */
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_NOINPUT 66
+#define EXIT_OSERR 71
+#define EXIT_CANTCREAT 73
+#define EXIT_IOERR 74
+
+#define DEFAULT_SCALE 300.0	/* pixels per second */
+#define DEFAULT_GAP 0.25	/* seconds */
+#define SCALE_MAX 100000UL
+#define GAP_MAX 86400.0
+
+enum {
+	OPT_GAP = 1,
+	OPT_HELP,
+	OPT_OUTPUT,
+	OPT_SCALE,
+	OPT_TEXT,
+	OPT_TITLE,
+	OPT_VERSION
+};
+
+static const struct opt_spec options[] = {
+	{ "gap", 'g', "SECS", OPT_GAP,
+	    "cut quiet stretches longer than SECS (default 0.25)" },
+	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	{ "output", 'o', "FILE", OPT_OUTPUT,
+	    "write to FILE instead of standard output" },
+	{ "scale", 's', "PX", OPT_SCALE,
+	    "PX pixels of extra space per second between rows (default 300)" },
+	{ "text", 0, NULL, OPT_TEXT,
+	    "print the terminal lane view instead of SVG" },
+	{ "title", 't', "TEXT", OPT_TITLE,
+	    "the diagram's title (a lesson's name, say)" },
+	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+static const char usage_text[] =
+    "usage: forktrace [-hV] [--text] [-g secs] [-o file] [-s px] "
+    "[-t title] file\n";
+
+static int
+usage_error(const char *msg)
+{
+	diag_msg("%s", msg);
+	(void)fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static void
+print_help(void)
+{
+	(void)fputs(usage_text, stdout);
+	(void)fputs("\nDraws a forkechod --trace-json file as a sequence "
+	    "diagram (SVG).  Options:\n", stdout);
+	(void)fflush(stdout);
+	opt_print_help(options, STDOUT_FILENO);
+	(void)fputs("\nSee forktrace(1).\n", stdout);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opt_state st = { 1, NULL, NULL, { 0 }, 0 };
+	struct svg_options so = { NULL, DEFAULT_SCALE, DEFAULT_GAP };
+	struct model m;
+	const char *output = NULL, *input, *shown_scale = NULL,
+	    *shown_gap = NULL;
+	char err[512];
+	unsigned long px;
+	int id, text = 0, rc;
+	FILE *out;
+
+	diag_set_progname("forktrace");
+	while ((id = opt_next(&st, argc, argv, options, err, sizeof err)) != 0) {
+		switch (id) {
+		case -1:
+			return usage_error(err);
+		case OPT_GAP:
+			if (num_parse_seconds(st.value, GAP_MAX, &so.max_gap) < 0) {
+				snprintf(err, sizeof err, "%s: '%s' is not a "
+				    "number of seconds from 0 to %.0f",
+				    st.shown, st.value, GAP_MAX);
+				return usage_error(err);
+			}
+			shown_gap = st.shown;
+			break;
+		case OPT_HELP:
+			print_help();
+			return 0;
+		case OPT_OUTPUT:
+			output = st.value;
+			break;
+		case OPT_SCALE:
+			if (num_parse_ulong(st.value, 0, SCALE_MAX, &px) < 0) {
+				snprintf(err, sizeof err, "%s: '%s' is not a "
+				    "whole number from 0 to %lu", st.shown,
+				    st.value, SCALE_MAX);
+				return usage_error(err);
+			}
+			so.px_per_second = (double)px;
+			shown_scale = st.shown;
+			break;
+		case OPT_TEXT:
+			text = 1;
+			break;
+		case OPT_TITLE:
+			so.title = st.value;
+			break;
+		case OPT_VERSION:
+			printf("forktrace %s\n", FORKECHO_VERSION);
+			return 0;
+		default:
+			return usage_error("unhandled option");
+		}
+	}
+	if (st.index >= argc)
+		return usage_error("no trace file given (- for standard "
+		    "input)");
+	if (st.index + 1 < argc) {
+		snprintf(err, sizeof err, "unexpected argument '%s'",
+		    argv[st.index + 1]);
+		return usage_error(err);
+	}
+	if (text && (shown_scale != NULL || shown_gap != NULL)) {
+		snprintf(err, sizeof err, "%s shapes the SVG; --text has no "
+		    "use for it", shown_scale != NULL ? shown_scale :
+		    shown_gap);
+		return usage_error(err);
+	}
+	input = argv[st.index];
+
+	/* The whole trace, checked, before the output is touched. */
+	memset(&m, 0, sizeof m);
+	rc = model_read(&m, input, err, sizeof err);
+	if (rc != 0) {
+		diag_msg("%s", err);
+		model_free(&m);
+		return rc == MODEL_EOPEN ? EXIT_NOINPUT : rc == MODEL_EDATA ?
+		    EXIT_DATAERR : rc == MODEL_ENOMEM ? EXIT_OSERR :
+		    EXIT_IOERR;
+	}
+
+	out = stdout;
+	if (output != NULL && strcmp(output, "-") != 0 &&
+	    (out = fopen(output, "w")) == NULL) {
+		diag_err(errno, "%s", output);
+		model_free(&m);
+		return EXIT_CANTCREAT;
+	}
+	rc = text ? text_render(&m, so.title, out) : svg_render(&m, &so, out);
+	/* fclose (or fflush) is where a full disk shows. */
+	if ((out == stdout ? fflush(out) : fclose(out)) != 0 || rc != 0) {
+		diag_err(errno, "writing %s", output != NULL ? output :
+		    "standard output");
+		model_free(&m);
+		return EXIT_IOERR;
+	}
+	model_free(&m);
+	return 0;
+}

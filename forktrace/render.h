@@ -1,0 +1,27 @@
+/*
+ * render: the two pictures of a model.  Both write to out and return 0,
+ * or -1 if writing failed (errno set by stdio).
+ */
+#ifndef FORKTRACE_RENDER_H
+#define FORKTRACE_RENDER_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+/* The terminal lane view: the rows and columns of forkechod --trace
+ * (server/trace.c), with the "why" words the JSON determines.  title, if
+ * not NULL, is printed first. */
+int text_render(const struct model *m, const char *title, FILE *out);
+
+struct svg_options {
+	const char *title;	/* NULL: "forkechod trace FILE" */
+	double px_per_second;	/* extra space between rows, per second */
+	double max_gap;		/* longer quiet stretches are cut, seconds */
+};
+
+/* The sequence diagram, an SVG document. */
+int svg_render(const struct model *m, const struct svg_options *o,
+    FILE *out);
+
+#endif

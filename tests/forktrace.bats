@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# forktrace: the real trace of two lessons, drawn as SVG (well-formed, a
+# lane per process, a FIN arrow exactly where the trace has wire FIN, a
+# "nothing sent" badge where a close sent nothing, rendered to PNG) and as
+# the server's lane view; and bad input refused with FILE:LINE and a status.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+# shellcheck disable=SC2030,SC2031 # bats runs a test and its teardown in one subshell
+
+load helper
+
+FORKTRACE=$BIN/forktrace
+
+teardown() {
+	stop_server
+}
+
+# need TOOL PACKAGE WHAT: skips (never passes) the test when TOOL is
+# missing.
+need() {
+	command -v "$1" >/dev/null ||
+		skip "$1 is not installed (Debian: $2): $3 not checked"
+}
+
+trace_has() { grep -q "$1" "$TRACE"; }
+
+# lesson NAME CLIENT-ARGS...: the lesson on port 0 with its JSON trace in
+# $TRACE; the client as the lesson's Try line says, its status in
+# CLIENT_STATUS; then, once the trace holds the child's exit (polled with
+# a deadline), the server stopped by PID, so that what it does at the
+# stop (the parent's close, the stop event) is in the trace too.
+lesson() {
+	local name=$1
+	shift
+	TRACE=$BATS_TEST_TMPDIR/$name.json
+	SVG=$BATS_TEST_TMPDIR/$name.svg
+	start_server --lesson "$name" -l 127.0.0.1:0 --trace-json "$TRACE"
+	CLIENT_STATUS=0
+	timeout 10 "$CLIENT" -q "$@" 127.0.0.1 "$PORT" >/dev/null ||
+		CLIENT_STATUS=$?
+	wait_until 5 trace_has '"role":"child","event":"exit"'
+	stop_server >/dev/null
+	trace_has '"event":"stop"'
+}
+
+proper_close() {
+	lesson proper-close -m hello
+	[ "$CLIENT_STATUS" -eq 0 ]
+}
+
+parent_forgets_close() {
+	lesson parent-forgets-close -w 1 -m hello
+	[ "$CLIENT_STATUS" -eq 4 ]
+}
+
+# The processes the trace names, by pid, one a line, sorted.
+trace_pids() {
+	grep -oE '"(pid|child_pid|worker_pid)":[0-9]+' "$TRACE" | cut -d: -f2 |
+		sort -un
+}
+
+# trace_lines AWK-REGEX...: "LINE PID" of each line of the trace that
+# matches every regex, one a line.
+trace_lines() {
+	awk -v res="$*" 'BEGIN { n = split(res, re, " ") }
+	{
+		for (i = 1; i <= n; i++) if ($0 !~ re[i]) next
+		match($0, /"pid":[0-9]+/)
+		print NR, substr($0, RSTART + 6, RLENGTH - 6)
+	}' "$TRACE"
+}
+
+xpath() { xmllint --xpath "$1" "$SVG"; }
+
+# svg_marks CLASS: "LINE PID" of each g.CLASS of the SVG, one a line.
+svg_marks() {
+	local n i g
+	n=$(xpath "count(//*[local-name()='g'][@class='$1'])")
+	for ((i = 1; i <= n; i++)); do
+		g="(//*[local-name()='g'][@class='$1'])[$i]"
+		echo "$(xpath "string($g/@data-line)") $(xpath "string($g/@data-pid)")"
+	done
+}
+
+# The SVG's lanes, by pid, one a line, sorted (duplicates kept).
+svg_lane_pids() {
+	xpath "//*[local-name()='g'][@class='lane']/@data-pid" |
+		grep -oE '[0-9]+' | sort -n
+}
+
+# fin_at LINE PID: the FIN arrow of trace line LINE leaves the mark of
+# that line's event, which sits on the lifeline of process PID, and runs
+# right, to the client.
+fin_at() {
+	local ev fin mark_x mark_y life_x
+	ev="//*[local-name()='g'][@class='event'][@data-line='$1']"
+	fin="//*[local-name()='g'][@class='fin'][@data-line='$1']/*[local-name()='line']"
+	mark_x=$(xpath "string($ev/*[@class='mark']/@cx)")
+	mark_y=$(xpath "string($ev/*[@class='mark']/@cy)")
+	life_x=$(xpath "string(//*[local-name()='g'][@class='lane'][@data-pid='$2']/*[@class='lifeline']/@x1)")
+	if [ -z "$mark_x" ] || [ "$mark_x" != "$life_x" ]; then
+		echo "line $1: mark at x=$mark_x, lane $2's lifeline at x=$life_x"
+		return 1
+	fi
+	[ "$(xpath "string($fin/@y1)")" = "$mark_y" ] || {
+		echo "line $1: FIN arrow at y=$(xpath "string($fin/@y1)"), mark at y=$mark_y"
+		return 1
+	}
+	awk -v a="$(xpath "string($fin/@x1)")" -v b="$(xpath "string($fin/@x2)")" \
+		-v m="$mark_x" 'BEGIN { exit !(a > m && b > a) }'
+}
+
+# check_svg: the SVG of $TRACE is well-formed, has a lane per process and
+# no other, a FIN arrow for every event with wire FIN and nothing else, a
+# "nothing sent" badge for every close or shutdown with wire none.
+check_svg() {
+	run "$FORKTRACE" -t "$1" -o "$SVG" "$TRACE"
+	assert_success
+	xmllint --noout "$SVG"
+	[ "$(xpath "string(//*[local-name()='title'])")" = "$1" ]
+	diff <(trace_pids) <(svg_lane_pids)
+	FINS=$(trace_lines '"wire":"FIN"')
+	[ -n "$FINS" ]
+	diff <(echo "$FINS") <(svg_marks fin)
+	local line pid
+	while read -r line pid; do
+		fin_at "$line" "$pid"
+	done <<<"$FINS"
+	diff <(trace_lines '"wire":"RST"') <(svg_marks rst)
+	NOTHING=$(trace_lines '"event":"(close|shutdown)"' '"wire":"none"')
+	diff <(echo "$NOTHING") <(svg_marks nothing-sent)
+}
+
+@test "proper-close: forktrace draws well-formed SVG, a lane per process, FIN from the child's close, nothing sent at the parent's" {
+	need xmllint libxml2-utils "the SVG"
+	proper_close
+	check_svg proper-close
+	# One FIN, the child's close; one "nothing sent", the parent's.
+	[ "$(echo "$FINS" | wc -l)" -eq 1 ]
+	[ "$(trace_lines '"role":"child"' '"event":"close"' '"wire":"FIN"')" = "$FINS" ]
+	[ "$(echo "$NOTHING" | wc -l)" -eq 1 ]
+	[ "$(trace_lines '"role":"parent"' '"event":"close"' '"refs_before":2,"refs":1')" = "$NOTHING" ]
+}
+
+@test "parent-forgets-close: forktrace draws nothing sent at the child's close and FIN from the parent's close at the stop" {
+	need xmllint libxml2-utils "the SVG"
+	parent_forgets_close
+	check_svg parent-forgets-close
+	[ "$(echo "$FINS" | wc -l)" -eq 1 ]
+	[ "$(trace_lines '"role":"parent"' '"event":"close"' '"wire":"FIN"')" = "$FINS" ]
+	[ "$(echo "$NOTHING" | wc -l)" -eq 1 ]
+	[ "$(trace_lines '"role":"child"' '"event":"close"' '"refs_before":2,"refs":1')" = "$NOTHING" ]
+}
+
+# render NAME: the lesson's SVG renders to a PNG.
+render() {
+	run "$FORKTRACE" -t "$1" -o "$SVG" "$TRACE"
+	assert_success
+	rsvg-convert -o "$BATS_TEST_TMPDIR/$1.png" "$SVG"
+	[ "$(head -c 4 "$BATS_TEST_TMPDIR/$1.png" | od -An -c | tr -d ' ')" = '211PNG' ]
+}
+
+@test "proper-close: the SVG renders to PNG with rsvg-convert" {
+	need rsvg-convert librsvg2-bin "rendering"
+	proper_close
+	render proper-close
+}
+
+@test "parent-forgets-close: the SVG renders to PNG with rsvg-convert" {
+	need rsvg-convert librsvg2-bin "rendering"
+	parent_forgets_close
+	render parent-forgets-close
+}
+
+# lane_rows: the rows of a lane view, without the time (the JSON's six
+# decimals, rounded again, may differ in the third), and with the reason
+# cut to its last clause (the server's notes, "the parent closes its copy
+# at once; ...", are not in the JSON; nor is the stop's reason).
+lane_rows() {
+	grep -E '^ *[0-9]+\.[0-9]{3}  ' |
+		LC_ALL=C.UTF-8 sed -E -e 's/^ *[0-9]+\.[0-9]{3}  //' \
+			-e 's/; ([^;]*; )*([^;]*)$/; \2/' -e 's/^(stop) .*$/\1/' |
+		sort
+}
+
+# text_matches: forktrace --text has the rows of the server's --trace.
+text_matches() {
+	run --separate-stderr "$FORKTRACE" --text "$TRACE"
+	assert_success
+	[ "${lines[0]}" = "$(sed -n '/^forkechod trace:/{p;q}' "$SERVER_LOG")" ]
+	[ "${lines[1]}" = "$(sed -n '/^forkechod trace:/{n;p;q}' "$SERVER_LOG")" ]
+	diff <(lane_rows <"$SERVER_LOG") <(echo "$output" | lane_rows)
+	[ "$(echo "$output" | lane_rows | wc -l)" -eq "$(wc -l <"$TRACE")" ]
+}
+
+@test "proper-close: forktrace --text prints the rows of the server's lane view" {
+	proper_close
+	text_matches
+	assert_line --regexp '^ +[0-9.]+  #1 close fd [0-9]+ refs 2→1 +- +[A-Z_]+; nothing sent: 1 other holder$'
+	assert_line --regexp '^ +[0-9.]+ {33}\[1\] close fd [0-9]+ refs 1→0 +FIN +CLOSED; last reference: FIN$'
+}
+
+@test "parent-forgets-close: forktrace --text prints the rows of the server's lane view" {
+	parent_forgets_close
+	text_matches
+	assert_line --regexp '^ +[0-9.]+ {33}\[1\] close fd [0-9]+ refs 2→1 +- +[A-Z_]+; nothing sent: 1 other holder$'
+	assert_line --regexp '^ +[0-9.]+  #1 close fd [0-9]+ refs 1→0 +FIN +CLOSED; last reference: FIN$'
+}
+
+# --- bad input
+
+# A valid trace of two lines; bad input is made from it.
+good_trace() {
+	printf '%s\n' \
+		'{"t":0.000100,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"127.0.0.1 7007"}' \
+		'{"t":0.010000,"pid":100,"role":"parent","event":"accept","conn":1,"fd":5,"refs_before":0,"refs":1,"state":"ESTABLISHED","wire":"none"}'
+}
+
+# bad STATUS MESSAGE: forktrace on $BATS_TEST_TMPDIR/t.json exits with
+# STATUS (not a crash), says MESSAGE, and writes no output file.
+bad() {
+	local out=$BATS_TEST_TMPDIR/out.svg
+	run --separate-stderr "$FORKTRACE" -o "$out" "$BATS_TEST_TMPDIR/t.json"
+	assert_failure "$1"
+	[ "$stderr" = "$2" ]
+	[ ! -e "$out" ]
+}
+
+@test "a valid trace of two lines draws" {
+	good_trace >"$BATS_TEST_TMPDIR/t.json"
+	run "$FORKTRACE" "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	assert_output --partial '<svg '
+}
+
+@test "a missing trace file: status 66 and the file's name" {
+	run --separate-stderr "$FORKTRACE" "$BATS_TEST_TMPDIR/none.json"
+	assert_failure 66
+	[ "$stderr" = "forktrace: $BATS_TEST_TMPDIR/none.json: No such file or directory" ]
+}
+
+@test "a truncated last line: status 65 with its line number" {
+	good_trace | head -c -20 >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: truncated: the last line has no newline"
+}
+
+@test "a line that is not JSON: status 65 with its line number" {
+	{ good_trace; echo 'listening on 127.0.0.1 7007'; } >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:3: not JSON: '[' or '{' expected near 'listening' (column 9)"
+}
+
+@test "a line that is JSON but not an object: status 65 with its line number" {
+	{ echo '[1, 2]'; good_trace; } >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:1: not a JSON object"
+}
+
+@test "an unknown event: status 65 with its line number and name" {
+	{ good_trace; echo '{"t":1,"pid":100,"role":"parent","event":"dance"}'; } >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:3: field 'event' is 'dance', not a known event"
+}
+
+@test "a missing required field: status 65 with its line number and the field" {
+	good_trace | sed '2s/,"refs":1//' >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: missing field 'refs'"
+}
+
+@test "a field of the wrong type: status 65 with its line number and the field" {
+	good_trace | sed '2s/"fd":5/"fd":"5"/' >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: field 'fd' is not a whole number"
+}
+
+@test "an empty trace: status 65" {
+	: >"$BATS_TEST_TMPDIR/t.json"
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json: no events"
+}
+
+@test "--text on bad input: the same message and status" {
+	{ good_trace; echo '{"t":1,"pid":100,"role":"parent","event":"dance"}'; } >"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" --text "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 65
+	[ "$stderr" = "forktrace: $BATS_TEST_TMPDIR/t.json:3: field 'event' is 'dance', not a known event" ]
+	assert_output ''
+}
+
+@test "usage errors: status 64 and the usage" {
+	run --separate-stderr "$FORKTRACE"
+	assert_failure 64
+	[[ $stderr == "forktrace: no trace file given"*$'\n'"usage: forktrace "* ]]
+	good_trace >"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" --text --scale 10 "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 64
+	[[ $stderr == "forktrace: --scale shapes the SVG; --text has no use for it"* ]]
+	run --separate-stderr "$FORKTRACE" --titel x "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 64
+	[[ $stderr == "forktrace: unknown option --titel (did you mean --title?)"* ]]
+}
+
+@test "an output file that cannot be created: status 73" {
+	good_trace >"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" -o "$BATS_TEST_TMPDIR/no/such/dir.svg" "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 73
+	[ "$stderr" = "forktrace: $BATS_TEST_TMPDIR/no/such/dir.svg: No such file or directory" ]
+}
+
+@test "forktrace(1)'s SYNOPSIS is forktrace -h's usage" {
+	[ "$(man_synopsis "$TOP/docs/forktrace.1")" = "$(usage_text "$FORKTRACE")" ]
+}
