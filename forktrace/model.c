@@ -262,6 +262,10 @@ read_kind_fields(const struct ctx *c, json_t *o, struct model_event *e)
 	    (rc = get_string(c, o, "addr", 0, 0, e->addr,
 	    sizeof e->addr)) != 0)
 		return rc;
+	/* Servers since the "why" field say their reason; for older traces
+	 * it is worked out from the fields below. */
+	if ((rc = get_string(c, o, "why", 0, 0, e->why, sizeof e->why)) != 0)
+		return rc;
 	if (e->kind == EV_EXIT || e->kind == EV_REAP) {
 		n = 0;
 		if ((rc = get_int(c, o, "status", 1, 0, INT_MIN, INT_MAX,
@@ -723,6 +727,10 @@ model_explain(const struct model_event *e, char *buf, size_t len)
 	int err;
 
 	buf[0] = '\0';
+	if (e->why[0] != '\0') {
+		snprintf(buf, len, "%s", e->why);
+		return;
+	}
 	switch (e->kind) {
 	case EV_ACCEPT:
 		snprintf(buf, len, "the handshake was done by the kernel");

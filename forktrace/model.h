@@ -50,6 +50,7 @@ struct model_event {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	char addr[64];		/* listen: "ADDR PORT" */
+	char why[384];		/* the server's reason, if it wrote one */
 	size_t lane;		/* the process that wrote it */
 	size_t other_lane;	/* the process other_pid names, if any */
 	size_t hold;		/* the writer's hold of conn that the event

@@ -341,6 +341,27 @@ pad_to(struct line *l, size_t start, size_t width)
 		add(l, " ");
 }
 
+/* ,"key":"text" with text escaped as JSON wants: the reasons are the
+ * server's own words, but a note may quote what it was given. */
+static void
+add_json_string(struct line *l, const char *key, const char *text)
+{
+	const char *p;
+
+	add(l, ",\"%s\":\"", key);
+	for (p = text; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"' || ch == '\\')
+			add(l, "\\%c", ch);
+		else if (ch < 0x20)
+			add(l, "\\u%04x", ch);
+		else
+			add(l, "%c", ch);
+	}
+	add(l, "\"");
+}
+
 static void
 write_json(const struct event *ev, double t)
 {
@@ -390,6 +411,8 @@ write_json(const struct event *ev, double t)
 		add(&l, ",\"status\":%d", ev->status);
 	if (ev->where != NULL)
 		add(&l, ",\"addr\":\"%s\"", ev->where);
+	if (ev->reason != NULL)
+		add_json_string(&l, "why", ev->reason);
 	add(&l, "}\n");
 	/* One write() per line: lines from different processes never mix. */
 	(void)io_write_all(tr.json_fd, l.buf, l.len);
