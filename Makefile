@@ -154,7 +154,7 @@ lint:
 	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
 	shellcheck docs/diagrams.sh
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
-	    docs/lesson-trace.sh
+	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh
 	mandoc -Tlint -Wwarning $(MAN)
 
 install: $(PROGS)
