@@ -10,114 +10,70 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "textrow.h"
+
 /* Column widths of the lane view (display columns), as the server's. */
 #define LANE_WIDTH 30
 #define WIRE_WIDTH 7
 
-/* A row being built. */
-struct row {
-	char buf[1024];
-	size_t len;
-};
-
-static void add(struct row *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-add(struct row *r, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (r->len >= sizeof r->buf - 1)
-		return;
-	va_start(ap, fmt);
-	/* The analyzer loses track of ap across va_start here too. */
-	n = vsnprintf(r->buf + r->len, sizeof r->buf - r->len, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	if (n > 0)
-		r->len += (size_t)n < sizeof r->buf - r->len ? (size_t)n :
-		    sizeof r->buf - r->len - 1;
-}
-
-/* Display width of UTF-8 text: continuation bytes take no column. */
-static size_t
-columns(const char *s, size_t len)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
-static void
-pad_to(struct row *r, size_t start, size_t width)
-{
-	size_t w = columns(r->buf + start, r->len - start);
-
-	while (w++ < width + 1)
-		add(r, " ");
-}
 
 static void
 write_row(const struct model_event *e, FILE *out)
 {
-	struct row r = { .len = 0 };
+	struct textrow r = { .len = 0 };
 	char why[256];
 	size_t lane_start;
 	const char *state = e->state[0] != '\0' ? e->state : NULL;
 
-	add(&r, "%8.3f  ", e->t);
+	textrow_add(&r, "%8.3f  ", e->t);
 	if (e->role == ROLE_CHILD) {
-		add(&r, "%*s ", LANE_WIDTH, "");
+		textrow_add(&r, "%*s ", LANE_WIDTH, "");
 		lane_start = r.len;
-		add(&r, "[%lu] ", e->number);
+		textrow_add(&r, "[%lu] ", e->number);
 	} else if (e->role == ROLE_WORKER) {
-		add(&r, "%*s ", LANE_WIDTH, "");
+		textrow_add(&r, "%*s ", LANE_WIDTH, "");
 		lane_start = r.len;
-		add(&r, "w%lu ", e->number);
+		textrow_add(&r, "w%lu ", e->number);
 		if (e->conn != 0)
-			add(&r, "#%lu ", e->conn);
+			textrow_add(&r, "#%lu ", e->conn);
 	} else {
 		lane_start = r.len;
 		if (e->conn != 0)
-			add(&r, "#%lu ", e->conn);
+			textrow_add(&r, "#%lu ", e->conn);
 	}
-	add(&r, "%s", model_kind_name(e->kind));
+	textrow_add(&r, "%s", model_kind_name(e->kind));
 	if (e->how[0] != '\0')
-		add(&r, " %s", strncmp(e->how, "SHUT_", 5) == 0 ?
+		textrow_add(&r, " %s", strncmp(e->how, "SHUT_", 5) == 0 ?
 		    e->how + 5 : e->how);
 	if (e->fd >= 0)
-		add(&r, " fd %d", e->fd);
+		textrow_add(&r, " fd %d", e->fd);
 	if (e->measured) {
 		if (e->refs_before >= 0 && e->refs >= 0)
-			add(&r, " refs %d\xe2\x86\x92%d", e->refs_before,
+			textrow_add(&r, " refs %d\xe2\x86\x92%d", e->refs_before,
 			    e->refs);
 		else
-			add(&r, " refs ?");
+			textrow_add(&r, " refs ?");
 	}
 	if (e->call[0] != '\0')
-		add(&r, " %s %s", e->call, e->err);
+		textrow_add(&r, " %s %s", e->call, e->err);
 	if (e->addr[0] != '\0')
-		add(&r, " %s", e->addr);
-	pad_to(&r, lane_start, e->role != ROLE_PARENT ? LANE_WIDTH :
+		textrow_add(&r, " %s", e->addr);
+	textrow_pad(&r, lane_start, e->role != ROLE_PARENT ? LANE_WIDTH :
 	    2 * LANE_WIDTH + 1);
 	lane_start = r.len;
 	if (e->measured)
-		add(&r, "%s", e->wire == WIRE_UNKNOWN ? "?" :
+		textrow_add(&r, "%s", e->wire == WIRE_UNKNOWN ? "?" :
 		    e->wire == WIRE_NONE ? "-" :
 		    e->wire == WIRE_FIN ? "FIN" : "RST");
-	pad_to(&r, lane_start, WIRE_WIDTH - 1);
+	textrow_pad(&r, lane_start, WIRE_WIDTH - 1);
 	if (state != NULL)
-		add(&r, "%s", state);
+		textrow_add(&r, "%s", state);
 	model_explain(e, why, sizeof why);
 	if (why[0] != '\0')
-		add(&r, "%s%s", state != NULL ? "; " : "", why);
+		textrow_add(&r, "%s%s", state != NULL ? "; " : "", why);
 	while (r.len > 0 && r.buf[r.len - 1] == ' ')
 		r.len--;
-	add(&r, "\n");
+	textrow_add(&r, "\n");
 	(void)fwrite(r.buf, 1, r.len, out);
 }
 

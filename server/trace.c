@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "textrow.h"
 #include "io.h"
 #include "monotime.h"
 #include "shm.h"
@@ -293,127 +294,80 @@ errno_name(int err)
 	}
 }
 
-/* Appends to a line buffer, keeping track of its length. */
-struct line {
-	char buf[1024];
-	size_t len;
-};
-
-static void
-add(struct line *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-add(struct line *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (l->len >= sizeof l->buf - 1)
-		return;
-	va_start(ap, fmt);
-	/* The analyzer loses track of ap across va_start here too. */
-	n = vsnprintf(l->buf + l->len, sizeof l->buf - l->len, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	if (n > 0)
-		l->len += (size_t)n < sizeof l->buf - l->len ? (size_t)n :
-		    sizeof l->buf - l->len - 1;
-}
-
-/* Display width of UTF-8 text: continuation bytes take no column. */
-static size_t
-columns(const char *s, size_t len)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
-static void
-pad_to(struct line *l, size_t start, size_t width)
-{
-	size_t w = columns(l->buf + start, l->len - start);
-
-	while (w++ < width + 1)
-		add(l, " ");
-}
 
 /* ,"key":"text" with text escaped as JSON wants: the reasons are the
  * server's own words, but a note may quote what it was given. */
 static void
-add_json_string(struct line *l, const char *key, const char *text)
+add_json_string(struct textrow *l, const char *key, const char *text)
 {
 	const char *p;
 
-	add(l, ",\"%s\":\"", key);
+	textrow_add(l, ",\"%s\":\"", key);
 	for (p = text; *p != '\0'; p++) {
 		unsigned char ch = (unsigned char)*p;
 
 		if (ch == '"' || ch == '\\')
-			add(l, "\\%c", ch);
+			textrow_add(l, "\\%c", ch);
 		else if (ch < 0x20)
-			add(l, "\\u%04x", ch);
+			textrow_add(l, "\\u%04x", ch);
 		else
-			add(l, "%c", ch);
+			textrow_add(l, "%c", ch);
 	}
-	add(l, "\"");
+	textrow_add(l, "\"");
 }
 
 static void
 write_json(const struct event *ev, double t)
 {
-	struct line l = { .len = 0 };
+	struct textrow l = { .len = 0 };
 
-	add(&l, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\",\"event\":\"%s\"",
+	textrow_add(&l, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\",\"event\":\"%s\"",
 	    t, (long)tr.pid, role_name(), ev->name);
 	if (ev->conn != 0)
-		add(&l, ",\"conn\":%lu", ev->conn);
+		textrow_add(&l, ",\"conn\":%lu", ev->conn);
 	if (tr.role != TRACE_PARENT)
-		add(&l, ",\"%s\":%lu", tr.role == TRACE_CHILD ? "child" :
+		textrow_add(&l, ",\"%s\":%lu", tr.role == TRACE_CHILD ? "child" :
 		    "worker", tr.number);
 	if (ev->fd >= 0)
-		add(&l, ",\"fd\":%d", ev->fd);
+		textrow_add(&l, ",\"fd\":%d", ev->fd);
 	if (ev->how != NULL)
-		add(&l, ",\"how\":\"%s\"", ev->how);
+		textrow_add(&l, ",\"how\":\"%s\"", ev->how);
 	if (!ev->measured && sockinfo_state_name(ev->state) != NULL)
-		add(&l, ",\"state\":\"%s\"", sockinfo_state_name(ev->state));
+		textrow_add(&l, ",\"state\":\"%s\"", sockinfo_state_name(ev->state));
 	if (ev->measured) {
 		if (ev->refs_before >= 0)
-			add(&l, ",\"refs_before\":%d", ev->refs_before);
+			textrow_add(&l, ",\"refs_before\":%d", ev->refs_before);
 		else
-			add(&l, ",\"refs_before\":null");
+			textrow_add(&l, ",\"refs_before\":null");
 		if (ev->refs >= 0)
-			add(&l, ",\"refs\":%d", ev->refs);
+			textrow_add(&l, ",\"refs\":%d", ev->refs);
 		else
-			add(&l, ",\"refs\":null");
+			textrow_add(&l, ",\"refs\":null");
 		if (sockinfo_state_name(ev->state) != NULL)
-			add(&l, ",\"state\":\"%s\"",
+			textrow_add(&l, ",\"state\":\"%s\"",
 			    sockinfo_state_name(ev->state));
 		else
-			add(&l, ",\"state\":null");
+			textrow_add(&l, ",\"state\":null");
 		if (ev->wire != NULL)
-			add(&l, ",\"wire\":\"%s\"", ev->wire);
+			textrow_add(&l, ",\"wire\":\"%s\"", ev->wire);
 		else
-			add(&l, ",\"wire\":null");
+			textrow_add(&l, ",\"wire\":null");
 	}
 	if (ev->call != NULL)
-		add(&l, ",\"call\":\"%s\",\"errno\":\"%s\"", ev->call,
+		textrow_add(&l, ",\"call\":\"%s\",\"errno\":\"%s\"", ev->call,
 		    errno_name(ev->err));
 	if (ev->worker != 0)
-		add(&l, ",\"worker\":%lu", ev->worker);
+		textrow_add(&l, ",\"worker\":%lu", ev->worker);
 	if (ev->other > 0)
-		add(&l, ",\"%s_pid\":%ld", ev->worker != 0 ? "worker" : "child",
+		textrow_add(&l, ",\"%s_pid\":%ld", ev->worker != 0 ? "worker" : "child",
 		    (long)ev->other);
 	if (ev->has_status)
-		add(&l, ",\"status\":%d", ev->status);
+		textrow_add(&l, ",\"status\":%d", ev->status);
 	if (ev->where != NULL)
-		add(&l, ",\"addr\":\"%s\"", ev->where);
+		textrow_add(&l, ",\"addr\":\"%s\"", ev->where);
 	if (ev->reason != NULL)
 		add_json_string(&l, "why", ev->reason);
-	add(&l, "}\n");
+	textrow_add(&l, "}\n");
 	/* One write() per line: lines from different processes never mix. */
 	(void)io_write_all(tr.json_fd, l.buf, l.len);
 }
@@ -421,57 +375,57 @@ write_json(const struct event *ev, double t)
 static void
 write_human(const struct event *ev, double t)
 {
-	struct line l = { .len = 0 };
+	struct textrow l = { .len = 0 };
 	size_t lane_start;
 	const char *state = sockinfo_state_name(ev->state);
 
-	add(&l, "%8.3f  ", t);
+	textrow_add(&l, "%8.3f  ", t);
 	if (tr.role == TRACE_CHILD) {
-		add(&l, "%*s ", LANE_WIDTH, "");
+		textrow_add(&l, "%*s ", LANE_WIDTH, "");
 		lane_start = l.len;
-		add(&l, "[%lu] ", tr.number);
+		textrow_add(&l, "[%lu] ", tr.number);
 	} else if (tr.role == TRACE_WORKER) {
-		add(&l, "%*s ", LANE_WIDTH, "");
+		textrow_add(&l, "%*s ", LANE_WIDTH, "");
 		lane_start = l.len;
-		add(&l, "w%lu ", tr.number);
+		textrow_add(&l, "w%lu ", tr.number);
 		if (ev->conn != 0)
-			add(&l, "#%lu ", ev->conn);
+			textrow_add(&l, "#%lu ", ev->conn);
 	} else {
 		lane_start = l.len;
 		if (ev->conn != 0)
-			add(&l, "#%lu ", ev->conn);
+			textrow_add(&l, "#%lu ", ev->conn);
 	}
-	add(&l, "%s", ev->name);
+	textrow_add(&l, "%s", ev->name);
 	if (ev->how != NULL)
-		add(&l, " %s", strncmp(ev->how, "SHUT_", 5) == 0 ?
+		textrow_add(&l, " %s", strncmp(ev->how, "SHUT_", 5) == 0 ?
 		    ev->how + 5 : ev->how);	/* "SHUT_RD" -> "RD" */
 	if (ev->fd >= 0)
-		add(&l, " fd %d", ev->fd);
+		textrow_add(&l, " fd %d", ev->fd);
 	if (ev->measured) {
 		if (ev->refs_before >= 0 && ev->refs >= 0)
-			add(&l, " refs %d\xe2\x86\x92%d", ev->refs_before,
+			textrow_add(&l, " refs %d\xe2\x86\x92%d", ev->refs_before,
 			    ev->refs);
 		else
-			add(&l, " refs ?");
+			textrow_add(&l, " refs ?");
 	}
 	if (ev->call != NULL)
-		add(&l, " %s %s", ev->call, errno_name(ev->err));
+		textrow_add(&l, " %s %s", ev->call, errno_name(ev->err));
 	if (ev->where != NULL)
-		add(&l, " %s", ev->where);
-	pad_to(&l, lane_start, tr.role != TRACE_PARENT ? LANE_WIDTH :
+		textrow_add(&l, " %s", ev->where);
+	textrow_pad(&l, lane_start, tr.role != TRACE_PARENT ? LANE_WIDTH :
 	    2 * LANE_WIDTH + 1);
 	lane_start = l.len;
 	if (ev->measured)
-		add(&l, "%s", ev->wire == NULL ? "?" :
+		textrow_add(&l, "%s", ev->wire == NULL ? "?" :
 		    strcmp(ev->wire, "none") == 0 ? "-" : ev->wire);
-	pad_to(&l, lane_start, WIRE_WIDTH - 1);
+	textrow_pad(&l, lane_start, WIRE_WIDTH - 1);
 	if (state != NULL)
-		add(&l, "%s", state);
+		textrow_add(&l, "%s", state);
 	if (ev->reason != NULL)
-		add(&l, "%s%s", state != NULL ? "; " : "", ev->reason);
+		textrow_add(&l, "%s%s", state != NULL ? "; " : "", ev->reason);
 	while (l.len > 0 && l.buf[l.len - 1] == ' ')
 		l.len--;
-	add(&l, "\n");
+	textrow_add(&l, "\n");
 	(void)io_write_all(STDERR_FILENO, l.buf, l.len);
 }
 
