@@ -152,7 +152,7 @@ lint:
 	    --std=c11 --inline-suppr -Ilib -DFORKECHO_VERSION=\"lint\" \
 	    $(FORKTRACE_SRC)
 	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
-	shellcheck docs/diagrams.sh
+	shellcheck -x docs/diagrams.sh docs/lesson-lib.sh
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
 	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh
 	mandoc -Tlint -Wwarning $(MAN)

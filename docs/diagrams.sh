@@ -30,38 +30,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# await TICKS COMMAND...: run COMMAND every 10 ms until it succeeds; fail
-# once it has failed TICKS times.
-await() {
-	ticks=$1
-	shift
-	until "$@"; do
-		ticks=$((ticks - 1))
-		[ "$ticks" -gt 0 ] || return 1
-		sleep 0.01
-	done
-}
-# The server is still our child and has not exited: once it has, its pid
-# is a zombie until wait, or reaped and free for reuse; neither must get
-# a signal.
-server_running() {
-	ps -o ppid= -o stat= -p "$SERVER_PID" |
-	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
-}
-# No child of the server is at work any more (zombies count as done).
-children_done() {
-	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'
-}
-# The server has nothing left to do for the clients: no child at work,
-# or, where prefork workers wait for the next connection (spawn events)
-# and so never finish, no connection to the port that the server has not
-# yet ended.
-at_rest() {
-	children_done && return 0
-	grep -q '"event":"spawn"' "$json" || return 1
-	[ -z "$(ss -Htn state established state syn-recv state close-wait \
-	    "( sport = :$PORT )")" ]
-}
+# shellcheck source=docs/lesson-lib.sh
+. docs/lesson-lib.sh
+
 # live_children N: the server has N children that have not exited.
 live_children() {
 	ps -o stat= --ppid "$SERVER_PID" |
@@ -147,22 +118,16 @@ run() {
 	json=$work/$1.json
 	out=$work/server.out
 	: >"$json"
-	user=
-	[ "$(id -u)" -eq 0 ] && user=--user=root
-	# shellcheck disable=SC2086 # $user is one word or none
-	bin/forkechod --lesson "$1" $user -l 127.0.0.1:0 --trace-json "$json" \
-	    >"$out" 2>"$work/server.err" &
-	SERVER_PID=$!
-	if ! await 500 grep -q '^listening on ' "$out"; then
+	if ! start_lesson "$1" "$out" "$work/server.err" \
+	    --trace-json "$json"; then
 		echo "$0: $1: the server did not start:" >&2
 		cat "$work/server.err" >&2
 		return 1
 	fi
-	PORT=$(awk '/^listening on /{print $4; exit}' "$out")
 	snippet "$1" >"$work/client.out" 2>&1
 	# Let the children or workers finish before the stop, so that the
 	# stop does not cut into the trace.
-	await 500 at_rest
+	await 500 at_rest "$json" '"event":"spawn"'
 	if server_running; then
 		kill -TERM "$SERVER_PID"
 	fi

@@ -24,38 +24,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# await TICKS COMMAND...: run COMMAND every 10 ms until it succeeds; fail
-# once it has failed TICKS times.
-await() {
-	ticks=$1
-	shift
-	until "$@"; do
-		ticks=$((ticks - 1))
-		[ "$ticks" -gt 0 ] || return 1
-		sleep 0.01
-	done
-}
-# The server is still our child and has not exited.  Once it has, its
-# pid is a zombie until wait, or may already be reaped (and reused):
-# neither must get a signal.
-server_running() {
-	ps -o ppid= -o stat= -p "$SERVER_PID" |
-	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
-}
-# No child is at work any more (zombies count as finished).
-children_done() {
-	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'
-}
-# The server has nothing left to do for the snippet's clients: no child at
-# work, or, where prefork workers wait for the next connection (spawn rows
-# in the trace) and so never finish, no connection to the port that the
-# server has not yet ended with its FIN.
-at_rest() {
-	children_done && return 0
-	grep -q ' spawn ' "$err" || return 1
-	[ -z "$(ss -Htn state established state syn-recv state close-wait \
-	    "( sport = :$PORT )")" ]
-}
+# shellcheck source=docs/lesson-lib.sh
+. docs/lesson-lib.sh
+
 # tcpdump has opened lo and set its filter, or has died trying.
 dump_listening() {
 	grep -q '^listening on lo' "$caperr" && return 0
@@ -105,16 +76,8 @@ else
 	capture=yes
 fi
 
-# As root (for tcpdump) the server must be told to stay root: the trace
-# is the same either way.
-user=
-[ "$(id -u)" -eq 0 ] && user="--user=root"
-# shellcheck disable=SC2086 # $user is one word or none
-bin/forkechod --lesson "$1" $user -l 127.0.0.1:0 >"$out" 2>"$err" &
-SERVER_PID=$!
-await 500 grep -q '^listening on ' "$out" ||
+start_lesson "$1" "$out" "$err" ||
 	{ echo "$0: no readiness line" >&2; exit 1; }
-PORT=$(awk '/^listening on /{print $4; exit}' "$out")
 
 if [ -n "$capture" ]; then
 	# -U --immediate-mode: each packet printed as it comes, none held back
@@ -139,7 +102,7 @@ export PORT SERVER_PID
 sh -c "$2" >"$said" 2>&1
 # Let the children or workers finish their part before the server is told
 # to stop, so the stop does not cut into the trace.
-await 500 at_rest
+await 500 at_rest "$err" ' spawn '
 how='stopped with SIGTERM'
 if server_running; then
 	kill -TERM "$SERVER_PID"

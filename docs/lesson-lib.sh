@@ -1,0 +1,57 @@
+# lesson-lib.sh: what docs/lesson-trace.sh and docs/diagrams.sh share,
+# sourced by both: polling with a deadline, and starting and watching a
+# lesson's server.  SERVER_PID and PORT are set by start_lesson.
+# shellcheck shell=sh
+
+# await TICKS COMMAND...: run COMMAND every 10 ms until it succeeds; fail
+# once it has failed TICKS times.
+await() {
+	ticks=$1
+	shift
+	until "$@"; do
+		ticks=$((ticks - 1))
+		[ "$ticks" -gt 0 ] || return 1
+		sleep 0.01
+	done
+}
+
+# The server is still our child and has not exited.  Once it has, its
+# pid is a zombie until wait, or may already be reaped (and reused):
+# neither must get a signal.
+server_running() {
+	ps -o ppid= -o stat= -p "$SERVER_PID" |
+	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
+}
+
+# No child of the server is at work any more (zombies count as done).
+children_done() {
+	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'
+}
+
+# at_rest FILE PATTERN: the server has nothing left to do for the
+# clients: no child at work, or, where prefork workers wait for the next
+# connection (PATTERN, a spawn event, is in FILE) and so never finish, no
+# connection to the port that the server has not yet ended.
+at_rest() {
+	children_done && return 0
+	grep -q "$2" "$1" || return 1
+	[ -z "$(ss -Htn state established state syn-recv state close-wait \
+	    "( sport = :$PORT )")" ]
+}
+
+# start_lesson NAME OUT ERR [OPTION...]: the lesson's server on a free
+# loopback port, stdout to OUT, stderr to ERR; waits for its readiness
+# line and sets SERVER_PID and PORT.  As root (tcpdump needs it) the
+# server is told to stay root: the trace is the same either way.
+start_lesson() {
+	lib_lesson=$1 lib_out=$2 lib_err=$3
+	shift 3
+	lib_user=
+	[ "$(id -u)" -eq 0 ] && lib_user=--user=root
+	# shellcheck disable=SC2086 # $lib_user is one word or none
+	bin/forkechod --lesson "$lib_lesson" $lib_user -l 127.0.0.1:0 "$@" \
+	    >"$lib_out" 2>"$lib_err" &
+	SERVER_PID=$!
+	await 500 grep -q "^listening on " "$lib_out" || return 1
+	PORT=$(awk '/^listening on /{print $4; exit}' "$lib_out")
+}
