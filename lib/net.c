@@ -151,3 +151,23 @@ net_connect(const char *host, const char *port, double timeout, char *err,
 		    strerror(saved));
 	return fd;
 }
+
+enum net_accept_miss
+net_accept_miss(int err)
+{
+	switch (err) {
+	case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+	case EWOULDBLOCK:
+#endif
+		return NET_ACCEPT_NONE;
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return NET_ACCEPT_GONE;
+	case EINVAL:
+		return NET_ACCEPT_SHUT;
+	default:
+		return NET_ACCEPT_SCARCE;
+	}
+}

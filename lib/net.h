@@ -31,6 +31,20 @@ int net_connect(const char *host, const char *port, double timeout,
  * the connection with RST instead of FIN.  Returns 0, or -1 with errno. */
 int net_set_linger_abort(int fd);
 
+/* Why accept() on a non-blocking listener returned no connection. */
+enum net_accept_miss {
+	NET_ACCEPT_NONE,	/* EAGAIN: nothing waits (another took it) */
+	NET_ACCEPT_GONE,	/* EINTR, ECONNABORTED, EPROTO: a client gave
+				 * up, or a signal came: the next may wait */
+	NET_ACCEPT_SHUT,	/* EINVAL: the listening socket is shut down
+				 * and will never accept again */
+	NET_ACCEPT_SCARCE	/* EMFILE, ENFILE, ENOBUFS, ENOMEM, ...: the
+				 * client stays in the backlog, and trying
+				 * again at once would spin */
+};
+
+enum net_accept_miss net_accept_miss(int err);
+
 /* Sets or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd, int on);
 

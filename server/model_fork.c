@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
+#include "net.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -123,21 +124,15 @@ accept_one(struct server *srv, int i)
 	c.fd = accept(srv->ls->fd[i], (struct sockaddr *)&c.peer.ss,
 	    &c.peer.len);
 	if (c.fd < 0) {
-		switch (errno) {
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
+		switch (net_accept_miss(errno)) {
+		case NET_ACCEPT_NONE:
 			return 0;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			/* The client gave up before we took it: not ours to
-			 * report, and the next one may be waiting. */
+		case NET_ACCEPT_GONE:
+			/* Not ours to report, and the next may be waiting. */
 			return 1;
+		case NET_ACCEPT_SHUT:
+		case NET_ACCEPT_SCARCE:
 		default:
-			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection
-			 * stays in the backlog; retrying at once would spin. */
 			pause_accepting(srv);
 			diag_err(errno, "accept %s (accepting again in %.1f s)",
 			    srv->ls->where[i], srv->backoff);

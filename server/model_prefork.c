@@ -18,6 +18,7 @@
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
+#include "net.h"
 #include "signals.h"
 #include "trace.h"
 #include "worker.h"
@@ -454,10 +455,11 @@ accept_into_queue(struct pool *p, int i)
 		w->c.fd = accept(p->ls->fd[i],
 		    (struct sockaddr *)&w->c.peer.ss, &w->c.peer.len);
 		if (w->c.fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			enum net_accept_miss miss = net_accept_miss(errno);
+
+			if (miss == NET_ACCEPT_NONE)
 				return;
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EPROTO)
+			if (miss == NET_ACCEPT_GONE)
 				continue;
 			p->resume_at = monotime_now() + ACCEPT_PAUSE;
 			diag_err(errno, "accept %s (accepting again in %.1f s)",
@@ -547,6 +549,19 @@ start_drain(struct pool *p)
 		    p->cfg->drain_timeout, live_workers(p),
 		    live_workers(p) == 1 ? "" : "s");
 	}
+}
+
+/* The drain is over (or a second SIGTERM came): SIGKILL, then a last
+ * wait for the reaps. */
+static void
+kill_workers(struct pool *p, double now)
+{
+	if (p->cfg->verbosity >= 0 && live_workers(p) > 0)
+		diag_msg("stopping: ending %zu worker%s with SIGKILL",
+		    live_workers(p), live_workers(p) == 1 ? "" : "s");
+	signal_workers(p, SIGKILL);
+	p->killed = SIGKILL;
+	p->drain_deadline = now + KILL_GRACE;
 }
 
 /* The earliest deadline, or 0 for none. */
@@ -713,9 +728,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 			/* A second SIGTERM: the user wants out now. */
 			if (!p.draining)
 				start_drain(&p);
-			signal_workers(&p, SIGKILL);
-			p.killed = SIGKILL;
-			p.drain_deadline = monotime_now() + KILL_GRACE;
+			kill_workers(&p, monotime_now());
 		}
 		if (signals_stop && !p.draining)
 			start_drain(&p);
@@ -731,13 +744,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 			if (now >= p.drain_deadline) {
 				if (p.killed == SIGKILL)
 					break;
-				if (cfg->verbosity >= 0)
-					diag_msg("stopping: ending %zu worker%s "
-					    "with SIGKILL", live_workers(&p),
-					    live_workers(&p) == 1 ? "" : "s");
-				signal_workers(&p, SIGKILL);
-				p.killed = SIGKILL;
-				p.drain_deadline = now + KILL_GRACE;
+				kill_workers(&p, now);
 			}
 		} else if (!pool_alive(&p)) {
 			diag_msg("no worker can accept any more: %s; stopping",

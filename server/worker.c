@@ -13,6 +13,7 @@
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
+#include "net.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -135,18 +136,13 @@ accept_on(struct worker *w, int i)
 	c.fd = accept(ws->ls->fd[i], (struct sockaddr *)&c.peer.ss,
 	    &c.peer.len);
 	if (c.fd < 0) {
-		switch (errno) {
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
+		switch (net_accept_miss(errno)) {
+		case NET_ACCEPT_NONE:
+		case NET_ACCEPT_GONE:
 			/* Several workers wake for one connection; the
 			 * others find nothing.  Not an error. */
 			return;
-		case EINVAL: {
+		case NET_ACCEPT_SHUT: {
 			struct trace_conn ltc;
 
 			/* Shut down (fact 11): it will never accept again.
@@ -162,6 +158,7 @@ accept_on(struct worker *w, int i)
 			leave(w, WORKER_EXIT_LISTENER, "the listening socket "
 			    "is shut down: nothing left to accept");
 		}
+		case NET_ACCEPT_SCARCE:
 		default:
 			diag_err(errno, "worker %lu: accept %s (trying again "
 			    "in %.1f s)", ws->number, ws->ls->where[i],
