@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -155,38 +154,16 @@ bench_parse_mode(const char *text, enum bench_mode *out)
 	return -1;
 }
 
-const char *
-bench_mode_name(enum bench_mode mode)
-{
-	return mode_names[mode];
-}
-
-const char *
-bench_error_name(enum bench_error kind)
-{
-	return error_names[kind];
-}
-
 int
 bench_resolve(const char *host, const char *port, struct addr *out,
     char *err, size_t errlen)
 {
-	struct addrinfo hints, *res;
-	int rc;
+	char why[256];
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s %s: %s", host, port,
-		    gai_strerror(rc));
+	if (addr_resolve(host, port, 0, out, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s %s: %s", host, port, why);
 		return -1;
 	}
-	memset(out, 0, sizeof *out);
-	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
-	out->len = res->ai_addrlen;
-	freeaddrinfo(res);
 	return 0;
 }
 
@@ -322,7 +299,6 @@ percentile(const double *sorted, size_t n, unsigned pct)
 static void
 samples_finish(struct samples *s, struct bench_result *res)
 {
-	res->samples = s->seen;
 	res->max = s->max;
 	if (s->len == 0)
 		return;
@@ -449,9 +425,7 @@ static int
 half_close(struct run *r, struct conn *c)
 {
 	c->half_closed = 1;
-	/* ENOTCONN: the server has reset the connection already; the read
-	 * that follows tells. */
-	if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN) {
+	if (net_half_close(c->fd) < 0) {
 		socket_failed(r, c, "shutdown", errno);
 		return -1;
 	}
@@ -826,18 +800,6 @@ stop(struct run *r)
 	}
 }
 
-/* Milliseconds from now until t, rounded up so poll never wakes early. */
-static int
-ms_until(double t, double now)
-{
-	double ms = (t - now) * 1000.0;
-
-	if (ms <= 0)
-		return 0;
-	if (ms >= INT_MAX)
-		return INT_MAX;
-	return (int)ms + 1;
-}
 
 /*
  * Readies pfds for one poll(): starts sessions on idle slots, drops the
@@ -877,7 +839,7 @@ prepare(struct run *r, double now)
 		}
 		open++;
 		{
-			int t = ms_until(c->last_progress + cfg->wait, now);
+			int t = monotime_ms_until(c->last_progress + cfg->wait, now);
 
 			if (timeout < 0 || t < timeout)
 				timeout = t;
@@ -886,7 +848,7 @@ prepare(struct run *r, double now)
 	if (open == 0)
 		return cfg->mode == BENCH_SESSIONS && may_start(r) ? 0 : -2;
 	if (!r->stopping) {
-		int t = ms_until(r->deadline, now);
+		int t = monotime_ms_until(r->deadline, now);
 
 		if (t < timeout)
 			timeout = t;

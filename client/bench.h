@@ -27,7 +27,7 @@ enum bench_mode {
 	BENCH_RTT		/* ping-pong on long-lived connections */
 };
 
-/* The kinds of error a run counts; the order of bench_error_name. */
+/* The kinds of error a run counts, in the order the output gives them. */
 enum bench_error {
 	BENCH_ERR_CONNECT,	/* socket, bind or connect failed or hung */
 	BENCH_ERR_RESET,	/* reset or otherwise broken connection */
@@ -70,7 +70,6 @@ struct bench_result {
 				 * that ended cleanly */
 	uint64_t bytes;		/* bytes that came back and were checked */
 	uint64_t connections;	/* connections established */
-	uint64_t samples;	/* latencies measured */
 	double p50, p99, max;	/* latency in seconds, 0 without samples */
 	uint64_t errors;	/* the sum of error_kinds */
 	uint64_t error_kinds[BENCH_ERR_KINDS];
@@ -79,14 +78,10 @@ struct bench_result {
 /* Reads a mode name (sessions, bulk, rtt).  Returns 0, or -1. */
 int bench_parse_mode(const char *text, enum bench_mode *out);
 
-/* "sessions", "bulk", "rtt". */
-const char *bench_mode_name(enum bench_mode mode);
-
-/* "connect", "reset", "mismatch", "short", "timeout". */
-const char *bench_error_name(enum bench_error kind);
-
-/* Resolves host and port to the first address they name, into out.
- * Returns 0, or -1 with a message naming them in err. */
+/* Resolves host and port to the first address they name, into out: a
+ * run measures one server address (unlike a plain forkecho, which tries
+ * each address in turn).  Returns 0, or -1 with a message naming them in
+ * err. */
 int bench_resolve(const char *host, const char *port, struct addr *out,
     char *err, size_t errlen);
 

@@ -237,9 +237,7 @@ finish_input(struct session *s)
 {
 	switch (s->cfg->close_mode) {
 	case SESSION_CLOSE_SHUTDOWN:
-		/* ENOTCONN: the server reset the connection already; the
-		 * read that follows tells. */
-		if (shutdown(s->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		if (net_half_close(s->fd) < 0)
 			return fail(s, "shutdown", 1, errno);
 		break;
 	case SESSION_CLOSE_NONE:
@@ -256,18 +254,6 @@ finish_input(struct session *s)
 	return 0;
 }
 
-/* Milliseconds from now until t, rounded up so poll never wakes early. */
-static int
-ms_until(double t, double now)
-{
-	double ms = (t - now) * 1000.0;
-
-	if (ms <= 0)
-		return 0;
-	if (ms >= INT_MAX)
-		return INT_MAX;
-	return (int)ms + 1;
-}
 
 /*
  * The session waits on the server while something is unsent or not yet
@@ -289,9 +275,9 @@ poll_timeout(const struct session *s, double now)
 	int timeout = -1;
 
 	if (deadline_runs(s))
-		timeout = ms_until(s->last_progress + s->cfg->wait, now);
+		timeout = monotime_ms_until(s->last_progress + s->cfg->wait, now);
 	if (!s->finishing && pausing(s, now)) {
-		int t = ms_until(s->gate, now);
+		int t = monotime_ms_until(s->gate, now);
 
 		if (timeout < 0 || t < timeout)
 			timeout = t;

@@ -12,12 +12,10 @@ int
 addr_parse_listen(const char *text, const char *default_port,
     struct addr *out, char *err, size_t errlen)
 {
-	char host[256];
+	char host[256], why[256];
 	const char *port;
 	const char *colon;
-	struct addrinfo hints, *res;
 	unsigned long portnum;
-	int rc;
 
 	if (text[0] == '[') {
 		/* "[::1]:7007": the brackets keep the port apart from the
@@ -71,15 +69,30 @@ addr_parse_listen(const char *text, const char *default_port,
 		return -1;
 	}
 
+	if (addr_resolve(host, port, 1, out, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", text, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+addr_resolve(const char *host, const char *port, int passive,
+    struct addr *out, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", text, gai_strerror(rc));
+		snprintf(err, errlen, "%s", gai_strerror(rc));
 		return -1;
 	}
+	memset(out, 0, sizeof *out);
 	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
 	out->len = res->ai_addrlen;
 	freeaddrinfo(res);

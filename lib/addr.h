@@ -24,6 +24,14 @@ struct addr {
 int addr_parse_listen(const char *text, const char *default_port,
     struct addr *out, char *err, size_t errlen);
 
+/*
+ * The first address host and port name (port numeric), for bind() if
+ * passive, else for connect().  Returns 0, or -1 with the resolver's
+ * reason (only) in err: callers say what they were resolving.
+ */
+int addr_resolve(const char *host, const char *port, int passive,
+    struct addr *out, char *err, size_t errlen);
+
 /* Writes the numeric host of sa to host and its port to *port; never does
  * a DNS lookup.  Returns 0, or -1 if the family is unknown. */
 int addr_numeric(const struct sockaddr *sa, socklen_t len,

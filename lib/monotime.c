@@ -1,5 +1,6 @@
 #include "monotime.h"
 
+#include <limits.h>
 #include <time.h>
 
 double
@@ -26,4 +27,16 @@ monotime_until(double deadline, struct timespec *ts)
 	ts->tv_sec = (time_t)left;
 	ts->tv_nsec = (long)((left - (double)ts->tv_sec) * 1e9);
 	return ts;
+}
+
+int
+monotime_ms_until(double t, double now)
+{
+	double ms = (t - now) * 1000.0;
+
+	if (ms <= 0)
+		return 0;
+	if (ms >= INT_MAX)
+		return INT_MAX;
+	return (int)ms + 1;
 }

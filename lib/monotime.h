@@ -11,4 +11,8 @@ double monotime_now(void);
  * NULL (wait for ever) if deadline is 0. */
 struct timespec *monotime_until(double deadline, struct timespec *ts);
 
+/* The same as poll()'s timeout: milliseconds from now until t, rounded up
+ * so that poll never wakes early; 0 once t has passed. */
+int monotime_ms_until(double t, double now);
+
 #endif

@@ -171,3 +171,11 @@ net_accept_miss(int err)
 		return NET_ACCEPT_SCARCE;
 	}
 }
+
+int
+net_half_close(int fd)
+{
+	if (shutdown(fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		return -1;
+	return 0;
+}

@@ -45,6 +45,11 @@ enum net_accept_miss {
 
 enum net_accept_miss net_accept_miss(int err);
 
+/* shutdown(SHUT_WR): sends FIN.  ENOTCONN counts as done: the peer has
+ * reset the connection already, and the read that follows tells.
+ * Returns 0, or -1 with errno. */
+int net_half_close(int fd);
+
 /* Sets or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd, int on);
 
