@@ -108,6 +108,16 @@ await_group_gone() {
 	done
 }
 
+# await_pid_gone PID SECS: waits at most SECS for PID to exit.
+await_pid_gone() {
+	tries=$(($2 * 10))
+	while alive "$1"; do
+		[ "$tries" -gt 0 ] || return 1
+		tries=$((tries - 1))
+		sleep 0.1
+	done
+}
+
 # launch LOG COMMAND...: starts COMMAND in a new session and process group
 # (setsid), its output in LOG.out and LOG.err, and sets srv_pid.  setsid
 # execs COMMAND in place because a non-interactive shell's background job
@@ -126,7 +136,8 @@ launch() {
 		if [ "$tries" -le 0 ]; then
 			fail="setsid did not make $1 a group leader (pgid $pgid)"
 			kill -s KILL "$srv_pid" 2>/dev/null
-			wait "$srv_pid" 2>/dev/null
+			await_pid_gone "$srv_pid" 1 &&
+			    wait "$srv_pid" 2>/dev/null
 			srv_pid=
 			return 1
 		fi
@@ -206,7 +217,9 @@ stop_server() {
 		await_group_gone "$srv_pid" 2 ||
 			stop_note="$stop_note, and still not gone"
 	fi
-	wait "$srv_pid" 2>/dev/null
+	# Only a process that has exited is waited for: one stuck even
+	# after SIGKILL (uninterruptible sleep) must not hang the run.
+	await_pid_gone "$srv_pid" 1 && wait "$srv_pid" 2>/dev/null
 	srv_pid=
 }
 
