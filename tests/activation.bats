@@ -88,11 +88,9 @@ passed_ports() { # the ports activate said it passed, one a line
 	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$SERVER}
 	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$TOP/conf/forkechod.conf}
 	read -ra cmd <<<"$exec_start"
-	SERVER_WRAP=()
-	if [ "$(id -u)" -eq 0 ]; then
-		command -v setpriv >/dev/null || skip "no setpriv to become $user"
-		SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
-	fi
+	[ "$(id -u)" -eq 0 ] || skip "not root: cannot run as the unit's user $user"
+	command -v setpriv >/dev/null || skip "no setpriv to become $user"
+	SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
 	# start_server runs "$SERVER" after the wrapper: the unit's program.
 	[ "${cmd[0]}" = "$SERVER" ]
 	SERVER_WRAP+=("$ACTIVATE")

@@ -54,13 +54,27 @@ start_server() {
 	${SERVER_WRAP[@]+"${SERVER_WRAP[@]}"} "$SERVER" "${AS_ROOT[@]}" "$@" \
 	    >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
 	SERVER_PID=$!
-	if ! wait_until 10 server_ready "$want"; then
+	if ! wait_ready "$want"; then
 		echo "server did not become ready; its log:" >&2
 		cat "$SERVER_LOG" >&2
 		return 1
 	fi
 	mapfile -t PORTS < <(awk '/^listening on /{print $4}' "$SERVER_OUT")
 	PORT=${PORTS[0]}
+}
+
+# wait_ready N: the server's N readiness lines within 10 s; gives up at
+# once if it has exited instead.
+wait_ready() {
+	local start=$SECONDS rc
+	while :; do
+		rc=0
+		server_ready "$1" || rc=$?
+		((rc != 0)) || return 0
+		((rc != 2)) || return 1
+		((SECONDS - start < 10)) || return 1
+		sleep 0.02
+	done
 }
 
 server_ready() {

@@ -155,6 +155,7 @@ server_recvq() {
 	prefork
 	wait_until 5 pool_of 4
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<hello
+	assert_success
 	assert_output hello
 	pool_of 4
 	[ "$(grep -c '"event":"spawn"' "$TRACE")" -eq 4 ]

@@ -107,7 +107,7 @@ served_again() {
 	never_within 0.5 grep -q . "$BATS_TEST_TMPDIR/c.1.out"
 	kill -CONT "$SERVER_PID"
 	all_clients_ok later
-	[ -z "$(zombies_of "$SERVER_PID")" ]
+	wait_until 5 no_zombies
 }
 
 @test "a child killed with SIGKILL ends its connection, is logged and reaped" {

@@ -56,15 +56,16 @@ served_now() {
 
 @test "connections from another host are counted apart" {
 	command -v nc >/dev/null || skip "nc is not installed"
-	start_server -l 0.0.0.0:0 --per-source 1
+	start_server -l 127.0.0.1:0 --per-source 1
 	open_on 5
 	# From 127.0.0.2: its own count, served.
-	run timeout 5 nc -N -s 127.0.0.2 127.0.0.2 "$PORT" <<<"other"
+	run timeout 5 nc -N -s 127.0.0.2 127.0.0.1 "$PORT" <<<"other"
 	assert_success
 	assert_output other
 	# From 127.0.0.1 again: refused.  (Sending nothing: a client whose
 	# data is still unread when the server closes gets RST, RFC 2525.)
 	run read_refusal
+	assert_success
 	assert_output "forkechod: too many connections from 127.0.0.1 (at most 1)"
 }
 

@@ -14,6 +14,7 @@ teardown() { stop_server; }
 	assert_output --regexp '^listening on 127\.0\.0\.1 [0-9]+$'
 	[ "$PORT" -gt 0 ]
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<ping
+	assert_success
 	assert_output ping
 }
 
@@ -22,6 +23,7 @@ teardown() { stop_server; }
 	run cat "$SERVER_OUT"
 	assert_output --regexp '^listening on ::1 [0-9]+$'
 	run timeout 10 nc -N ::1 "$PORT" <<<six
+	assert_success
 	assert_output six
 }
 
@@ -29,8 +31,10 @@ teardown() { stop_server; }
 	start_server -l 127.0.0.1:0 -l '[::1]:0'
 	[ "${#PORTS[@]}" -eq 2 ]
 	run timeout 10 nc -N 127.0.0.1 "${PORTS[0]}" <<<four
+	assert_success
 	assert_output four
 	run timeout 10 nc -N ::1 "${PORTS[1]}" <<<six
+	assert_success
 	assert_output six
 }
 
@@ -61,5 +65,6 @@ teardown() { stop_server; }
 	PORT=$(sed -n 's/.*"addr":"127\.0\.0\.1 \([0-9]*\)".*/\1/p' "$BATS_TEST_TMPDIR/t.json")
 	[ "$(readlink "/proc/$SERVER_PID/fd/1")" = /dev/null ]
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<still
+	assert_success
 	assert_output still
 }

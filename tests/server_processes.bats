@@ -53,7 +53,8 @@ no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 	printf 'b\n' >&6
 	read -r -t 5 a <&5
 	read -r -t 5 b <&6
-	[ "$a" = a ] && [ "$b" = b ]
+	[ "$a" = a ]
+	[ "$b" = b ]
 	# The third connection completes in the kernel's backlog, but no
 	# child serves it while two are busy: no echo within a second.
 	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
@@ -85,5 +86,6 @@ no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 	[ "$s" = "still here" ]
 	exec 6>&-
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<next
+	assert_success
 	assert_output next
 }

@@ -33,8 +33,18 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 }
 
 @test "SIGINT drains like SIGTERM" {
-	start_server -l 127.0.0.1:0
+	start_server -l 127.0.0.1:0 --drain-timeout 30
+	open_conn
 	kill -INT "$SERVER_PID"
+	wait_until 5 grep -q 'stopping: waiting up to' "$SERVER_LOG"
+	# Still there, and the open connection still echoes ...
+	printf 'more\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = more ]
+	run kill -0 "$SERVER_PID"
+	assert_success
+	# ... until it ends; then the server exits 0.
+	exec 5>&-
 	wait_exit "$SERVER_PID" 10
 	[ "$EXIT_STATUS" -eq 0 ]
 	SERVER_PID=

@@ -7,6 +7,10 @@
 load helper
 
 teardown() {
+	if [ -n "${WRITER:-}" ]; then
+		kill "$WRITER" 2>/dev/null || true
+		wait "$WRITER" 2>/dev/null || true
+	fi
 	exec 5>&- 2>/dev/null || true
 	stop_server
 }
@@ -45,13 +49,18 @@ read_to_eof() {
 
 @test "after SHUT_RD, where read() returns 0 at once, silence still times out" {
 	# TRUTH.md fact 9: a poll() or read() timeout never fires there.
-	start_server -l 127.0.0.1:0 --idle-timeout 0.5 --child-shutdown rd@first
+	local t=$BATS_TEST_TMPDIR/trace.json
+	start_server -l 127.0.0.1:0 --idle-timeout 0.5 --child-shutdown rd@first \
+	    --trace-json "$t"
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'hello\n' >&5
 	read_to_eof 5
 	[ "$GOT" = hello ]
-	((ELAPSED >= 450 && ELAPSED < 3000))
+	((ELAPSED >= 450 && ELAPSED < 3000)) || false
 	wait_until 5 grep -q "idle for 0.5 s" "$SERVER_LOG"
+	# The silence was a run of zero reads after a real SHUT_RD, not a
+	# read() that timed out.
+	grep -q '"role":"child","event":"eof",.*"why":"read returned 0 after SHUT_RD, but the client has not sent its FIN' "$t"
 }
 
 @test "a client that sends but never reads is closed after the idle time" {
@@ -59,11 +68,9 @@ read_to_eof() {
 	# The echo fills the client's receive buffer, then the server's
 	# send buffer; its write() then waits for a reader that never comes.
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
-	timeout 20 head -c 67108864 /dev/zero >&5 2>/dev/null &
-	local writer=$!
+	timeout 20 head -c 67108864 /dev/zero >&5 2>/dev/null 3>&- &
+	WRITER=$!
 	wait_until 10 grep -q "idle for 0.5 s" "$SERVER_LOG"
-	kill "$writer" 2>/dev/null || true
-	wait "$writer" 2>/dev/null || true
 }
 
 @test "prefork workers time idle connections out too, and go on serving" {
