@@ -65,6 +65,7 @@ struct conn {
 	uint64_t id;		/* connection number, from 1 */
 	unsigned long source;	/* its source address, if bound (index) */
 	int half_closed;	/* shutdown(SHUT_WR) done */
+	enum bench_close how;	/* sessions: how this one ends */
 	int in_op;		/* rtt: a round trip is under way */
 	uint64_t op;		/* rtt: that round trip's number, from 1 */
 	size_t origin;		/* pattern offset of the op's or stream's
@@ -112,6 +113,13 @@ static const char *const mode_names[] = {
 	[BENCH_RTT] = "rtt",
 };
 
+static const char *const close_names[] = {
+	[BENCH_CLOSE_SHUTDOWN] = "shutdown",
+	[BENCH_CLOSE_CLOSE] = "close",
+	[BENCH_CLOSE_LINGER0] = "linger0",
+	[BENCH_CLOSE_MIXED] = "mixed",
+};
+
 static const char *const error_names[] = {
 	[BENCH_ERR_CONNECT] = "connect",
 	[BENCH_ERR_RESET] = "reset",
@@ -148,6 +156,26 @@ bench_parse_mode(const char *text, enum bench_mode *out)
 	for (i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
 		if (strcmp(text, mode_names[i]) == 0) {
 			*out = (enum bench_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+bench_mode_name(enum bench_mode mode)
+{
+	return mode_names[mode];
+}
+
+int
+bench_parse_close(const char *text, enum bench_close *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof close_names / sizeof close_names[0]; i++) {
+		if (strcmp(text, close_names[i]) == 0) {
+			*out = (enum bench_close)i;
 			return 0;
 		}
 	}
@@ -199,6 +227,42 @@ static size_t
 origin_of(uint64_t n)
 {
 	return (size_t)(mix64(n) % PATTERN_PERIOD);
+}
+
+/* The size of session n: --size, or from a range, as often between 2^k
+ * and 2^(k+1) as between any other two powers of two, so that small
+ * sessions are as common as in real traffic and large ones still come. */
+static uint64_t
+session_size(const struct bench_config *cfg, uint64_t n)
+{
+	uint64_t h = mix64(n ^ 0x5e55105eULL), lo, hi;
+	unsigned bits_min = 0, bits_max = 0, b;
+
+	if (cfg->size_min == 0 || cfg->size_min >= cfg->size)
+		return cfg->size;
+	while (bits_min < 63 && (1ULL << (bits_min + 1)) <= cfg->size_min)
+		bits_min++;
+	while (bits_max < 63 && (1ULL << (bits_max + 1)) <= cfg->size)
+		bits_max++;
+	/* A power of two from the range's, then a size within it. */
+	b = bits_min + (unsigned)(h % (bits_max - bits_min + 1));
+	lo = 1ULL << b;
+	hi = b < 63 ? (1ULL << (b + 1)) - 1 : UINT64_MAX;
+	if (lo < cfg->size_min)
+		lo = cfg->size_min;
+	if (hi > cfg->size)
+		hi = cfg->size;
+	return lo + (h >> 16) % (hi - lo + 1);
+}
+
+/* How session n ends: --close, or with mixed, one of the three ways in
+ * turn by a hash of n, so that no way comes in runs. */
+static enum bench_close
+session_close(const struct bench_config *cfg, uint64_t n)
+{
+	if (cfg->close != BENCH_CLOSE_MIXED)
+		return cfg->close;
+	return (enum bench_close)(mix64(n ^ 0xc105eULL) % BENCH_CLOSE_WAYS);
 }
 
 static size_t
@@ -353,6 +417,7 @@ conn_close(struct run *r, struct conn *c)
 	c->state = r->cfg->mode == BENCH_SESSIONS ? CONN_IDLE : CONN_DONE;
 }
 
+
 /* Counts an error of kind on c, shows what happened, and drops the
  * connection. */
 static void
@@ -432,6 +497,26 @@ half_close(struct run *r, struct conn *c)
 	return 0;
 }
 
+/* Ends a session that is not to half-close, once all of it is sent:
+ * close(2) with the rest of the echo unread (the kernel then resets the
+ * connection if any of it had come), or an abort, RST for sure.  What
+ * came back until then was checked. */
+static void
+session_drop(struct run *r, struct conn *c)
+{
+	static const struct linger abort_now = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->how == BENCH_CLOSE_LINGER0 && setsockopt(c->fd, SOL_SOCKET,
+	    SO_LINGER, &abort_now, sizeof abort_now) < 0) {
+		conn_fail(r, c, BENCH_ERR_CONNECT, "setsockopt SO_LINGER: %s",
+		    strerror(errno));
+		return;
+	}
+	r->res->closes[c->how]++;
+	op_done(r, c);
+	conn_close(r, c);
+}
+
 static int
 wants_write(const struct run *r, const struct conn *c)
 {
@@ -472,8 +557,12 @@ conn_send(struct run *r, struct conn *c, double now)
 			return;		/* the socket buffer is full */
 		budget = (size_t)n < budget ? budget - (size_t)n : 0;
 	}
-	if (c->sent == c->target && r->cfg->mode != BENCH_RTT &&
-	    !c->half_closed)
+	if (c->sent < c->target || r->cfg->mode == BENCH_RTT ||
+	    c->half_closed)
+		return;
+	if (r->cfg->mode == BENCH_SESSIONS && c->how != BENCH_CLOSE_SHUTDOWN)
+		session_drop(r, c);
+	else
 		(void)half_close(r, c);
 }
 
@@ -544,7 +633,8 @@ conn_start(struct run *r, struct conn *c, double now)
 	if (r->cfg->mode == BENCH_SESSIONS) {
 		r->started++;
 		c->origin = origin_of(c->id);
-		c->target = r->cfg->size;
+		c->target = session_size(r->cfg, c->id);
+		c->how = session_close(r->cfg, c->id);
 	}
 	c->fd = socket(a->ss.ss_family, SOCK_STREAM, 0);
 	if (c->fd < 0) {
@@ -679,6 +769,7 @@ conn_eof(struct run *r, struct conn *c)
 	switch (r->cfg->mode) {
 	case BENCH_SESSIONS:
 		if (c->half_closed && c->received == c->target) {
+			r->res->closes[BENCH_CLOSE_SHUTDOWN]++;
 			op_done(r, c);
 			conn_close(r, c);
 			return;
@@ -1006,7 +1097,18 @@ format_json(const struct bench_config *cfg, const struct bench_result *res,
 		    i > 0 ? "," : "", error_names[i], res->error_kinds[i]);
 	}
 	if (n >= 0 && (size_t)n < len)
-		(void)snprintf(buf + n, len - (size_t)n, "}}");
+		n += snprintf(buf + n, len - (size_t)n, "}");
+	if (cfg->mode == BENCH_SESSIONS && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ",\"size_min\":%zu,"
+		    "\"close\":\"%s\",\"closes\":{\"shutdown\":%" PRIu64
+		    ",\"close\":%" PRIu64 ",\"linger0\":%" PRIu64 "}",
+		    cfg->size_min > 0 ? cfg->size_min : cfg->size,
+		    close_names[cfg->close],
+		    res->closes[BENCH_CLOSE_SHUTDOWN],
+		    res->closes[BENCH_CLOSE_CLOSE],
+		    res->closes[BENCH_CLOSE_LINGER0]);
+	if (n >= 0 && (size_t)n < len)
+		(void)snprintf(buf + n, len - (size_t)n, "}");
 }
 
 void
@@ -1019,13 +1121,24 @@ bench_format(const struct bench_config *cfg, const struct bench_result *res,
 		snprintf(buf, len, "bench bulk: %.1f MiB in %.2f s, %.1f "
 		    "MiB/s, %" PRIu64 " errors", amount(cfg, res),
 		    res->elapsed, rate(cfg, res), res->errors);
-	else
-		snprintf(buf, len, "bench %s: %" PRIu64 " %s in %.2f s, %.1f "
-		    "%s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %" PRIu64
-		    " errors", mode_names[cfg->mode], res->ops,
+	else {
+		int n = snprintf(buf, len, "bench %s: %" PRIu64 " %s in "
+		    "%.2f s, %.1f %s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %"
+		    PRIu64 " errors", mode_names[cfg->mode], res->ops,
 		    op_names[cfg->mode], res->elapsed, rate(cfg, res),
 		    unit_names[cfg->mode], res->p50 * 1e3, res->p99 * 1e3,
 		    res->max * 1e3, res->errors);
+
+		/* How the sessions ended, when not all by the default. */
+		if (cfg->mode == BENCH_SESSIONS &&
+		    cfg->close != BENCH_CLOSE_SHUTDOWN && n >= 0 &&
+		    (size_t)n < len)
+			(void)snprintf(buf + n, len - (size_t)n, "; ended by "
+			    "shutdown %" PRIu64 ", close %" PRIu64 ", linger0 %"
+			    PRIu64, res->closes[BENCH_CLOSE_SHUTDOWN],
+			    res->closes[BENCH_CLOSE_CLOSE],
+			    res->closes[BENCH_CLOSE_LINGER0]);
+	}
 }
 
 void

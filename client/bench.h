@@ -27,6 +27,15 @@ enum bench_mode {
 	BENCH_RTT		/* ping-pong on long-lived connections */
 };
 
+/* How a session ends once its message is sent (sessions mode). */
+enum bench_close {
+	BENCH_CLOSE_SHUTDOWN,	/* half-close, read the echo to EOF, check */
+	BENCH_CLOSE_CLOSE,	/* close(2) at once, the echo unread */
+	BENCH_CLOSE_LINGER0,	/* abort: SO_LINGER {1, 0}, close(2): RST */
+	BENCH_CLOSE_MIXED,	/* each session one of the three above */
+	BENCH_CLOSE_WAYS = BENCH_CLOSE_MIXED	/* the real ways */
+};
+
 /* The kinds of error a run counts, in the order the output gives them. */
 enum bench_error {
 	BENCH_ERR_CONNECT,	/* socket, bind or connect failed or hung */
@@ -52,7 +61,13 @@ struct bench_config {
 	const char *port;
 	unsigned concurrency;	/* connections in flight at once */
 	size_t size;		/* message (sessions, rtt) or write chunk
-				 * (bulk) in bytes */
+				 * (bulk) in bytes; with size_min, the
+				 * largest session */
+	size_t size_min;	/* sessions: 0, or the smallest session of
+				 * a range; each session's size is then
+				 * drawn from size_min to size, as many of
+				 * each power of two as of the next */
+	enum bench_close close;	/* sessions: how each one ends */
 	double duration;	/* no operation starts after this, seconds */
 	uint64_t count;		/* sessions or round trips in all, or MiB
 				 * per bulk stream; 0: no bound */
@@ -68,6 +83,9 @@ struct bench_result {
 	double elapsed;		/* from the first connect to the end */
 	uint64_t ops;		/* sessions, round trips, or bulk streams
 				 * that ended cleanly */
+	uint64_t closes[BENCH_CLOSE_WAYS];	/* sessions: of ops, those
+				 * that ended each way; the shutdown
+				 * ones had their whole echo checked */
 	uint64_t bytes;		/* bytes that came back and were checked */
 	uint64_t connections;	/* connections established */
 	double p50, p99, max;	/* latency in seconds, 0 without samples */
@@ -77,6 +95,13 @@ struct bench_result {
 
 /* Reads a mode name (sessions, bulk, rtt).  Returns 0, or -1. */
 int bench_parse_mode(const char *text, enum bench_mode *out);
+
+/* The name of a mode, as bench_parse_mode reads it. */
+const char *bench_mode_name(enum bench_mode mode);
+
+/* Reads a close name (shutdown, close, linger0, mixed).  Returns 0, or
+ * -1. */
+int bench_parse_close(const char *text, enum bench_close *out);
 
 /* Resolves host and port to the first address they name, into out: a
  * run measures one server address (unlike a plain forkecho, which tries

@@ -52,7 +52,8 @@ static const struct opt_spec options[] = {
 	{ "bench", 0, "MODE", OPT_BENCH,
 	    "measure the server: sessions, bulk or rtt (see forkecho(1))" },
 	{ "close", 0, "MODE", OPT_CLOSE,
-	    "once input is sent: shutdown (default), close, linger0, none" },
+	    "once input is sent: shutdown (default), close, linger0, none; "
+	    "--bench sessions: also mixed" },
 	{ "concurrency", 'c', "N", OPT_CONCURRENCY,
 	    "--bench: N connections at once (default 1)" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
@@ -72,7 +73,7 @@ static const struct opt_spec options[] = {
 	{ "quiet", 'q', NULL, OPT_QUIET, "do not print the last line" },
 	{ "size", 0, "BYTES", OPT_SIZE,
 	    "--bench: message size (default 64), or bulk write size "
-	    "(default 65536)" },
+	    "(default 65536); sessions: also MIN-MAX" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
 	{ "wait", 'w', "SECS", OPT_WAIT,
 	    "wait SECS for the server's FIN or progress (default 10, "
@@ -104,6 +105,9 @@ struct client_options {
 	int wait_given;
 	double connect_timeout;
 	enum session_close close_mode;
+	const char *close_text;	/* --close as written: what it names
+				 * depends on --bench, read at the end */
+	char close_shown[64];
 	int quiet;
 
 	/* --bench and its options. */
@@ -113,6 +117,8 @@ struct client_options {
 	double duration;
 	unsigned long count;
 	unsigned long size;	/* 0: the mode's default */
+	unsigned long size_min;	/* 0, or the start of a MIN-MAX range */
+	enum bench_close bench_close;
 	int json;
 	/* The first option given that needs --bench, and the first that
 	 * makes no sense with it, as the user wrote them, for the
@@ -217,6 +223,61 @@ parse_close(const char *shown, const char *text, enum session_close *out,
 	return -1;
 }
 
+/* Reads --size: BYTES, or MIN-MAX (a range, for bench sessions); 0, or
+ * -1 with a message in err. */
+static int
+parse_size(const char *shown, const char *text, unsigned long *min,
+    unsigned long *max, char *err, size_t errlen)
+{
+	const char *dash = strchr(text, '-');
+	char first[32];
+	size_t n;
+
+	*min = 0;
+	if (dash == NULL)
+		return parse_number(shown, text, 1, BENCH_SIZE_MAX, max, err,
+		    errlen);
+	n = (size_t)(dash - text);
+	if (n < sizeof first) {
+		memcpy(first, text, n);
+		first[n] = '\0';
+		if (num_parse_ulong(first, 1, BENCH_SIZE_MAX, min) == 0 &&
+		    num_parse_ulong(dash + 1, 1, BENCH_SIZE_MAX, max) == 0 &&
+		    *min < *max)
+			return 0;
+	}
+	snprintf(err, errlen, "%s: '%s' is not a number from 1 to %lu, nor "
+	    "a range MIN-MAX of them with MIN below MAX", shown, text,
+	    (unsigned long)BENCH_SIZE_MAX);
+	return -1;
+}
+
+/* Reads --close once --bench is known: a run's sessions may end in any of
+ * three ways, or a mix; a plain client's in four.  0, or -1 with a
+ * message in err. */
+static int
+read_close(struct client_options *o, char *err, size_t errlen)
+{
+	if (!o->bench)
+		return parse_close(o->close_shown, o->close_text,
+		    &o->close_mode, err, errlen);
+	if (bench_parse_close(o->close_text, &o->bench_close) < 0) {
+		snprintf(err, errlen, "%s: '%s' is not one of shutdown, close, "
+		    "linger0, mixed (with --bench)", o->close_shown,
+		    o->close_text);
+		return -1;
+	}
+	if (o->bench_close != BENCH_CLOSE_SHUTDOWN &&
+	    o->bench_mode != BENCH_SESSIONS) {
+		snprintf(err, errlen, "%s %s makes no sense with --bench %s: "
+		    "its connections half-close to read the whole echo",
+		    o->close_shown, o->close_text,
+		    bench_mode_name(o->bench_mode));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Parses the command line into o.  Returns 0 to go on, 1 when -h or -V has
  * been answered (exit 0), or -1 with a message naming the bad input in
@@ -239,10 +300,9 @@ parse_args(int argc, char *argv[], struct client_options *o, char *err,
 			o->bench = 1;
 			break;
 		case OPT_CLOSE:
-			rc = parse_close(st.shown, st.value, &o->close_mode,
-			    err, errlen);
-			note_not_bench(o, st.shown, "a run half-closes every "
-			    "connection it ends");
+			o->close_text = st.value;
+			snprintf(o->close_shown, sizeof o->close_shown,
+			    "%s", st.shown);
 			break;
 		case OPT_CONCURRENCY:
 			rc = parse_number(st.shown, st.value, 1,
@@ -296,8 +356,8 @@ parse_args(int argc, char *argv[], struct client_options *o, char *err,
 			    "its output");
 			break;
 		case OPT_SIZE:
-			rc = parse_number(st.shown, st.value, 1,
-			    BENCH_SIZE_MAX, &o->size, err, errlen);
+			rc = parse_size(st.shown, st.value, &o->size_min,
+			    &o->size, err, errlen);
 			note_option(o->bench_only, sizeof o->bench_only,
 			    st.shown);
 			break;
@@ -341,6 +401,14 @@ parse_args(int argc, char *argv[], struct client_options *o, char *err,
 	if (o->bench && o->not_bench[0] != '\0') {
 		snprintf(err, errlen, "%s makes no sense with --bench: %s",
 		    o->not_bench, o->not_bench_why);
+		return -1;
+	}
+	if (o->close_text != NULL && read_close(o, err, errlen) < 0)
+		return -1;
+	if (o->size_min > 0 && o->bench_mode != BENCH_SESSIONS) {
+		snprintf(err, errlen, "--size %lu-%lu makes no sense with "
+		    "--bench %s: only sessions have sizes of their own",
+		    o->size_min, o->size, bench_mode_name(o->bench_mode));
 		return -1;
 	}
 	if (o->bench && o->wait == 0) {
@@ -399,6 +467,8 @@ run_bench(const struct client_options *o)
 	cfg.concurrency = (unsigned)o->concurrency;
 	cfg.size = o->size > 0 ? o->size : o->bench_mode == BENCH_BULK ?
 	    DEFAULT_BULK_SIZE : DEFAULT_BENCH_SIZE;
+	cfg.size_min = o->size_min;
+	cfg.close = o->bench_close;
 	cfg.duration = o->duration;
 	cfg.count = o->count;
 	cfg.wait = o->wait;

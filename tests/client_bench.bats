@@ -256,6 +256,82 @@ never_answers() {
 	assert_regex "$(cat "$out")" "$(rtt_line 0)"
 }
 
+# grep_count_is FILE REGEX N: FILE has N lines that match REGEX (ERE).
+grep_count_is() { [ "$(grep -cE "$2" "$1")" -eq "$3" ]; }
+
+# closes_field WAY: how many sessions of the JSON in $output ended that way.
+closes_field() {
+	sed -n "s/.*\"closes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$output"
+}
+
+@test "--close mixed ends sessions all three ways, counts each, and the server sees each" {
+	start_server -l 127.0.0.1:0 -v
+	run --separate-stderr "$CLIENT" --bench sessions --close mixed --size 1-200000 -n 300 -c 4 --json 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_equal "$(json_field errors)" 0
+	assert_equal "$(json_field ops)" 300
+	local shut cl abort
+	shut=$(closes_field shutdown) cl=$(closes_field close) abort=$(closes_field linger0)
+	assert_equal $((shut + cl + abort)) 300
+	# An even mix: each way about a third, never none.
+	((shut > 60 && cl > 60 && abort > 60)) || fail "closes: $output"
+	# Every connection, the aborted ones too, ended and was logged.
+	wait_until 10 grep_count_is "$SERVER_LOG" ' bytes out, [0-9.]+ s, ended ' 300
+	# Each half-closing client's EOF came, and so did some closing
+	# ones' (those that closed with no echo unread send FIN, not RST);
+	# every abort was an error at the server.
+	local eof err
+	eof=$(grep -c ", ended at the peer's EOF\$" "$SERVER_LOG")
+	err=$(grep -c ', ended in an error$' "$SERVER_LOG")
+	((eof >= shut && eof <= shut + cl && err >= abort)) ||
+		fail "shutdown $shut, close $cl, linger0 $abort; server: EOF $eof, error $err"
+}
+
+@test "--size MIN-MAX: sessions of many sizes, every byte of each checked" {
+	start_server -l 127.0.0.1:0 -q
+	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 --json 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_equal "$(json_field size_min)" 1
+	assert_equal "$(json_field size)" 100000
+	assert_equal "$(closes_field shutdown)" 200
+	local bytes
+	bytes=$(json_field bytes)
+	# As many sessions between each two powers of two: far below the
+	# all-largest total and far above the all-smallest.
+	((bytes > 200 * 100 && bytes < 200 * 50000)) || fail "bytes $bytes"
+	# The sizes come from the session numbers: the same run, the same
+	# bytes.
+	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 --json 127.0.0.1 "$PORT"
+	assert_equal "$(json_field bytes)" "$bytes"
+}
+
+@test "--size MIN-MAX still checks every byte: a change at byte 50000 fails exactly the longer sessions" {
+	start_peer -k 50000 mismatch
+	run --separate-stderr "$CLIENT" --bench sessions --size 1000-100000 -n 100 --json 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 1
+	local ops bad
+	ops=$(json_field ops) bad=$(json_field mismatch)
+	assert_equal $((ops + bad)) 100
+	((ops > 10 && bad > 10)) || fail "ops $ops, mismatches $bad"
+	assert_equal "$(json_field errors)" "$bad"
+	assert_regex "${stderr_lines[0]}" '^forkecho: session [0-9]+: echo differs from what was sent at byte 50000$'
+}
+
+@test "bad --size ranges and --close none with a run are usage errors naming them" {
+	local bad
+	for bad in 5-5 9-3 0-10 1- -5 1-16777217 a-b; do
+		run --separate-stderr "$CLIENT" --bench sessions --size "$bad"
+		assert_equal "$status" 64
+		assert_equal "${stderr_lines[0]}" "forkecho: --size: '$bad' is not a number from 1 to 16777216, nor a range MIN-MAX of them with MIN below MAX"
+	done
+	run --separate-stderr "$CLIENT" --bench sessions --close none
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --close: 'none' is not one of shutdown, close, linger0, mixed (with --bench)"
+	run --separate-stderr "$CLIENT" --close mixed
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --close: 'mixed' is not one of shutdown, close, linger0, none"
+}
+
 @test "a bad mode, -c 0, --size 0, -d 0 or a bad -n is a usage error naming it" {
 	run --separate-stderr "$CLIENT" --bench sideways
 	assert_equal "$status" 64
@@ -286,7 +362,13 @@ never_answers() {
 	assert_equal "${stderr_lines[0]}" 'forkecho: -i makes no sense with --bench: a run sends its own data, not messages or standard input'
 	run --separate-stderr "$CLIENT" --bench rtt --close close
 	assert_equal "$status" 64
-	assert_equal "${stderr_lines[0]}" 'forkecho: --close makes no sense with --bench: a run half-closes every connection it ends'
+	assert_equal "${stderr_lines[0]}" 'forkecho: --close close makes no sense with --bench rtt: its connections half-close to read the whole echo'
+	run --separate-stderr "$CLIENT" --close linger0 --bench bulk
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --close linger0 makes no sense with --bench bulk: its connections half-close to read the whole echo'
+	run --separate-stderr "$CLIENT" --bench rtt --size 1-64
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: --size 1-64 makes no sense with --bench rtt: only sessions have sizes of their own'
 	run --separate-stderr "$CLIENT" --bench rtt -q
 	assert_equal "$status" 64
 	run --separate-stderr "$CLIENT" --bench rtt --connect-timeout 1
