@@ -1,7 +1,7 @@
 # forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
 # Settings are in config.mk; this file holds only the rules.
 # Targets: all run check bench bench-deps install uninstall clean lint sanitize
-# diagrams
+# stress diagrams
 
 include config.mk
 
@@ -16,6 +16,7 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c \
 	client/bench.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
+	tests/dribble.c \
 	tests/activate.c
 FORKTRACE_SRC = forktrace/main.c forktrace/model.c forktrace/svg.c \
 	forktrace/text.c
@@ -24,7 +25,7 @@ FORKTRACE_LIBS = -ljansson
 
 PROGS = bin/forkechod bin/forkecho bin/forktrace
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
-	build/tests/truth_probe build/tests/activate
+	build/tests/truth_probe build/tests/activate build/tests/dribble
 MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
@@ -56,6 +57,9 @@ build/tests/sockinfo_probe: build/tests/sockinfo_probe.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/truth_probe: build/tests/truth_probe.o $(call lib_obj,build)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build/tests/dribble: build/tests/dribble.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/activate: build/tests/activate.o
@@ -109,6 +113,13 @@ bench: bin/forkechod bin/forkecho
 bench-deps:
 	@sh bench/deps.sh
 
+# make stress: the long versions of the load tests (stress/stress.sh):
+# 100000 sessions against each process model, a flood of 10x
+# --max-children, 500 slow clients.  Bounded (a few minutes); CI runs it,
+# check does not.
+stress: $(PROGS) build/tests/dribble
+	bash stress/stress.sh
+
 sanitize:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory $(SAN_DIR)/bin/forkechod \
@@ -154,7 +165,7 @@ lint:
 	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
 	shellcheck -x docs/diagrams.sh docs/lesson-lib.sh
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
-	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh
+	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh stress/stress.sh
 	mandoc -Tlint -Wwarning $(MAN)
 
 install: $(PROGS)
@@ -184,4 +195,4 @@ clean:
 	rm -rf bin build
 
 .PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
-	clean diagrams
+	clean diagrams stress

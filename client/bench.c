@@ -236,23 +236,26 @@ static uint64_t
 session_size(const struct bench_config *cfg, uint64_t n)
 {
 	uint64_t h = mix64(n ^ 0x5e55105eULL), lo, hi;
-	unsigned bits_min = 0, bits_max = 0, b;
+	unsigned bits_min = 0, bits_max = 0, span, b;
 
 	if (cfg->size_min == 0 || cfg->size_min >= cfg->size)
 		return cfg->size;
-	while (bits_min < 63 && (1ULL << (bits_min + 1)) <= cfg->size_min)
+	/* Sizes are at most BENCH_SIZE_MAX, far below 2^62. */
+	while (bits_min < 62 && (1ULL << (bits_min + 1)) <= cfg->size_min)
 		bits_min++;
-	while (bits_max < 63 && (1ULL << (bits_max + 1)) <= cfg->size)
+	while (bits_max < 62 && (1ULL << (bits_max + 1)) <= cfg->size)
 		bits_max++;
-	/* A power of two from the range's, then a size within it. */
-	b = bits_min + (unsigned)(h % (bits_max - bits_min + 1));
+	/* A power of two from the range's, then a size within it
+	 * (bits_max is at least bits_min, as size is above size_min). */
+	span = bits_max >= bits_min ? bits_max - bits_min + 1 : 1;
+	b = bits_min + (unsigned)(h % span);
 	lo = 1ULL << b;
-	hi = b < 63 ? (1ULL << (b + 1)) - 1 : UINT64_MAX;
+	hi = (1ULL << (b + 1)) - 1;
 	if (lo < cfg->size_min)
 		lo = cfg->size_min;
 	if (hi > cfg->size)
 		hi = cfg->size;
-	return lo + (h >> 16) % (hi - lo + 1);
+	return hi > lo ? lo + (h >> 16) % (hi - lo + 1) : lo;
 }
 
 /* How session n ends: --close, or with mixed, one of the three ways in

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# make stress: the long versions of tests/server_load.bats.  Bounded: each
+# phase has a count and a deadline, the whole run takes a few minutes.
+#
+#   1. STRESS_SESSIONS (100000) sessions against each process model (fork,
+#      prefork, prefork passing sockets), STRESS_CONCURRENCY (16) at once,
+#      from 1 byte to 1 MiB, a third each half-closing, closing and
+#      aborting; then no zombie, and the parent's descriptors and memory
+#      as before the load.
+#   2. A flood of 10x --max-children (640) slow clients and 640 sessions
+#      at once: all served, never more children than the limit, the
+#      parent's memory bounded.
+#   3. Slowloris: 500 clients that send a byte every 3 s, shed by
+#      --idle-timeout; without it, held to --max-children, and logged.
+#
+# Prints the figures as it goes, and ends with "stress: N passed, N
+# failed"; exit status 0 only if every check passed.  FORKECHO_SUMMARY=FILE
+# appends "passed failed 0" to FILE, as tests/run does, for CI's total.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+SERVER=${FORKECHO_BIN:-bin}/forkechod
+CLIENT=${FORKECHO_BIN:-bin}/forkecho
+DRIBBLE=build/tests/dribble
+SESSIONS=${STRESS_SESSIONS:-100000}
+CONCURRENCY=${STRESS_CONCURRENCY:-16}
+AS_ROOT=()
+if [ "$(id -u)" -eq 0 ]; then AS_ROOT=(--user root); fi
+
+work=$(mktemp -d)
+passed=0 failed=0
+server_pid='' watch_pid=''
+
+cleanup() {
+	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+	[ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # check WHAT COMMAND...: runs a check and counts it
+	local what=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "  ok    $what"
+	else
+		failed=$((failed + 1))
+		echo "  FAIL  $what"
+	fi
+}
+
+# until_within SECS COMMAND...: polls COMMAND every 50 ms for at most SECS.
+until_within() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || return 1
+		sleep 0.05
+	done
+}
+
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+live_children() { ps -o stat= --ppid "$1" | awk '!/^Z/ {n++} END {print n + 0}'; }
+zombies() { ps -o stat= --ppid "$1" | awk '/^Z/ {n++} END {print n + 0}'; }
+has_children() { [ "$(live_children "$1")" -eq "$2" ]; }
+ready() { grep -q "^listening on " "$work/server.out" 2>/dev/null; }
+
+# start ARGS...: starts the server, sets server_pid and port.
+start() {
+	# The last server's lines must not be read as this one's.
+	rm -f "$work/server.out" "$work/server.log"
+	"$SERVER" "${AS_ROOT[@]}" -l 127.0.0.1:0 "$@" >"$work/server.out" \
+	    2>"$work/server.log" &
+	server_pid=$!
+	if ! until_within 10 ready; then
+		echo "stress: the server did not start: $(cat "$work/server.log")"
+		exit 1
+	fi
+	port=$(awk '/^listening on /{print $4; exit}' "$work/server.out")
+}
+
+# stop: SIGTERM, and the server must be gone within its drain time.
+stop() {
+	kill -TERM "$server_pid"
+	check "the server stops on SIGTERM within 10 s" \
+	    until_within 10 gone "$server_pid"
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# watch PID: samples the server's live children and its parent's memory
+# every 50 ms until stopped; the largest of each go to $work/peak.  A
+# measurement, not a synchronisation: it may miss a peak, never invent one.
+watch() {
+	local most=0 rss_most=0 n r
+	while :; do
+		n=$(live_children "$1") r=$(rss "$1")
+		((n > most)) && most=$n
+		((${r:-0} > rss_most)) && rss_most=$r
+		echo "$most $rss_most" >"$work/peak.tmp"
+		mv "$work/peak.tmp" "$work/peak"
+		sleep 0.05
+	done
+}
+watch_start() {
+	echo "0 0" >"$work/peak"
+	watch "$1" &
+	watch_pid=$!
+}
+watch_stop() {
+	kill "$watch_pid" 2>/dev/null
+	wait "$watch_pid" 2>/dev/null
+	watch_pid=
+	read -r peak_children peak_rss <"$work/peak"
+}
+
+# json NAME: member NAME of the JSON object in $out.
+json() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$out"; }
+closes() { sed -n "s/.*\"closes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$out"; }
+
+# sessions TITLE IDLE ARGS...: phase 1 against the server started with
+# ARGS, which has IDLE children when nothing is in flight.
+sessions() {
+	local title=$1 idle=$2 fd0 rss0 fd1 rss1 t0
+	shift 2
+	echo "== $title: $SESSIONS sessions, $CONCURRENCY at once, 1 B to 1 MiB, mixed closes"
+	start -q "$@"
+	until_within 10 has_children "$server_pid" "$idle"
+	fd0=$(fds "$server_pid") rss0=$(rss "$server_pid")
+	t0=$SECONDS
+	out=$(timeout 240 "$CLIENT" --bench sessions -c "$CONCURRENCY" \
+	    -n "$SESSIONS" -d 240 --size 1-1048576 --close mixed --json \
+	    127.0.0.1 "$port")
+	echo "  bench: $out"
+	check "all $SESSIONS sessions ended as they should" \
+	    test "$(json ops)" = "$SESSIONS"
+	check "no error: every half-closing session got every byte back" \
+	    test "$(json errors)" = 0
+	echo "  $(closes shutdown) half-closed and checked, $(closes close) closed, $(closes linger0) aborted; $(( $(json bytes) / 1048576 )) MiB echoed and checked; $(json rate) sessions/s; p99 $(json p99_ms) ms, max $(json max_ms) ms; $((SECONDS - t0)) s"
+	check "the server is back to $idle children within 30 s" \
+	    until_within 30 has_children "$server_pid" "$idle"
+	check "no zombie" test "$(zombies "$server_pid")" -eq 0
+	fd1=$(fds "$server_pid") rss1=$(rss "$server_pid")
+	echo "  parent: $fd0 descriptors before, $fd1 after; $rss0 KiB resident before, $rss1 KiB after"
+	check "the parent holds the descriptors it held before" \
+	    test "$fd1" -eq "$fd0"
+	check "the parent's memory is what it was before" \
+	    test "$rss1" -eq "$rss0"
+	check "nothing logged: clients that go away are not errors" \
+	    test ! -s "$work/server.log"
+	stop
+}
+
+flood() {
+	local rss0 t0
+	echo "== flood: 640 clients at once against --max-children 64"
+	start
+	rss0=$(rss "$server_pid")
+	watch_start "$server_pid"
+	t0=$SECONDS
+	out=$(timeout 120 "$DRIBBLE" -n 640 -i 0.5 -d 1 -w 90 127.0.0.1 "$port")
+	watch_stop
+	echo "  slow clients: $out; $((SECONDS - t0)) s"
+	check "all 640 connected, and every one got its whole echo and FIN" \
+	    grep -Eq '^dribble: 640 connected, [0-9]+ echoing, 0 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
+	echo "  at most $peak_children children at once; parent resident $rss0 KiB before, at most $peak_rss KiB during"
+	check "never more than 64 children" test "$peak_children" -le 64
+	check "the parent's memory stays within 64 KiB of its start" \
+	    test "$peak_rss" -le $((rss0 + 64))
+	check "the log says the limit was reached" \
+	    grep -q '^forkechod: --max-children 64 reached' "$work/server.log"
+	watch_start "$server_pid"
+	out=$(timeout 120 "$CLIENT" --bench sessions -c 640 -n 20000 -d 100 \
+	    --size 1-65536 -w 30 --json 127.0.0.1 "$port")
+	watch_stop
+	echo "  sessions: $out"
+	check "20000 sessions 640 at once: no error" \
+	    test "$(json errors)" = 0 -a "$(json ops)" = 20000
+	echo "  at most $peak_children children at once; the longest session waited $(json max_ms) ms"
+	check "never more than 64 children" test "$peak_children" -le 64
+	stop
+}
+
+slowloris() {
+	local t0
+	echo "== slowloris: 500 clients that send a byte every 3 s"
+	start --idle-timeout 1
+	t0=$SECONDS
+	out=$(timeout 60 "$DRIBBLE" -n 500 -i 3 -d 15 -w 5 127.0.0.1 "$port")
+	echo "  with --idle-timeout 1: $out; $((SECONDS - t0)) s"
+	# Those that wait long in the backlog send more than one byte.
+	check "every slow client is shed, after its echo" \
+	    grep -Eq '^dribble: 500 connected, 500 echoing, 500 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
+	check "each after 1 s of silence, and less than 2" \
+	    grep -Eq 'shed after (0\.9[0-9]|1\.[0-9]+) to 1\.[0-9]+ s of silence$' <<<"$out"
+	stop
+	start --idle-timeout 0
+	watch_start "$server_pid"
+	t0=$SECONDS
+	out=$(timeout 60 "$DRIBBLE" -n 500 -i 3 -d 6 -w 30 127.0.0.1 "$port")
+	watch_stop
+	echo "  without: $out; at most $peak_children children; $((SECONDS - t0)) s"
+	check "64 served while the rest wait, then all end with their echo" \
+	    grep -Eq '^dribble: 500 connected, 64 echoing, 0 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
+	check "never more than 64 children" test "$peak_children" -le 64
+	check "the log says the limit was reached" \
+	    grep -q '^forkechod: --max-children 64 reached' "$work/server.log"
+	stop
+}
+
+for f in "$SERVER" "$CLIENT" "$DRIBBLE"; do
+	[ -x "$f" ] || { echo "stress: $f is missing (make stress builds it)"; exit 1; }
+done
+start_time=$SECONDS
+sessions "fork" 0
+sessions "prefork" 4 -m prefork
+sessions "prefork, the parent passing sockets" 4 -m prefork --accept-in parent
+flood
+slowloris
+echo "stress: $passed passed, $failed failed, in $((SECONDS - start_time)) s"
+if [ -n "${FORKECHO_SUMMARY:-}" ]; then
+	echo "$passed $failed 0" >>"$FORKECHO_SUMMARY"
+fi
+[ "$failed" -eq 0 ]
