@@ -25,12 +25,13 @@
 static struct {
 	int human;		/* lane view on stderr */
 	int json_fd;		/* JSON Lines, or -1 */
+	char json_path[4096];	/* as given, for a message */
 	int lock_fd;		/* the shared lock file, or -1 */
 	double t0;		/* monotime at trace_open */
 	enum trace_role role;
 	unsigned long number;	/* child's connection, worker's number */
 	pid_t pid;
-} tr = { 0, -1, -1, 0, TRACE_PARENT, 0, 0 };
+} tr = { 0, -1, "", -1, 0, TRACE_PARENT, 0, 0 };
 
 /*
  * The server's processes: the parent and every live child or worker.  No
@@ -47,6 +48,7 @@ static struct {
 #define PIDTAB_CAP 1024
 
 struct pidtab {
+	atomic_int json_failed;		/* a JSON write failed: stop */
 	atomic_int overflow;		/* someone is not listed */
 	atomic_int hw;			/* slots in use are below this */
 	atomic_int pid[PIDTAB_CAP];	/* 0 free, -1 reserved, or a pid */
@@ -93,6 +95,7 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 	tr.t0 = monotime_now();
 	tr.pid = getpid();
 	if (json_path != NULL) {
+		snprintf(tr.json_path, sizeof tr.json_path, "%s", json_path);
 		if (strcmp(json_path, "-") == 0)
 			tr.json_fd = STDOUT_FILENO;
 		else {
@@ -316,6 +319,30 @@ add_json_string(struct textrow *l, const char *key, const char *text)
 	textrow_add(l, "\"");
 }
 
+/*
+ * Writes one JSON line.  A trace file that cannot take it (a full disk,
+ * a closed pipe) ends the JSON trace, not the server: the failure is said
+ * once for all the server's processes, and every process stops writing
+ * JSON as it next tries; the connections, and the lane view, go on.
+ */
+static void
+json_write(const char *buf, size_t len)
+{
+	int err;
+
+	/* One write() per line: lines from different processes never mix. */
+	if ((pt == NULL || !atomic_load(&pt->json_failed)) &&
+	    io_write_all(tr.json_fd, buf, len) == 0)
+		return;
+	err = errno;
+	if (pt == NULL || !atomic_exchange(&pt->json_failed, 1))
+		diag_msg("--trace-json %s: write: %s; the JSON trace stops "
+		    "here, the server goes on", tr.json_path, strerror(err));
+	if (tr.json_fd != STDOUT_FILENO)
+		io_close_quiet(tr.json_fd);
+	tr.json_fd = -1;
+}
+
 static void
 write_json(const struct event *ev, double t)
 {
@@ -368,8 +395,7 @@ write_json(const struct event *ev, double t)
 	if (ev->reason != NULL)
 		add_json_string(&l, "why", ev->reason);
 	textrow_add(&l, "}\n");
-	/* One write() per line: lines from different processes never mix. */
-	(void)io_write_all(tr.json_fd, l.buf, l.len);
+	json_write(l.buf, l.len);
 }
 
 static void

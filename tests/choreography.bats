@@ -63,3 +63,20 @@ teardown() { stop_server; }
 	assert_failure 1
 	[ "$stderr" = "forkechod: --trace-json /nonexistent/dir/t.json: No such file or directory" ]
 }
+
+@test "a trace file that fills up is said once, and the server goes on serving" {
+	[ -w /dev/full ] || skip "no /dev/full here"
+	start_server -l 127.0.0.1:0 --trace-json /dev/full
+	local i
+	for i in 1 2 3; do
+		run "$CLIENT" -m "hello $i" 127.0.0.1 "$PORT"
+		assert_success
+		assert_line --index 0 "hello $i"
+	done
+	# Once for the whole server, not once a process or an event.
+	run grep -c '^forkechod: --trace-json /dev/full: write: No space left on device; the JSON trace stops here, the server goes on$' "$SERVER_LOG"
+	assert_output 1
+	# And nothing else went wrong.
+	assert_equal "$(wc -l <"$SERVER_LOG")" 1
+	kill -0 "$SERVER_PID"
+}
