@@ -110,6 +110,33 @@ served_again() {
 	wait_until 5 no_zombies
 }
 
+@test "SIGSTOP and SIGCONT of the parent under load: no session fails, every child is reaped" {
+	start_server -l 127.0.0.1:0 -q
+	# Sessions of every size and ending, 8 at once, for 3 s.
+	"$CLIENT" --bench sessions -c 8 -d 3 -w 20 --size 1-65536 \
+	    --close mixed --json 127.0.0.1 "$PORT" \
+	    >"$BATS_TEST_TMPDIR/bench.out" 3>&- &
+	BG=($!)
+	# Stopped in the middle of it, for half a second: the children
+	# serve on, the new clients queue, the SIGCHLDs wait.
+	wait_within 2 a_child_is_serving
+	kill -STOP "$SERVER_PID"
+	wait_until 5 stopped "$SERVER_PID"
+	never_within 0.5 not_running "$SERVER_PID"
+	kill -CONT "$SERVER_PID"
+	wait_exit "${BG[0]}" 25
+	BG=()
+	assert_equal "$EXIT_STATUS" 0
+	run cat "$BATS_TEST_TMPDIR/bench.out"
+	assert_output --regexp '"errors":0,'
+	assert_output --regexp '"ops":[1-9][0-9]*,'
+	wait_until 5 no_child_serving
+	assert_equal "$(zombies_of "$SERVER_PID")" ""
+}
+
+a_child_is_serving() { [ -n "$(children_of "$SERVER_PID")" ]; }
+no_child_serving() { ! a_child_is_serving; }
+
 @test "a child killed with SIGKILL ends its connection, is logged and reaped" {
 	start_server -l 127.0.0.1:0
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"

@@ -37,6 +37,16 @@ bad_option() {
 	bad_option "--max-children: '0' is not a whole number" --max-children 0
 }
 
+@test "absurd --workers and --max-children values are refused with status 64, naming them" {
+	local v
+	for v in 100000 99999999999999999999 -1 1e3 0x10 ' 4' ''; do
+		bad_option "--max-children: '$v' is not a whole number from 1 to 65536" \
+		    -l 127.0.0.1:0 --max-children "$v"
+		bad_option "--workers: '$v' is not a whole number from 1 to 1024" \
+		    -l 127.0.0.1:0 -m prefork --workers "$v"
+	done
+}
+
 @test "an address that does not parse is refused with status 64" {
 	bad_option "::1:7007: write IPv6 addresses as [ADDR]:PORT" -l ::1:7007
 	bad_option "[::1: expected [IPV6]:PORT" -l '[::1'
