@@ -481,3 +481,25 @@ refused() {
 	run grep -c '"event":"error"' "$TRACE"
 	assert_output 0
 }
+
+# none_running PID...: none of the processes is running (a zombie is not).
+none_running() {
+	local pid
+	for pid in "$@"; do
+		not_running "$pid" || return 1
+	done
+}
+
+@test "no worker outlives a parent killed with SIGKILL, in either accept mode" {
+	local mode workers
+	for mode in workers parent; do
+		start_server -l 127.0.0.1:0 -m prefork -w 3 --accept-in "$mode"
+		wait_until 5 has_live_children "$SERVER_PID" 3
+		mapfile -t workers < <(live_children_of "$SERVER_PID")
+		kill -KILL "$SERVER_PID"
+		wait "$SERVER_PID" 2>/dev/null || true
+		# Each worker's channel to the parent reads EOF: it exits.
+		wait_within 1 none_running "${workers[@]}"
+		SERVER_PID=
+	done
+}
