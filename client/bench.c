@@ -148,18 +148,28 @@ static const char *const conn_names[] = {
 	[BENCH_RTT] = "connection",
 };
 
-int
-bench_parse_mode(const char *text, enum bench_mode *out)
+/* The index of text in names, or -1. */
+static int
+name_index(const char *const *names, size_t count, const char *text)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
-		if (strcmp(text, mode_names[i]) == 0) {
-			*out = (enum bench_mode)i;
-			return 0;
-		}
-	}
+	for (i = 0; i < count; i++)
+		if (strcmp(text, names[i]) == 0)
+			return (int)i;
 	return -1;
+}
+
+int
+bench_parse_mode(const char *text, enum bench_mode *out)
+{
+	int i = name_index(mode_names, sizeof mode_names / sizeof mode_names[0],
+	    text);
+
+	if (i < 0)
+		return -1;
+	*out = (enum bench_mode)i;
+	return 0;
 }
 
 const char *
@@ -171,15 +181,13 @@ bench_mode_name(enum bench_mode mode)
 int
 bench_parse_close(const char *text, enum bench_close *out)
 {
-	size_t i;
+	int i = name_index(close_names,
+	    sizeof close_names / sizeof close_names[0], text);
 
-	for (i = 0; i < sizeof close_names / sizeof close_names[0]; i++) {
-		if (strcmp(text, close_names[i]) == 0) {
-			*out = (enum bench_close)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*out = (enum bench_close)i;
+	return 0;
 }
 
 int

@@ -29,7 +29,7 @@ if [ "$(id -u)" -eq 0 ]; then AS_ROOT=(--user root); fi
 
 work=$(mktemp -d)
 passed=0 failed=0
-server_pid='' watch_pid=''
+server_pid='' watch_pid='' out='' took=0
 
 cleanup() {
 	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
@@ -154,29 +154,40 @@ sessions() {
 	stop
 }
 
+# watched SECS COMMAND...: runs COMMAND with the server watched and a
+# deadline, its output in $out and its time in $took.
+watched() {
+	local t0=$SECONDS limit=$1
+	shift
+	watch_start "$server_pid"
+	out=$(timeout "$limit" "$@")
+	watch_stop
+	took=$((SECONDS - t0))
+}
+
+# limit_held: the server kept to --max-children 64, and said so.
+limit_held() {
+	check "never more than 64 children" test "$peak_children" -le 64
+	check "the log says the limit was reached" \
+	    grep -q '^forkechod: --max-children 64 reached' "$work/server.log"
+}
+
 flood() {
-	local rss0 t0
+	local rss0
 	echo "== flood: 640 clients at once against --max-children 64"
 	start
 	rss0=$(rss "$server_pid")
-	watch_start "$server_pid"
-	t0=$SECONDS
-	out=$(timeout 120 "$DRIBBLE" -n 640 -i 0.5 -d 1 -w 90 127.0.0.1 "$port")
-	watch_stop
-	echo "  slow clients: $out; $((SECONDS - t0)) s"
+	watched 120 "$DRIBBLE" -n 640 -i 0.5 -d 1 -w 90 127.0.0.1 "$port"
+	echo "  slow clients: $out; $took s"
 	check "all 640 connected, and every one got its whole echo and FIN" \
 	    grep -Eq '^dribble: 640 connected, [0-9]+ echoing, 0 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
 	echo "  at most $peak_children children at once; parent resident $rss0 KiB before, at most $peak_rss KiB during"
-	check "never more than 64 children" test "$peak_children" -le 64
+	limit_held
 	check "the parent's memory stays within 64 KiB of its start" \
 	    test "$peak_rss" -le $((rss0 + 64))
-	check "the log says the limit was reached" \
-	    grep -q '^forkechod: --max-children 64 reached' "$work/server.log"
-	watch_start "$server_pid"
-	out=$(timeout 120 "$CLIENT" --bench sessions -c 640 -n 20000 -d 100 \
-	    --size 1-65536 -w 30 --json 127.0.0.1 "$port")
-	watch_stop
-	echo "  sessions: $out"
+	watched 120 "$CLIENT" --bench sessions -c 640 -n 20000 -d 100 \
+	    --size 1-65536 -w 30 --json 127.0.0.1 "$port"
+	echo "  sessions: $out; $took s"
 	check "20000 sessions 640 at once: no error" \
 	    test "$(json errors)" = 0 -a "$(json ops)" = 20000
 	echo "  at most $peak_children children at once; the longest session waited $(json max_ms) ms"
@@ -185,12 +196,10 @@ flood() {
 }
 
 slowloris() {
-	local t0
 	echo "== slowloris: 500 clients that send a byte every 3 s"
 	start --idle-timeout 1
-	t0=$SECONDS
-	out=$(timeout 60 "$DRIBBLE" -n 500 -i 3 -d 15 -w 5 127.0.0.1 "$port")
-	echo "  with --idle-timeout 1: $out; $((SECONDS - t0)) s"
+	watched 60 "$DRIBBLE" -n 500 -i 3 -d 15 -w 5 127.0.0.1 "$port"
+	echo "  with --idle-timeout 1: $out; $took s"
 	# Those that wait long in the backlog send more than one byte.
 	check "every slow client is shed, after its echo" \
 	    grep -Eq '^dribble: 500 connected, 500 echoing, 500 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
@@ -198,16 +207,11 @@ slowloris() {
 	    grep -Eq 'shed after (0\.9[0-9]|1\.[0-9]+) to 1\.[0-9]+ s of silence$' <<<"$out"
 	stop
 	start --idle-timeout 0
-	watch_start "$server_pid"
-	t0=$SECONDS
-	out=$(timeout 60 "$DRIBBLE" -n 500 -i 3 -d 6 -w 30 127.0.0.1 "$port")
-	watch_stop
-	echo "  without: $out; at most $peak_children children; $((SECONDS - t0)) s"
+	watched 60 "$DRIBBLE" -n 500 -i 3 -d 6 -w 30 127.0.0.1 "$port"
+	echo "  without: $out; at most $peak_children children; $took s"
 	check "64 served while the rest wait, then all end with their echo" \
 	    grep -Eq '^dribble: 500 connected, 64 echoing, 0 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
-	check "never more than 64 children" test "$peak_children" -le 64
-	check "the log says the limit was reached" \
-	    grep -q '^forkechod: --max-children 64 reached' "$work/server.log"
+	limit_held
 	stop
 }
 
