@@ -133,23 +133,48 @@ sanitize:
 diagrams: $(PROGS)
 	sh docs/diagrams.sh
 
-# make fuzz: the config file parser under libFuzzer (clang, with ASan and
-# UBSan) for FUZZ_SECONDS, from the seeds in fuzz/corpus.
+# make fuzz: every parser under libFuzzer (clang, with ASan and UBSan):
+# the config file (config), forkechod's command line over a config file
+# (options), single option values and lib/num (values), and addresses
+# (addr).  FUZZ_SECONDS is per target, and the targets run in turn, so
+# make fuzz takes four times that (less under make -j); make fuzz-NAME
+# runs one.  Seeds are in fuzz/corpus-NAME; what the fuzzer adds goes to
+# build/fuzz/corpus-NAME and an input that fails to build/fuzz/NAME-*,
+# never to the source tree.  A crash, a leak, a failed check or an input
+# slower than 5 s fails it.
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
-FUZZ_SRC = fuzz/config_fuzz.c $(filter-out server/main.c,$(SERVER_SRC)) \
-	$(LIB_SRC)
+FUZZ_DIR = build/fuzz
+FUZZ_TARGETS = config options values addr
+FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c
+FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+# The code under test and the common part, built once for every target.
+FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) \
+	$(filter-out server/main.c,$(SERVER_SRC)) $(LIB_SRC))
+FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%_fuzz)
+FUZZ_RUN = $(FUZZ_TARGETS:%=fuzz-%)
 
-build/fuzz/config_fuzz: $(FUZZ_SRC)
+$(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FE_STD) $(FE_CPPFLAGS) -Iserver -g -O1 \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -Wl,--wrap=getaddrinfo -o $@ $(FUZZ_SRC)
+	$(FUZZ_CC) $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) -Iserver $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-fuzz: build/fuzz/config_fuzz
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/config_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
-	    -rss_limit_mb=1024 -print_final_stats=1 build/fuzz/corpus fuzz/corpus
+# ld --wrap sends every getaddrinfo call to fuzz/no_dns.c: no DNS.
+$(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=getaddrinfo \
+	    -o $@ $^
+
+fuzz: $(FUZZ_RUN)
+
+$(FUZZ_RUN): fuzz-%: $(FUZZ_DIR)/%_fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus-$*
+	$(FUZZ_DIR)/$*_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	    -rss_limit_mb=1024 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/$*- \
+	    $(FUZZ_DIR)/corpus-$* fuzz/corpus-$*
+
+.PHONY: $(FUZZ_RUN)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
@@ -158,7 +183,7 @@ lint:
 	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
-	clang-tidy --quiet fuzz/config_fuzz.c -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
+	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib -DFORKECHO_VERSION=\"lint\" \
 	    $(FORKTRACE_SRC)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 num_parse_ulong(const char *text, unsigned long min, unsigned long max,
@@ -10,19 +11,19 @@ num_parse_ulong(const char *text, unsigned long min, unsigned long max,
 	unsigned long value = 0;
 	const char *p;
 
-	if (*text == '\0') {
+	/* All of the text first: "99999999999999999999x" is not a number,
+	 * rather than a number out of range. */
+	if (*text == '\0' || text[strspn(text, "0123456789")] != '\0') {
 		errno = EINVAL;
 		return -1;
 	}
 	for (p = text; *p != '\0'; p++) {
-		unsigned digit;
+		unsigned digit = (unsigned)(*p - '0');
 
-		if (*p < '0' || *p > '9') {
-			errno = EINVAL;
-			return -1;
-		}
-		digit = (unsigned)(*p - '0');
-		if (value > (max - digit) / 10) {
+		/* value * 10 + digit > max, without overflow; the first test
+		 * keeps max - digit from wrapping when max is smaller than
+		 * the digit. */
+		if (digit > max || value > (max - digit) / 10) {
 			errno = ERANGE;
 			return -1;
 		}

@@ -1,0 +1,17 @@
+/*
+ * check: what the fuzz targets assert beyond "no crash, no leak, no
+ * hang".  A broken promise aborts, so that libFuzzer saves the input
+ * that broke it and make fuzz fails.
+ */
+#ifndef FORKECHO_FUZZ_CHECK_H
+#define FORKECHO_FUZZ_CHECK_H
+
+/* Prints "fuzz: MESSAGE" on standard error and aborts. */
+void fuzz_fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* Fails unless err holds a message.  Every refusal must say why: an
+ * empty one would reach the user as "forkechod: " and nothing else. */
+void fuzz_expect_message(const char *call, const char *err);
+
+#endif
