@@ -13,8 +13,8 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
 	server/shm.c
-CLIENT_SRC = client/main.c client/session.c client/input.c client/outcome.c \
-	client/bench.c
+CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
+	client/outcome.c client/bench.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
@@ -135,23 +135,30 @@ diagrams: $(PROGS)
 
 # make fuzz: every parser under libFuzzer (clang, with ASan and UBSan):
 # the config file (config), forkechod's command line over a config file
-# (options), single option values and lib/num (values), and addresses
-# (addr).  FUZZ_SECONDS is per target, and the targets run in turn, so
-# make fuzz takes four times that (less under make -j); make fuzz-NAME
-# runs one.  Seeds are in fuzz/corpus-NAME; what the fuzzer adds goes to
-# build/fuzz/corpus-NAME and an input that fails to build/fuzz/NAME-*,
-# never to the source tree.  A crash, a leak, a failed check or an input
-# slower than 5 s fails it.
+# (options), single option values and lib/num (values), addresses
+# (addr), forkecho's command line (client), and the LISTEN_PID and
+# LISTEN_FDS of socket activation (activation).  FUZZ_SECONDS is per
+# target, and the targets run in turn, so make fuzz takes six times that
+# (less under make -j); make fuzz-NAME runs one.  Seeds are in
+# fuzz/corpus-NAME; what the fuzzer adds goes to build/fuzz/corpus-NAME
+# and an input that fails to build/fuzz/NAME-*, never to the source
+# tree.  A crash, a leak, a failed check or an input slower than 5 s
+# fails it.
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_DIR = build/fuzz
-FUZZ_TARGETS = config options values addr
-FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c
+FUZZ_TARGETS = config options values addr client activation
+FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c fuzz/args.c
 FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-# The code under test and the common part, built once for every target.
-FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) \
-	$(filter-out server/main.c,$(SERVER_SRC)) $(LIB_SRC))
+# The code under test and the common part, built once for every target:
+# lib/ for all, the server's modules for the targets that fuzz them, the
+# client's for client_fuzz.  Neither main.c: the fuzzer has its own main.
+FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) $(LIB_SRC))
+FUZZ_SERVER_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
+	$(filter-out server/main.c,$(SERVER_SRC)))
+FUZZ_CLIENT_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
+	$(filter-out client/main.c,$(CLIENT_SRC)))
 FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%_fuzz)
 FUZZ_RUN = $(FUZZ_TARGETS:%=fuzz-%)
 
@@ -164,6 +171,8 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=getaddrinfo \
 	    -o $@ $^
+$(FUZZ_DIR)/client_fuzz: $(FUZZ_CLIENT_OBJ)
+$(filter-out $(FUZZ_DIR)/client_fuzz,$(FUZZ_BIN)): $(FUZZ_SERVER_OBJ)
 
 fuzz: $(FUZZ_RUN)
 

@@ -5,12 +5,11 @@
  * again, then the checks), as at start and on SIGHUP.
  *
  * An input is "ARGS" or "ARGS\0FILE".  Each line of ARGS is one
- * argument after argv[0] (at most MAX_ARGS; a final newline ends the last
- * line rather than adding an empty argument, so seeds can be ordinary
- * text files).  FILE, if present, is the config file; a NUL separates it
- * because a config file may not hold one anyway.  The file the command
- * line names with -c is never opened: the fuzzer must not read whatever
- * path it makes up (a FIFO would hang it).
+ * argument after argv[0], at most MAX_ARGS of them (see args.h).  FILE,
+ * if present, is the config file; a NUL separates it because a config
+ * file may not hold one anyway.  The file the command line names with -c
+ * is never opened: the fuzzer must not read whatever path it makes up (a
+ * FIFO would hang it).
  *
  * Besides crashes, leaks and hangs, a refusal without a message fails,
  * and so does a configuration accepted with no address to listen on.
@@ -23,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "check.h"
 #include "config.h"
 #include "options.h"
@@ -96,34 +96,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char progname[] = "forkechod";
-	char *argv[MAX_ARGS + 2] = { progname };
+	char *argv[MAX_ARGS + 2];
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t args_len = nul != NULL ? (size_t)(nul - data) : size;
-	size_t pos = 0;
-	int argc = 1, i;
-
-	/* Each argument in its own allocation, so that AddressSanitizer
-	 * sees a read past the end of one instead of into the next. */
-	while (pos < args_len && argc <= MAX_ARGS) {
-		const uint8_t *nl = memchr(data + pos, '\n', args_len - pos);
-		size_t len = nl != NULL ? (size_t)(nl - (data + pos)) :
-		    args_len - pos;
-
-		argv[argc] = malloc(len + 1);
-		if (argv[argc] == NULL)
-			break;
-		memcpy(argv[argc], data + pos, len);
-		argv[argc][len] = '\0';
-		argc++;
-		pos += len + 1;
-	}
-	argv[argc] = NULL;
+	int argc = fuzz_args_split(data, args_len, progname, argv, MAX_ARGS);
 
 	if (nul != NULL)
 		write_file(nul + 1, size - args_len - 1);
 	parse_as_main(argc, argv, nul != NULL ? file_path : NULL);
-
-	for (i = 1; i < argc; i++)
-		free(argv[i]);
+	fuzz_args_free(argc, argv);
 	return 0;
 }

@@ -6,9 +6,9 @@
  * SECS, lesson names, addresses...), each on fresh settings, then through
  * the checks of option combinations.  Every refusal must say why.
  *
- * forkecho's option table and its value parsers are static in
- * client/main.c, out of reach from here; what they are built on,
- * lib/num.c and lib/opt.c, is fuzzed here and in options_fuzz.c.
+ * forkecho's option values go through its whole command line in
+ * client_fuzz.c instead, since their messages and bounds depend on the
+ * option that carries them and on --bench.
  */
 #include <errno.h>
 #include <limits.h>

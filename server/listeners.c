@@ -153,29 +153,41 @@ take_listener(struct listeners *ls, int fd, char *err, size_t errlen)
 }
 
 int
+listeners_parse_activation(const char *pid_text, const char *fds_text,
+    char *err, size_t errlen)
+{
+	unsigned long pid, n;
+
+	/* Meant for another process (we are a child of the one systemd
+	 * started, say): not ours to take. */
+	if (num_parse_ulong(pid_text, 1, (unsigned long)-1, &pid) < 0 ||
+	    pid != (unsigned long)getpid())
+		return 0;
+	if (num_parse_ulong(fds_text, 1, OPTIONS_MAX_LISTEN, &n) < 0) {
+		snprintf(err, errlen, "LISTEN_FDS: '%s' is not a count from 1 "
+		    "to %d", fds_text, OPTIONS_MAX_LISTEN);
+		return -1;
+	}
+	return (int)n;
+}
+
+int
 listeners_inherit(struct listeners *ls, char *err, size_t errlen)
 {
 	const char *pid_text = getenv("LISTEN_PID");
 	const char *fds_text = getenv("LISTEN_FDS");
-	unsigned long pid, n, i;
-	int rc = 0;
+	int n, i, rc = 0;
 
 	ls->count = 0;
 	ls->inherited = 0;
 	if (pid_text == NULL || fds_text == NULL)
 		return 0;
-	/* Meant for another process (we are a child of the one systemd
-	 * started, say): not ours to take. */
-	if (num_parse_ulong(pid_text, 1, (unsigned long)-1, &pid) < 0 ||
-	    pid != (unsigned long)getpid())
-		rc = 0;
-	else if (num_parse_ulong(fds_text, 1, OPTIONS_MAX_LISTEN, &n) < 0) {
-		snprintf(err, errlen, "LISTEN_FDS: '%s' is not a count from 1 "
-		    "to %d", fds_text, OPTIONS_MAX_LISTEN);
+	n = listeners_parse_activation(pid_text, fds_text, err, errlen);
+	if (n < 0)
 		rc = -1;
-	} else {
+	else if (n > 0) {
 		for (i = 0; i < n && rc == 0; i++)
-			if (take_listener(ls, LISTEN_FDS_START + (int)i, err,
+			if (take_listener(ls, LISTEN_FDS_START + i, err,
 			    errlen) < 0)
 				rc = -1;
 		if (rc == 0) {

@@ -31,6 +31,16 @@ int listeners_open(struct listeners *ls, const struct server_config *cfg,
 int listeners_inherit(struct listeners *ls, char *err, size_t errlen);
 
 /*
+ * The parsing part of listeners_inherit(), which touches no descriptor:
+ * returns how many sockets LISTEN_PID and LISTEN_FDS (their values, not
+ * NULL) say were passed to this process, 1 to OPTIONS_MAX_LISTEN; 0 if
+ * LISTEN_PID names another process; or -1 with the reason in err (a bad
+ * count).
+ */
+int listeners_parse_activation(const char *pid_text, const char *fds_text,
+    char *err, size_t errlen);
+
+/*
  * For a re-read configuration next: keeps the sockets of addresses that
  * stay (same index order as next->listen), opens the new ones and closes
  * the dropped ones.  opened[i] is set to 1 for a socket opened here.  On

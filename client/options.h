@@ -1,0 +1,86 @@
+/*
+ * options: forkecho's command line, the one table that names its options,
+ * and the checks of options given together.
+ *
+ * The module reads argv into struct client_options and refuses what
+ * forkecho(1) does not allow, with a message that names the input; it
+ * prints nothing and never exits, so that main decides what to show and
+ * how to end, and a fuzzer can call it.
+ */
+#ifndef FORKECHO_CLIENT_OPTIONS_H
+#define FORKECHO_CLIENT_OPTIONS_H
+
+#include <stddef.h>
+
+#include "bench.h"
+#include "opt.h"
+#include "session.h"
+
+/* A day: longer is a typo, and keeps poll()'s milliseconds in an int. */
+#define CLIENT_SECONDS_MAX 86400.0
+
+struct client_options {
+	const char *host;
+	const char *port;
+	char **messages;	/* the -m texts, pointers into argv; the
+				 * caller gives room for argc of them */
+	size_t message_count;
+	double interval;
+	double wait;
+	const char *wait_text;	/* as written, for the last line */
+	int wait_given;
+	double connect_timeout;
+	enum session_close close_mode;
+	const char *close_text;	/* --close as written: what it names
+				 * depends on --bench, read by the check */
+	char close_shown[64];
+	int quiet;
+	int want_help;		/* -h: main prints the help */
+	int want_version;	/* -V: main prints the version */
+
+	/* --bench and its options. */
+	int bench;
+	enum bench_mode bench_mode;
+	unsigned long concurrency;
+	double duration;
+	unsigned long count;
+	unsigned long size;	/* 0: the mode's default */
+	unsigned long size_min;	/* 0, or the start of a MIN-MAX range */
+	enum bench_close bench_close;
+	int json;
+	/* The first option given that needs --bench, and the first that
+	 * makes no sense with it, as the user wrote them, for the
+	 * refusal; the reason goes with the latter. */
+	char bench_only[64];
+	char not_bench[64];
+	const char *not_bench_why;
+};
+
+/* The table of options, ending with a NULL name. */
+extern const struct opt_spec client_options_table[];
+
+/* The synopsis, as in forkecho(1). */
+extern const char client_options_usage[];
+
+/* Sets every option to its default; messages is left NULL. */
+void client_options_defaults(struct client_options *o);
+
+/*
+ * Reads the options and operands of argv into o, which holds the
+ * defaults and room for argc messages.  Returns 0 to go on, 1 when -h or
+ * -V asks main to answer (want_help or want_version says which; the rest
+ * of argv is left unread), or -1 with a message naming the bad input in
+ * err.
+ */
+int client_options_parse(int argc, char *argv[], struct client_options *o,
+    char *err, size_t errlen);
+
+/*
+ * Refuses options that make no sense together, naming them, and reads
+ * --close, whose meaning depends on --bench.  Returns 0, or -1 with the
+ * message in err.
+ */
+int client_options_check(struct client_options *o, char *err,
+    size_t errlen);
+
+#endif

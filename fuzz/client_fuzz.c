@@ -1,0 +1,172 @@
+/*
+ * A libFuzzer target for forkecho's command line, the way main() takes
+ * it: client_options_defaults(), a messages array of argc entries, then
+ * client_options_parse() and client_options_check().
+ *
+ * Each line of the input is one argument after argv[0], at most MAX_ARGS
+ * of them (see args.h).  -h and -V need no special care: the parser only
+ * records them and main() answers them, so the fuzzer never writes to
+ * standard output.
+ *
+ * Besides crashes, leaks and hangs (a -m too many would overrun the
+ * messages array, which AddressSanitizer sees), a refusal without a
+ * message fails, and so do options accepted outside the bounds that
+ * forkecho(1) gives, or accepted together when the page says they make
+ * no sense together.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "check.h"
+/* By its path: the fuzz build puts server/ on the include path, and
+ * server/options.h has the same name. */
+#include "../client/options.h"
+
+#define MAX_ARGS 16
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Whether p points into one of the arguments, as an option's value
+ * must: the messages are pointers into argv, not copies. */
+static int
+in_argv(const char *p, int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (p >= argv[i] && p <= argv[i] + strlen(argv[i]))
+			return 1;
+	return 0;
+}
+
+/* The port as forkecho(1) allows it, read apart from lib/num.c: decimal
+ * digits, leading zeros allowed (getaddrinfo() reads "07007" as 7007
+ * too), from 1 to 65535. */
+static int
+port_ok(const char *text)
+{
+	unsigned long n;
+
+	if (text[0] == '\0' || text[strspn(text, "0123456789")] != '\0')
+		return 0;
+	text += strspn(text, "0");
+	if (strlen(text) > 5)
+		return 0;
+	n = strtoul(text, NULL, 10);
+	return n >= 1 && n <= 65535;
+}
+
+static int
+seconds_ok(double secs)
+{
+	return secs >= 0 && secs <= CLIENT_SECONDS_MAX;
+}
+
+/* What an accepted command line must hold, whatever it was; d holds
+ * the defaults. */
+static void
+check_accepted(const struct client_options *o,
+    const struct client_options *d, int argc, char *argv[])
+{
+	size_t i;
+
+	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
+		fuzz_fail("accepted without a host, port or wait text");
+	if (!port_ok(o->port))
+		fuzz_fail("accepted port '%s'", o->port);
+	if (!seconds_ok(o->interval) || !seconds_ok(o->wait) ||
+	    !seconds_ok(o->connect_timeout))
+		fuzz_fail("accepted -i %g, -w %g, --connect-timeout %g",
+		    o->interval, o->wait, o->connect_timeout);
+	if (o->message_count > (size_t)argc - 1)
+		fuzz_fail("%zu messages from %d arguments", o->message_count,
+		    argc - 1);
+	for (i = 0; i < o->message_count; i++)
+		if (o->messages[i] == NULL ||
+		    !in_argv(o->messages[i], argc, argv))
+			fuzz_fail("message %zu is not in argv", i);
+	if ((unsigned)o->close_mode > SESSION_CLOSE_NONE)
+		fuzz_fail("accepted close mode %d", (int)o->close_mode);
+	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||
+	    o->close_mode == SESSION_CLOSE_LINGER0))
+		fuzz_fail("accepted --wait with --close close or linger0");
+
+	if (!o->bench) {
+		/* Options for --bench alone keep their defaults. */
+		if (o->concurrency != d->concurrency || o->count != d->count ||
+		    o->size != d->size || o->size_min != d->size_min ||
+		    o->json != d->json || o->duration != d->duration)
+			fuzz_fail("accepted --bench options without --bench");
+		return;
+	}
+	if ((unsigned)o->bench_mode > BENCH_RTT)
+		fuzz_fail("accepted bench mode %d", (int)o->bench_mode);
+	if (o->concurrency < 1 || o->concurrency > BENCH_CONCURRENCY_MAX)
+		fuzz_fail("accepted -c %lu", o->concurrency);
+	if (!(o->duration > 0 && o->duration <= BENCH_DURATION_MAX))
+		fuzz_fail("accepted -d %g", o->duration);
+	if (o->count > BENCH_COUNT_MAX)
+		fuzz_fail("accepted -n %lu", o->count);
+	if (o->size > BENCH_SIZE_MAX)
+		fuzz_fail("accepted --size %lu", o->size);
+	if (o->size_min > 0 && (o->size_min >= o->size ||
+	    o->bench_mode != BENCH_SESSIONS))
+		fuzz_fail("accepted --size %lu-%lu with mode %d", o->size_min,
+		    o->size, (int)o->bench_mode);
+	if ((unsigned)o->bench_close > BENCH_CLOSE_MIXED ||
+	    (o->bench_close != BENCH_CLOSE_SHUTDOWN &&
+	    o->bench_mode != BENCH_SESSIONS))
+		fuzz_fail("accepted bench close %d with mode %d",
+		    (int)o->bench_close, (int)o->bench_mode);
+	if (!(o->wait > 0))
+		fuzz_fail("accepted --bench with --wait %g", o->wait);
+	if (o->message_count > 0 || o->quiet != d->quiet ||
+	    o->interval != d->interval ||
+	    o->connect_timeout != d->connect_timeout)
+		fuzz_fail("accepted a plain client's options with --bench");
+}
+
+/* Runs main()'s parse and check over argv. */
+static void
+parse_as_main(int argc, char *argv[])
+{
+	struct client_options o, defaults;
+	char err[512] = "";
+	int rc;
+
+	client_options_defaults(&defaults);
+	o = defaults;
+	o.messages = calloc((size_t)argc, sizeof *o.messages);
+	if (o.messages == NULL)
+		return;
+	rc = client_options_parse(argc, argv, &o, err, sizeof err);
+	if (rc < 0) {
+		fuzz_expect_message("client_options_parse", err);
+	} else if (rc > 0) {
+		if (o.want_help == o.want_version)
+			fuzz_fail("returned 1 with want_help %d, want_version "
+			    "%d", o.want_help, o.want_version);
+	} else if (o.want_help || o.want_version) {
+		fuzz_fail("returned 0 with -h or -V");
+	} else if (client_options_check(&o, err, sizeof err) < 0) {
+		fuzz_expect_message("client_options_check", err);
+	} else {
+		check_accepted(&o, &defaults, argc, argv);
+	}
+	free(o.messages);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char progname[] = "forkecho";
+	char *argv[MAX_ARGS + 2];
+	int argc = fuzz_args_split(data, size, progname, argv, MAX_ARGS);
+
+	parse_as_main(argc, argv);
+	fuzz_args_free(argc, argv);
+	return 0;
+}
