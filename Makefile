@@ -1,7 +1,7 @@
 # forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
 # Settings are in config.mk; this file holds only the rules.
 # Targets: all run check bench bench-deps install uninstall clean lint sanitize
-# stress diagrams
+# valgrind stress diagrams
 
 include config.mk
 
@@ -128,6 +128,15 @@ sanitize:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
 
+# make valgrind: the suite with the programs under valgrind's memcheck and
+# the server's JSON trace on; fails on any error memcheck reports, in any
+# process (tests/valgrind.sh).  Deadlines stretch by FORKECHO_SLOW.
+FORKECHO_SLOW ?= 10
+valgrind:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS)
+	@FORKECHO_SLOW=$(FORKECHO_SLOW) sh tests/valgrind.sh
+
 # make diagrams: runs every lesson against the real server and client and
 # draws its trace with forktrace into docs/lessons/NAME.svg.
 diagrams: $(PROGS)
@@ -199,6 +208,7 @@ lint:
 	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
 	shellcheck -x docs/diagrams.sh docs/lesson-lib.sh
 	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
+	    tests/valgrind.sh \
 	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh stress/stress.sh
 	mandoc -Tlint -Wwarning $(MAN)
 
@@ -229,4 +239,4 @@ clean:
 	rm -rf bin build
 
 .PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
-	clean diagrams stress
+	clean diagrams valgrind stress

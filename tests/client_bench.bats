@@ -190,7 +190,7 @@ never_answers() {
 		run --separate-stderr timeout 10 "$CLIENT" --bench "$1" -d 0.5 -w 0.5 --json 127.0.0.1 "$PEER_PORT"
 		ms=$(ms_since "$t0")
 		assert_equal "$status" 1
-		((ms < 1000 + 500)) || fail "$1 against $peer took $ms ms"
+		((ms < (1000 + 500) * SLOW)) || fail "$1 against $peer took $ms ms"
 		(($(json_field timeout) >= 1)) || fail "$1 against $peer: $output"
 		assert_equal "$(json_field errors)" "$(json_field timeout)"
 		assert_regex "${stderr_lines[0]}" '^forkecho: (session|connection|stream) 1: .*no progress within 0\.5 s: sent [0-9]+ bytes, received 0 bytes$'
@@ -242,14 +242,22 @@ never_answers() {
 	assert_equal "$output" 2
 }
 
+# peer_echoed: the peer's connection has sent bytes the client acked.
+peer_echoed() {
+	ss -tin state established "( sport = :$PEER_PORT )" | grep -q 'bytes_acked:[1-9]'
+}
+
 @test "SIGTERM ends a run early and still prints its result" {
 	start_peer -a echo
 	local out=$BATS_TEST_TMPDIR/out pid
 	"$CLIENT" --bench rtt -d 30 127.0.0.1 "$PEER_PORT" >"$out" 2>&1 3>&- &
 	pid=$!
 	BG_CLIENT=$pid
-	# The connection is made after the handler is in place.
+	# The handler is in place before the connection is made, and a round
+	# trip is under way once the peer has sent an echo that was acked:
+	# one that has started ends before the run does.
 	wait_until 10 grep -q '^peer: connection 1: from' "$PEER_LOG"
+	wait_until 10 peer_echoed
 	kill -TERM "$pid"
 	wait_exit "$pid" 2
 	assert_equal "$EXIT_STATUS" 0
@@ -266,7 +274,7 @@ closes_field() {
 
 @test "--close mixed ends sessions all three ways, counts each, and the server sees each" {
 	start_server -l 127.0.0.1:0 -v
-	run --separate-stderr "$CLIENT" --bench sessions --close mixed --size 1-200000 -n 300 -c 4 --json 127.0.0.1 "$PORT"
+	run --separate-stderr "$CLIENT" --bench sessions --close mixed --size 1-200000 -n 300 -c 4 -d $((5 * SLOW)) --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_equal "$(json_field errors)" 0
 	assert_equal "$(json_field ops)" 300
@@ -289,7 +297,7 @@ closes_field() {
 
 @test "--size MIN-MAX: sessions of many sizes, every byte of each checked" {
 	start_server -l 127.0.0.1:0 -q
-	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 --json 127.0.0.1 "$PORT"
+	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 -d $((5 * SLOW)) --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_equal "$(json_field size_min)" 1
 	assert_equal "$(json_field size)" 100000
@@ -301,7 +309,7 @@ closes_field() {
 	((bytes > 200 * 100 && bytes < 200 * 50000)) || fail "bytes $bytes"
 	# The sizes come from the session numbers: the same run, the same
 	# bytes.
-	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 --json 127.0.0.1 "$PORT"
+	run --separate-stderr "$CLIENT" --bench sessions --size 1-100000 -n 200 -c 2 -d $((5 * SLOW)) --json 127.0.0.1 "$PORT"
 	assert_equal "$(json_field bytes)" "$bytes"
 }
 

@@ -18,11 +18,28 @@ PEER=$TOP/build/tests/peer
 AS_ROOT=()
 if [ "$(id -u)" -eq 0 ]; then AS_ROOT=(--user root); fi
 
+# FORKECHO_SLOW: a whole number that multiplies the deadlines of the
+# waiting helpers below (and BATS_TEST_TIMEOUT, in tests/run); make
+# valgrind sets it, as programs under memcheck run many times slower.  A
+# deadline only: how long never_within watches stays as written, since
+# slowness can delay an event, never bring it forward.
+SLOW=${FORKECHO_SLOW:-1}
+if [[ ! $SLOW =~ ^[1-9][0-9]*$ ]]; then
+	echo "FORKECHO_SLOW=$SLOW: a whole number from 1 expected" >&2
+	exit 1
+fi
+
+# skip_under_valgrind WHY: skips, in make valgrind only, a test of what
+# memcheck changes (speed, CPU time, memory, descriptors).
+skip_under_valgrind() {
+	[ "${FORKECHO_SUITE:-}" != valgrind ] || skip "under valgrind: $*"
+}
+
 # wait_until SECONDS COMMAND...: polls COMMAND every 20 ms until it
 # succeeds; fails when the deadline passes.  Polling a condition with a
 # deadline, not sleeping a guessed time.
 wait_until() {
-	local limit=$1 start=$SECONDS
+	local limit=$(($1 * SLOW)) start=$SECONDS
 	shift
 	until "$@"; do
 		if ((SECONDS - start >= limit)); then
@@ -34,7 +51,10 @@ wait_until() {
 }
 
 ready_lines() { # FILE N: FILE holds at least N readiness lines
-	[ "$(grep -c '^listening on ' "$1" 2>/dev/null)" -ge "$2" ]
+	local n
+	# No FILE yet (the background job has not opened it) is no line.
+	n=$(grep -c '^listening on ' "$1" 2>/dev/null) || true
+	[ "${n:-0}" -ge "$2" ]
 }
 
 # start_server ARGS...: starts forkechod in the background on the given
@@ -49,6 +69,9 @@ start_server() {
 	((want > 0)) || want=1
 	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+	# A server started before in this test left its readiness line there,
+	# until the background job below opens the file anew.
+	rm -f "$SERVER_OUT"
 	# 3>&- : bats waits on fd 3; a background server must not hold it.
 	# SERVER_WRAP: a command to run the server under (setsid), or none.
 	${SERVER_WRAP[@]+"${SERVER_WRAP[@]}"} "$SERVER" "${AS_ROOT[@]}" "$@" \
@@ -63,8 +86,8 @@ start_server() {
 	PORT=${PORTS[0]}
 }
 
-# wait_ready N: the server's N readiness lines within 10 s; gives up at
-# once if it has exited instead.
+# wait_ready N: the server's N readiness lines within 10 s (times
+# FORKECHO_SLOW); gives up at once if it has exited instead.
 wait_ready() {
 	local start=$SECONDS rc
 	while :; do
@@ -72,7 +95,7 @@ wait_ready() {
 		server_ready "$1" || rc=$?
 		((rc != 0)) || return 0
 		((rc != 2)) || return 1
-		((SECONDS - start < 10)) || return 1
+		((SECONDS - start < 10 * SLOW)) || return 1
 		sleep 0.02
 	done
 }
@@ -139,6 +162,7 @@ start_peer() {
 	stop_peer
 	PEER_OUT=$BATS_TEST_TMPDIR/peer.out
 	PEER_LOG=$BATS_TEST_TMPDIR/peer.log
+	rm -f "$PEER_OUT"	# as in start_server
 	# 3>&- : bats waits on fd 3; a background peer must not hold it.
 	"$PEER" "$@" >"$PEER_OUT" 2>"$PEER_LOG" 3>&- &
 	PEER_PID=$!
@@ -191,7 +215,7 @@ secs_us() {
 # seconds of $SECONDS, so its "1" may end after a few milliseconds).
 wait_within() {
 	local deadline
-	deadline=$(($(now_us) + $(secs_us "$1")))
+	deadline=$(($(now_us) + $(secs_us "$1") * SLOW))
 	shift
 	until "$@"; do
 		if (($(now_us) >= deadline)); then

@@ -474,7 +474,8 @@ refused() {
 @test "SHUT_WR on the shared listening socket changes nothing, and the trace says so" {
 	prefork -w 2 --worker-shutdown-listener wr@0.2 --trace
 	wait_until 5 grep -q '"event":"shutdown","worker":1,"fd":[0-9]*,"how":"SHUT_WR",.*"wire":"none"' "$TRACE"
-	grep -q 'SHUT_WR on a listening socket changes nothing: it still accepts' "$SERVER_LOG"
+	# The trace writes the JSON line first, then the lane view's.
+	wait_until 5 grep -q 'SHUT_WR on a listening socket changes nothing: it still accepts' "$SERVER_LOG"
 	run --separate-stderr timeout 10 "$CLIENT" -m still 127.0.0.1 "$PORT"
 	assert_success
 	assert_output still

@@ -37,6 +37,7 @@ more_children_than() { [ "$(live_children_of "$1" | wc -l)" -gt "$2" ]; }
 # the server has IDLE_CHILDREN children again, no zombie and the parent's
 # descriptors and memory as they were before the load.
 mixed_load() {
+	skip_under_valgrind "3000 sessions in the bench's 5 s, and the resident set, measure speed and memory"
 	local idle=$1 fds rss_before
 	shift
 	start_server -l 127.0.0.1:0 -q "$@"
@@ -71,6 +72,7 @@ mixed_load() {
 }
 
 @test "a flood of 10x --max-children clients: all served, never more than the limit at once" {
+	skip_under_valgrind "memcheck's own memory is in the resident set"
 	start_server -l 127.0.0.1:0 --max-children 4
 	local rss_before
 	rss_before=$(rss "$SERVER_PID")
@@ -93,6 +95,7 @@ mixed_load() {
 }
 
 @test "a flood of sessions 10x --max-children at once: no error, no client waits past the deadline" {
+	skip_under_valgrind "2000 sessions in the bench's 5 s, each within 5 s, measure speed"
 	start_server -l 127.0.0.1:0 -q --max-children 4
 	run --separate-stderr "$CLIENT" --bench sessions -c 40 -n 2000 \
 	    --size 1-65536 -w 10 --json 127.0.0.1 "$PORT"
@@ -104,6 +107,7 @@ mixed_load() {
 }
 
 @test "slow clients are shed by --idle-timeout, each after its echo" {
+	skip_under_valgrind "timing: ten at a time, each client must be shed (0.5 s idle) before its next byte (2 s)"
 	start_server -l 127.0.0.1:0 --max-children 10 --idle-timeout 0.5
 	# 50 clients that send a byte every 2 s: each is shed 0.5 s after
 	# its byte came back, ten at a time, until none is left.

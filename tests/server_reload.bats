@@ -68,6 +68,8 @@ closed_within() {
 	printf 'again\n' >&5
 	read -r -t 5 got <&5
 	[ "$got" = again ]
+	# The child logs after its close: the line may follow the EOF.
+	wait_until 5 grep -q 'idle for' "$SERVER_LOG"
 	run grep -c 'idle for' "$SERVER_LOG"
 	assert_output 1
 }

@@ -62,7 +62,7 @@ uid_of() { awk '/^Uid:/ {print $2 "/" $3}' "/proc/$1/status"; }
 		"$1" -l 127.0.0.1:7 --user nobody >"$3/out" 2>"$3/err" 3>&- &
 		pid=$!
 		for _ in $(seq 500); do
-			grep -q "^listening on 127.0.0.1 7$" "$3/out" && break
+			grep -q "^listening on 127.0.0.1 7$" "$3/out" 2>/dev/null && break
 			sleep 0.01
 		done
 		"$2" -q -m seven 127.0.0.1 7
