@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -28,6 +29,16 @@ fdpass_pair(int sv[2])
 		}
 	return 0;
 }
+
+/* A received descriptor does not keep the sender's close-on-exec flag.
+ * Where recvmsg() can set it as the descriptor arrives (Linux, the BSDs,
+ * POSIX.1-2024), that saves an fcntl() per descriptor and leaves no
+ * moment without it; elsewhere fcntl() does it after. */
+#ifdef MSG_CMSG_CLOEXEC
+#define RECV_FLAGS MSG_CMSG_CLOEXEC
+#else
+#define RECV_FLAGS 0
+#endif
 
 /* Room for one descriptor, aligned as cmsghdr wants. */
 union fd_cmsg {
@@ -73,8 +84,8 @@ fdpass_send(int sock, const void *msg, size_t len, int fd)
 	return 0;
 }
 
-ssize_t
-fdpass_recv(int sock, void *msg, size_t len, int *fd)
+static ssize_t
+recv_one(int sock, void *msg, size_t len, int *fd, int flags)
 {
 	union fd_cmsg cm;
 	struct msghdr mh;
@@ -91,7 +102,7 @@ fdpass_recv(int sock, void *msg, size_t len, int *fd)
 	mh.msg_control = cm.buf;
 	mh.msg_controllen = sizeof cm.buf;
 	do
-		n = recvmsg(sock, &mh, 0);
+		n = recvmsg(sock, &mh, RECV_FLAGS | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -100,7 +111,7 @@ fdpass_recv(int sock, void *msg, size_t len, int *fd)
 		    c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(fd, CMSG_DATA(c), sizeof *fd);
-	if (*fd >= 0 && fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (*fd >= 0 && !RECV_FLAGS && fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0) {
 		io_close_quiet(*fd);
 		*fd = -1;
 		return -1;
@@ -113,4 +124,32 @@ fdpass_recv(int sock, void *msg, size_t len, int *fd)
 		return -1;
 	}
 	return n;
+}
+
+ssize_t
+fdpass_recv(int sock, void *msg, size_t len, int *fd)
+{
+	return recv_one(sock, msg, len, fd, 0);
+}
+
+ssize_t
+fdpass_try_recv(int sock, void *msg, size_t len, int *fd)
+{
+#ifdef MSG_DONTWAIT
+	return recv_one(sock, msg, len, fd, MSG_DONTWAIT);
+#else
+	struct pollfd pfd = { sock, POLLIN, 0 };
+	int rc;
+
+	while ((rc = poll(&pfd, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		*fd = -1;
+		errno = EAGAIN;
+		return -1;
+	}
+	return recv_one(sock, msg, len, fd, 0);
+#endif
 }

@@ -30,11 +30,17 @@ int fdpass_send(int sock, const void *msg, size_t len, int fd);
 
 /*
  * Receives one message into msg (at most len bytes) and the descriptor
- * that came with it into *fd (-1 if none).  Retries EINTR.  Returns the
- * message's length, 0 if the other end has closed, or -1 with errno
- * (EMSGSIZE if the message or its descriptors were cut short; a
- * descriptor that did arrive is closed then).
+ * that came with it into *fd (-1 if none), close-on-exec.  Retries
+ * EINTR.  Returns the message's length, 0 if the other end has closed, or
+ * -1 with errno (EMSGSIZE if the message or its descriptors were cut
+ * short; a descriptor that did arrive is closed then).
  */
 ssize_t fdpass_recv(int sock, void *msg, size_t len, int *fd);
+
+/*
+ * The same, but never waits: -1 with errno EAGAIN or EWOULDBLOCK if no
+ * message is there yet.
+ */
+ssize_t fdpass_try_recv(int sock, void *msg, size_t len, int *fd);
 
 #endif

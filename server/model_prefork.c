@@ -50,6 +50,9 @@ struct slot {
 	unsigned long number;	/* 1..N, kept across replacements */
 	int channel;		/* parent's end of the worker's socketpair */
 	int busy;		/* serving conn (--accept-in parent) */
+	int done_unread;	/* busy, and its DONE may wait unread */
+	int retiring;		/* told to leave, or said LAST: gets no
+				 * more connections */
 	unsigned long conn;
 	struct addr peer;	/* its client, for --per-source */
 	double started;
@@ -90,6 +93,23 @@ static int
 parent_accepts(const struct pool *p)
 {
 	return p->cfg->accept_in == ACCEPT_IN_PARENT;
+}
+
+/* 1 on the plain path: the trace is off, no choreography option is set
+ * and no copy is held, so the parent closes its copy of each connection
+ * right after the pass and nothing it measures or closes later waits on
+ * a worker's word.  Only then does the parent pass a connection before
+ * it accepts the next, and learn late that a worker is done; with the
+ * trace on, every pass and its handshake keep the order and the timing
+ * the trace and the lessons show. */
+static int
+quick_path(const struct pool *p)
+{
+	const struct choreo *ch = &p->cfg->choreo;
+
+	return !trace_enabled() && ch->parent_close == PCLOSE_NOW &&
+	    ch->parent_shutdown_how < 0 && ch->listener_close_secs < 0 &&
+	    !choreo_child_acts(ch) && p->held.count == 0;
 }
 
 static size_t
@@ -185,6 +205,7 @@ spawn(struct pool *p, struct slot *s)
 	s->pid = pid;
 	s->channel = sv[0];
 	s->busy = 0;
+	s->retiring = 0;
 	s->conn = 0;
 	s->started = monotime_now();
 	trace_spawn(parent_accepts(p) ? NULL : &ltc, s->number, pid);
@@ -323,14 +344,62 @@ reap(struct pool *p)
 
 /* --- the parent accepts and passes */
 
+/* A worker wrote: DONE makes it idle again, LAST idle but about to
+ * leave, so that nothing more is passed to it; end of file means it has
+ * gone (its SIGCHLD does the rest).  With nowait, a worker that has not
+ * written yet is left as it is. */
+static void
+read_channel(struct pool *p, struct slot *s, int nowait)
+{
+	struct worker_msg m;
+	ssize_t n;
+	int fd;
+
+	memset(&m, 0, sizeof m);
+	n = nowait ? fdpass_try_recv(s->channel, &m, sizeof m, &fd) :
+	    fdpass_recv(s->channel, &m, sizeof m, &fd);
+	if (fd >= 0)
+		io_close_quiet(fd);
+	if (n < 0 && nowait && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		io_close_quiet(s->channel);
+		s->channel = -1;
+		return;
+	}
+	if ((m.type == WMSG_DONE || m.type == WMSG_LAST) && s->busy &&
+	    m.conn == s->conn) {
+		s->busy = 0;
+		if (m.type == WMSG_LAST)
+			s->retiring = 1;
+		choreo_held_served(&p->cfg->choreo, &p->held, m.conn);
+	}
+}
+
+/* On the quick path the parent does not wait on busy workers' channels
+ * while nothing is queued (see the main loop), so that a worker's DONE
+ * does not wake it for nothing.  Those messages are read here, without
+ * waiting, when the parent needs to know who is idle. */
+static int
+still_busy(struct pool *p, struct slot *s)
+{
+	if (s->busy && s->done_unread && s->channel >= 0) {
+		s->done_unread = 0;
+		read_channel(p, s, 1);
+	}
+	return s->busy;
+}
+
+/* The idle worker with the lowest number: while the load is light the
+ * same few workers serve, and stay warm in the caches. */
 static struct slot *
 idle_worker(struct pool *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 && p->slot[i].channel >= 0 &&
-		    !p->slot[i].busy)
+		if (p->slot[i].pid > 0 && !still_busy(p, &p->slot[i]) &&
+		    p->slot[i].channel >= 0 && !p->slot[i].retiring)
 			return &p->slot[i];
 	return NULL;
 }
@@ -379,6 +448,7 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	m.type = WMSG_PASS;
 	m.conn = w->c.id;
 	m.accepted = w->c.accepted;
+	m.peer = w->c.peer;
 	trace_pass_before(&w->tc);
 	if (fdpass_send(s->channel, &m, sizeof m, w->c.fd) < 0) {
 		diag_err(errno, "sendmsg to worker %lu (pid %ld)", s->number,
@@ -388,6 +458,7 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 		return -1;
 	}
 	s->busy = 1;
+	s->done_unread = 0;
 	s->conn = w->c.id;
 	s->peer = w->c.peer;
 	acked = !trace_enabled() || await_ack(s, w->c.id) == 0;
@@ -426,13 +497,13 @@ dispatch(struct pool *p)
 
 /* Connections from peer's host being served or waiting. */
 static unsigned long
-served_from(const struct pool *p, const struct addr *peer)
+served_from(struct pool *p, const struct addr *peer)
 {
 	unsigned long n = 0;
 	size_t i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 && p->slot[i].busy &&
+		if (p->slot[i].pid > 0 && still_busy(p, &p->slot[i]) &&
 		    addr_same_host(&p->slot[i].peer, peer))
 			n++;
 	for (i = 0; i < p->qlen; i++)
@@ -476,30 +547,12 @@ accept_into_queue(struct pool *p, int i)
 		w->c.accepted = monotime_now();
 		trace_accept(&w->tc, w->c.id, w->c.fd);
 		p->qlen++;
-	}
-}
-
-/* A worker wrote: DONE makes it idle again; end of file means it has
- * gone (its SIGCHLD does the rest). */
-static void
-read_channel(struct pool *p, struct slot *s)
-{
-	struct worker_msg m;
-	ssize_t n;
-	int fd;
-
-	memset(&m, 0, sizeof m);
-	n = fdpass_recv(s->channel, &m, sizeof m, &fd);
-	if (fd >= 0)
-		io_close_quiet(fd);
-	if (n <= 0) {
-		io_close_quiet(s->channel);
-		s->channel = -1;
-		return;
-	}
-	if (m.type == WMSG_DONE && s->busy && m.conn == s->conn) {
-		s->busy = 0;
-		choreo_held_served(&p->cfg->choreo, &p->held, m.conn);
+		if (quick_path(p)) {
+			/* Passed before the next accept(), which is most
+			 * often the one that finds nothing: the worker starts
+			 * on this client while the parent looks for more. */
+			dispatch(p);
+		}
 	}
 }
 
@@ -684,6 +737,7 @@ static void
 reload(struct pool *p)
 {
 	char err[640];
+	size_t i;
 	int rc;
 
 	rc = reload_settings(p->settings, p->ls, p->cli, err, sizeof err);
@@ -695,6 +749,11 @@ reload(struct pool *p)
 	if (p->cfg->verbosity >= 0)
 		diag_msg("SIGHUP: replacing %zu worker%s as they finish",
 		    live_workers(p), live_workers(p) == 1 ? "" : "s");
+	/* A worker told to leave leaves at its next wait, with whatever
+	 * was passed to it meanwhile: new connections wait in the queue
+	 * for the replacements instead. */
+	for (i = 0; i < p->nslots; i++)
+		p->slot[i].retiring = 1;
 	signal_workers(p, SIGHUP);
 }
 
@@ -718,7 +777,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 		struct timespec ts, *tsp;
 		fd_set ready;
 		double now, wake;
-		int maxfd = -1, rc;
+		int maxfd = -1, rc, lazy;
 
 		if (signals_child) {
 			signals_child = 0;
@@ -770,9 +829,18 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 		    p.qlen < p.qcap)
 			for (i = 0; i < (size_t)ls->count; i++)
 				add_fd(&ready, ls->fd[i], &maxfd);
-		for (i = 0; i < p.nslots; i++)
-			if (p.slot[i].channel >= 0)
-				add_fd(&ready, p.slot[i].channel, &maxfd);
+		/* A busy worker's DONE matters at once only when a
+		 * connection waits for a worker, or when the trace or the
+		 * choreography acts on it; otherwise it is read when the
+		 * next connection comes (still_busy). */
+		lazy = quick_path(&p) && p.qlen == 0;
+		for (i = 0; i < p.nslots; i++) {
+			struct slot *s = &p.slot[i];
+
+			s->done_unread = lazy && s->busy;
+			if (s->channel >= 0 && !s->done_unread)
+				add_fd(&ready, s->channel, &maxfd);
+		}
 		wake = next_wakeup(&p);
 		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in. */
@@ -789,7 +857,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 		for (i = 0; i < p.nslots; i++)
 			if (p.slot[i].channel >= 0 &&
 			    FD_ISSET(p.slot[i].channel, &ready))
-				read_channel(&p, &p.slot[i]);
+				read_channel(&p, &p.slot[i], 0);
 		for (i = 0; i < (size_t)ls->count && parent_accepts(&p); i++)
 			if (FD_ISSET(ls->fd[i], &ready))
 				accept_into_queue(&p, (int)i);

@@ -287,16 +287,21 @@ run_receiving(struct worker *w)
 		}
 		c.id = m.conn;
 		c.accepted = m.accepted;
-		c.peer.len = sizeof c.peer.ss;
-		if (getpeername(c.fd, (struct sockaddr *)&c.peer.ss,
-		    &c.peer.len) < 0)
+		/* The parent's accept() gave the address: asking the socket
+		 * again would be one more call before the first read. */
+		c.peer = m.peer;
+		if (c.peer.len > sizeof c.peer.ss)
 			c.peer.len = 0;
 		trace_adopt(&tc, c.id, c.fd);
 		if (trace_enabled() && traced_handshake(w, c.id) < 0)
 			diag_err(errno, "worker %lu: talking to the parent",
 			    ws->number);
 		serve(w, &c, &tc);
-		if (send_msg(w, WMSG_DONE, c.id) < 0)
+		/* A worker about to retire says so with its last DONE: a
+		 * connection passed to it now would be lost with it. */
+		if (send_msg(w, ws->cfg->max_requests > 0 &&
+		    w->served >= ws->cfg->max_requests ? WMSG_LAST : WMSG_DONE,
+		    c.id) < 0)
 			leave(w, 0, "the parent has gone");
 	}
 }

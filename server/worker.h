@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include "addr.h"
 #include "counter.h"
 #include "listeners.h"
 #include "options.h"
@@ -25,13 +26,15 @@ enum worker_msg_type {
 	WMSG_PASS = 1,	/* parent: serve this socket (it comes along) */
 	WMSG_ACK,	/* worker: received; only with the trace on */
 	WMSG_GO,	/* parent: pass and close are traced, go on */
-	WMSG_DONE	/* worker: finished with conn, idle again */
+	WMSG_DONE,	/* worker: finished with conn, idle again */
+	WMSG_LAST	/* worker: finished with conn, and leaving */
 };
 
 struct worker_msg {
 	unsigned int type;
 	unsigned long conn;	/* connection number */
 	double accepted;	/* monotime_now() at the parent's accept */
+	struct addr peer;	/* WMSG_PASS: the client, as accept() gave it */
 };
 
 struct worker_setup {

@@ -504,3 +504,48 @@ none_running() {
 		SERVER_PID=
 	done
 }
+
+# The quick path of --accept-in parent: with no trace and no choreography
+# the parent passes before its next accept and reads a worker's DONE
+# only when it needs an idle one.  These run it without --trace-json.
+
+@test "passing sockets untraced: workers that retire after --max-requests-per-worker lose no connection" {
+	start_server -l 127.0.0.1:0 -q -m prefork -w 2 --accept-in parent \
+	    --max-requests-per-worker 3
+	run --separate-stderr "$CLIENT" --bench sessions -c 8 -n 600 \
+	    --size 1-65536 --json 127.0.0.1 "$PORT"
+	assert_equal "$status" 0
+	assert_regex "$output" '"ops":600,.*"errors":0,'
+	assert_equal "$stderr" ""
+	# 600 connections, 3 a worker: about 200 workers came and went.
+	wait_until 10 pool_of 2
+	assert_equal "$(zombies_of "$SERVER_PID")" ""
+}
+
+@test "passing sockets untraced: SIGHUP after SIGHUP under load loses no connection" {
+	local conf=$BATS_TEST_TMPDIR/f.conf i
+	printf 'model = prefork\nworkers = 3\naccept-in = parent\n' >"$conf"
+	start_server -l 127.0.0.1:0 -c "$conf"
+	# Sessions that half-close: a reset in the log would be the server's.
+	"$CLIENT" --bench sessions -c 8 -d 3 --size 1-65536 \
+	    --json 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/bench.out" 3>&- &
+	FC_PID[bench]=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -HUP "$SERVER_PID"
+		wait_until 5 hups_said "$i"
+	done
+	wait_exit "${FC_PID[bench]}" 20
+	unset 'FC_PID[bench]'
+	assert_equal "$EXIT_STATUS" 0
+	run cat "$BATS_TEST_TMPDIR/bench.out"
+	assert_output --regexp '"errors":0,'
+	assert_output --regexp '"ops":[1-9][0-9]*,'
+	# Nothing but the reloads in the log: no worker met a broken pipe.
+	run grep -v '^forkechod: SIGHUP: ' "$SERVER_LOG"
+	assert_output ""
+}
+
+# hups_said N: the log has N lines of SIGHUP replacing workers.
+hups_said() {
+	[ "$(grep -c '^forkechod: SIGHUP: replacing' "$SERVER_LOG")" -ge "$1" ]
+}
