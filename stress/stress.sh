@@ -60,11 +60,9 @@ until_within() {
 	done
 }
 
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
-fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-live_children() { ps -o stat= --ppid "$1" | awk '!/^Z/ {n++} END {print n + 0}'; }
-zombies() { ps -o stat= --ppid "$1" | awk '/^Z/ {n++} END {print n + 0}'; }
-has_children() { [ "$(live_children "$1")" -eq "$2" ]; }
+# shellcheck source=tests/procs.bash
+. tests/procs.bash
+live_children() { live_children_of "$1" | wc -l; }
 ready() { grep -q "^listening on " "$work/server.out" 2>/dev/null; }
 
 # start ARGS...: starts the server, sets server_pid and port.
@@ -85,11 +83,10 @@ start() {
 stop() {
 	kill -TERM "$server_pid"
 	check "the server stops on SIGTERM within 10 s" \
-	    until_within 10 gone "$server_pid"
+	    until_within 10 not_running "$server_pid"
 	wait "$server_pid" 2>/dev/null
 	server_pid=
 }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # watch PID: samples the server's live children and its parent's memory
 # every 50 ms until stopped; the largest of each go to $work/peak.  A
@@ -97,7 +94,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 watch() {
 	local most=0 rss_most=0 n r
 	while :; do
-		n=$(live_children "$1") r=$(rss "$1")
+		n=$(live_children "$1") r=$(rss_of "$1")
 		((n > most)) && most=$n
 		((${r:-0} > rss_most)) && rss_most=$r
 		echo "$most $rss_most" >"$work/peak.tmp"
@@ -128,8 +125,8 @@ sessions() {
 	shift 2
 	echo "== $title: $SESSIONS sessions, $CONCURRENCY at once, 1 B to 1 MiB, mixed closes"
 	start -q "$@"
-	until_within 10 has_children "$server_pid" "$idle"
-	fd0=$(fds "$server_pid") rss0=$(rss "$server_pid")
+	until_within 10 has_live_children "$server_pid" "$idle"
+	fd0=$(fd_count "$server_pid") rss0=$(rss_of "$server_pid")
 	t0=$SECONDS
 	out=$(timeout 240 "$CLIENT" --bench sessions -c "$CONCURRENCY" \
 	    -n "$SESSIONS" -d 240 --size 1-1048576 --close mixed --json \
@@ -141,9 +138,9 @@ sessions() {
 	    test "$(json errors)" = 0
 	echo "  $(closes shutdown) half-closed and checked, $(closes close) closed, $(closes linger0) aborted; $(( $(json bytes) / 1048576 )) MiB echoed and checked; $(json rate) sessions/s; p99 $(json p99_ms) ms, max $(json max_ms) ms; $((SECONDS - t0)) s"
 	check "the server is back to $idle children within 30 s" \
-	    until_within 30 has_children "$server_pid" "$idle"
-	check "no zombie" test "$(zombies "$server_pid")" -eq 0
-	fd1=$(fds "$server_pid") rss1=$(rss "$server_pid")
+	    until_within 30 has_live_children "$server_pid" "$idle"
+	check "no zombie" test -z "$(zombies_of "$server_pid")"
+	fd1=$(fd_count "$server_pid") rss1=$(rss_of "$server_pid")
 	echo "  parent: $fd0 descriptors before, $fd1 after; $rss0 KiB resident before, $rss1 KiB after"
 	check "the parent holds the descriptors it held before" \
 	    test "$fd1" -eq "$fd0"
@@ -176,7 +173,7 @@ flood() {
 	local rss0
 	echo "== flood: 640 clients at once against --max-children 64"
 	start
-	rss0=$(rss "$server_pid")
+	rss0=$(rss_of "$server_pid")
 	watched 120 "$DRIBBLE" -n 640 -i 0.5 -d 1 -w 90 127.0.0.1 "$port"
 	echo "  slow clients: $out; $took s"
 	check "all 640 connected, and every one got its whole echo and FIN" \

@@ -33,12 +33,6 @@ bulk_line() {
 	echo "^bench bulk: $F MiB in $F s, $F MiB/s, $1 errors\$"
 }
 
-# json_field NAME: the value of member NAME of the JSON object in $output
-# (numbers and strings; the error kinds are members of a member).
-json_field() {
-	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$output"
-}
-
 # ms_since START_US: milliseconds since now_us said START_US.
 ms_since() { echo $((($(now_us) - $1) / 1000)); }
 
@@ -266,11 +260,6 @@ peer_echoed() {
 
 # grep_count_is FILE REGEX N: FILE has N lines that match REGEX (ERE).
 grep_count_is() { [ "$(grep -cE "$2" "$1")" -eq "$3" ]; }
-
-# closes_field WAY: how many sessions of the JSON in $output ended that way.
-closes_field() {
-	sed -n "s/.*\"closes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$output"
-}
 
 @test "--close mixed ends sessions all three ways, counts each, and the server sees each" {
 	start_server -l 127.0.0.1:0 -v

@@ -7,6 +7,9 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# What a process holds and who its children are: shared with make stress.
+# shellcheck source=tests/procs.bash
+. "$TOP/tests/procs.bash"
 BIN=${FORKECHO_BIN:-$TOP/bin}
 # FORKECHO_BIN may be relative to the top directory (make sanitize).
 case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
@@ -122,14 +125,6 @@ stop_server() {
 	SERVER_PID=
 }
 
-# A process that has exited, even one still waiting to be reaped by this
-# shell (kill -0 succeeds on a zombie, so it cannot tell).
-not_running() {
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-	[[ $st == Z* ]]
-}
-
 # wait_exit PID SECS: waits for PID (a child of this shell) to exit within
 # SECS and sets EXIT_STATUS to its status.
 wait_exit() {
@@ -138,26 +133,9 @@ wait_exit() {
 	wait "$1" || EXIT_STATUS=$?
 }
 
-# Zombie children of a process, one PID a line.
-zombies_of() {
-	ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/ {print $1}'
-}
-
-
-# The children of a process, one PID a line.
-children_of() {
-	ps -o pid= --ppid "$1" | tr -d ' '
-}
-
-# How many descriptors a process has open.
-fd_count() {
-	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
-}
-
 # start_peer MODE [ARGS...]: starts the test peer in the background, waits
 # for its readiness line, and sets PEER_PID, PEER_PORT and PEER_LOG (its
-# standard error, one line per connection).  tests/helper.bash had these
-# two; they live here until it has them again.
+# standard error, one line per connection).
 start_peer() {
 	stop_peer
 	PEER_OUT=$BATS_TEST_TMPDIR/peer.out
@@ -242,16 +220,20 @@ never_within() {
 	done
 }
 
-# The children of a process that are alive (not zombies), one PID a line.
-live_children_of() {
-	ps -o pid=,stat= --ppid "$1" | awk '$2 !~ /^Z/ {print $1}'
-}
-
-# has_live_children PID N: PID has exactly N live children.
-has_live_children() {
-	[ "$(live_children_of "$1" | wc -l)" -eq "$2" ]
-}
-
 # stopped PID: the process is in state T (kill -STOP has taken effect;
 # kill returns before it does).
 stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }
+
+# json_field NAME: the value of member NAME of the one-line JSON object in
+# $output (a number or a string with its quotes; the last member of that
+# name, as forkecho --bench's error kinds are members of a member).
+json_field() {
+	# shellcheck disable=SC2154 # bats's run sets output
+	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$output"
+}
+
+# closes_field WAY: how many sessions of the JSON in $output ended that way.
+closes_field() {
+	# shellcheck disable=SC2154 # bats's run sets output
+	sed -n "s/.*\"closes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$output"
+}

@@ -17,17 +17,6 @@ teardown() {
 	stop_server
 }
 
-# rss PID: the resident memory of a process, in KiB.
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
-# json_field NAME: the value of member NAME of the JSON object in $output.
-json_field() {
-	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$output"
-}
-shutdown_sessions() {
-	sed -n 's/.*"closes":{"shutdown":\([0-9]*\).*/\1/p' <<<"$output"
-}
-
 # more_children_than PID N: PID has more than N live children.
 more_children_than() { [ "$(live_children_of "$1" | wc -l)" -gt "$2" ]; }
 
@@ -43,18 +32,18 @@ mixed_load() {
 	start_server -l 127.0.0.1:0 -q "$@"
 	wait_until 10 has_live_children "$SERVER_PID" "$idle"
 	fds=$(fd_count "$SERVER_PID")
-	rss_before=$(rss "$SERVER_PID")
+	rss_before=$(rss_of "$SERVER_PID")
 	run --separate-stderr "$CLIENT" --bench sessions -c 16 -n 3000 \
 	    --close mixed --size 1-262144 --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_equal "$(json_field errors)" 0
 	assert_equal "$(json_field ops)" 3000
 	# The bench checked every byte of these: a third, about.
-	(($(shutdown_sessions) > 800)) || fail "too few checked: $output"
+	(($(closes_field shutdown) > 800)) || fail "too few checked: $output"
 	wait_until 10 has_live_children "$SERVER_PID" "$idle"
 	assert_equal "$(zombies_of "$SERVER_PID")" ""
 	assert_equal "$(fd_count "$SERVER_PID")" "$fds"
-	assert_equal "$(rss "$SERVER_PID")" "$rss_before"
+	assert_equal "$(rss_of "$SERVER_PID")" "$rss_before"
 	# Clients that go away are not the server's errors: nothing logged.
 	assert_equal "$(cat "$SERVER_LOG")" ""
 }
@@ -75,7 +64,7 @@ mixed_load() {
 	skip_under_valgrind "memcheck's own memory is in the resident set"
 	start_server -l 127.0.0.1:0 --max-children 4
 	local rss_before
-	rss_before=$(rss "$SERVER_PID")
+	rss_before=$(rss_of "$SERVER_PID")
 	# 40 clients dribble two bytes each over 0.4 s, then half-close: the
 	# 36 beyond the limit wait in the backlog, then are served in turn.
 	"$DRIBBLE" -n 40 -i 0.2 -d 0.4 -w 20 127.0.0.1 "$PORT" \
@@ -91,7 +80,7 @@ mixed_load() {
 	# while the bytes came, and every one ended with its whole echo.
 	assert_output --regexp '^dribble: 40 connected, 4 echoing, 0 ended by the server, 0 reset, 0 open at the end; 80 bytes sent, 80 echoed, 0 lost;'
 	grep -q '^forkechod: --max-children 4 reached: new connections wait until one ends$' "$SERVER_LOG"
-	(($(rss "$SERVER_PID") <= rss_before + 64)) || fail "rss $rss_before -> $(rss "$SERVER_PID") KiB"
+	(($(rss_of "$SERVER_PID") <= rss_before + 64)) || fail "rss $rss_before -> $(rss_of "$SERVER_PID") KiB"
 }
 
 @test "a flood of sessions 10x --max-children at once: no error, no client waits past the deadline" {
