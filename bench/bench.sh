@@ -98,25 +98,21 @@ group_alive() {
 		awk -v g="$1" '$1 == g && $2 !~ /^Z/ { n++ } END { exit n == 0 }'
 }
 
-# await_group_gone PGID SECS: waits at most SECS for group PGID to empty.
-await_group_gone() {
-	tries=$(($2 * 10))
-	while group_alive "$1"; do
+# await_not SECS TEST ARG: waits at most SECS while TEST ARG holds.
+await_not() {
+	tries=$(($1 * 10))
+	while "$2" "$3"; do
 		[ "$tries" -gt 0 ] || return 1
 		tries=$((tries - 1))
 		sleep 0.1
 	done
 }
 
+# await_group_gone PGID SECS: waits at most SECS for group PGID to empty.
+await_group_gone() { await_not "$2" group_alive "$1"; }
+
 # await_pid_gone PID SECS: waits at most SECS for PID to exit.
-await_pid_gone() {
-	tries=$(($2 * 10))
-	while alive "$1"; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
-		sleep 0.1
-	done
-}
+await_pid_gone() { await_not "$2" alive "$1"; }
 
 # launch LOG COMMAND...: starts COMMAND in a new session and process group
 # (setsid), its output in LOG.out and LOG.err, and sets srv_pid.  setsid
