@@ -1,9 +1,7 @@
 #include "children.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 int
 children_init(struct children *cs, size_t cap)
@@ -60,30 +58,20 @@ children_from(const struct children *cs, const struct addr *peer)
 	return n;
 }
 
-size_t
-children_reap(struct children *cs,
-    void (*ended)(const struct child *c, int status, void *arg), void *arg)
+int
+children_remove(struct children *cs, pid_t pid, struct child *out)
 {
-	size_t reaped = 0, i;
-	int status;
-	pid_t pid;
+	size_t i;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0 ||
-	    (pid < 0 && errno == EINTR)) {
-		if (pid < 0)
+	for (i = 0; i < cs->count; i++) {
+		if (cs->slot[i].pid != pid)
 			continue;
-		reaped++;
-		for (i = 0; i < cs->count; i++) {
-			if (cs->slot[i].pid != pid)
-				continue;
-			if (ended != NULL)
-				ended(&cs->slot[i], status, arg);
-			/* Unordered table: the last entry fills the hole. */
-			cs->slot[i] = cs->slot[--cs->count];
-			break;
-		}
+		*out = cs->slot[i];
+		/* Unordered table: the last entry fills the hole. */
+		cs->slot[i] = cs->slot[--cs->count];
+		return 1;
 	}
-	return reaped;
+	return 0;
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * children: the parent's table of the children it has forked, one per
- * connection, and their reaping.
+ * children: the fork model's table of the children it has forked, one
+ * per connection.
  */
 #ifndef FORKECHOD_CHILDREN_H
 #define FORKECHOD_CHILDREN_H
@@ -40,13 +40,9 @@ void children_add(struct children *cs, pid_t pid, unsigned long conn,
 /* How many children serve a client on peer's host. */
 size_t children_from(const struct children *cs, const struct addr *peer);
 
-/*
- * Collects every child that has ended, with waitpid(WNOHANG) in a loop
- * (SIGCHLDs merge, so one signal can stand for many exits), and calls
- * ended() for each one the table knew.  Returns how many were reaped.
- */
-size_t children_reap(struct children *cs,
-    void (*ended)(const struct child *c, int status, void *arg), void *arg);
+/* The child pid has been reaped: takes it out of the table into *out.
+ * Returns 1, or 0 if the table did not know it. */
+int children_remove(struct children *cs, pid_t pid, struct child *out);
 
 /* Sends sig to every child. */
 void children_signal(const struct children *cs, int sig);
