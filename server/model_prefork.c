@@ -1,25 +1,23 @@
 #include "model_prefork.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "choreo.h"
-#include "conn.h"
 #include "counter.h"
 #include "diag.h"
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
-#include "net.h"
-#include "signals.h"
+#include "passing.h"
+#include "pool.h"
+#include "supervise.h"
 #include "trace.h"
 #include "worker.h"
 
@@ -30,86 +28,10 @@
 #define RESPAWN_MIN 0.1
 #define RESPAWN_MAX 5.0
 
-/* After the drain, workers still busy get SIGKILL; then this long for
- * them to be reaped. */
-#define KILL_GRACE 2.0
-
-/* Copies of accepted sockets the parent may hold at once. */
-#define HELD_MAX 256
-
-/* After accept() fails for lack of a resource, the parent waits this
- * long before it accepts again. */
-#define ACCEPT_PAUSE 0.5
-
-/* How long the parent waits for a worker to acknowledge a pass when the
- * trace is on. */
-#define ACK_WAIT_MS 2000
-
-struct slot {
-	pid_t pid;		/* 0: no worker now */
-	unsigned long number;	/* 1..N, kept across replacements */
-	int channel;		/* parent's end of the worker's socketpair */
-	int busy;		/* serving conn (--accept-in parent) */
-	int done_unread;	/* busy, and its DONE may wait unread */
-	int retiring;		/* told to leave, or said LAST: gets no
-				 * more connections */
-	unsigned long conn;
-	struct addr peer;	/* its client, for --per-source */
-	double started;
-	unsigned int quick_deaths;	/* in a row */
-	double respawn_at;	/* 0: none due */
-};
-
-/* A connection the parent accepted that waits for an idle worker. */
-struct waiting {
-	struct conn c;
-	struct trace_conn tc;
-};
-
-struct pool {
-	const struct server_config *cfg;
-	struct server_config *settings;	/* the same, for SIGHUP */
-	const struct reload_cli *cli;
-	struct listeners *ls;
-	const sigset_t *wait_mask;
-	double started;
-	struct slot *slot;
-	size_t nslots;
-	struct counter *conn_ids;	/* workers accept */
-	unsigned long next_conn;	/* the parent accepts */
-	struct held_table held;		/* the parent's copies */
-	struct waiting *queue;		/* FIFO, qlen from the front */
-	size_t qlen, qcap;
-	double resume_at;		/* accept again after a failure */
-	double listener_close_at;	/* --parent-close-listener, or 0 */
-	int listener_dead;	/* a worker found it shut down */
-	int draining;
-	double drain_deadline;
-	int killed;		/* 0 or SIGKILL */
-	int status;		/* the exit status */
-};
-
 static int
 parent_accepts(const struct pool *p)
 {
 	return p->cfg->accept_in == ACCEPT_IN_PARENT;
-}
-
-/* 1 on the plain path: the trace is off, no choreography option is set
- * and no copy is held, so the parent closes its copy of each connection
- * right after the pass and nothing it measures or closes later waits on
- * a worker's word.  Only then does the parent pass a connection before
- * it accepts the next, and learn late that a worker is done; with the
- * trace on, every pass and its handshake keep the order and the timing
- * the trace and the lessons show. */
-static int
-quick_path(const struct pool *p)
-{
-	const struct choreo *ch = &p->cfg->choreo;
-
-	return !trace_enabled() && ch->parent_close == PCLOSE_NOW &&
-	    ch->parent_shutdown_how < 0 && ch->listener_close_secs < 0 &&
-	    !choreo_child_acts(ch) && p->held.count == 0;
 }
 
 static size_t
@@ -133,6 +55,22 @@ signal_workers(const struct pool *p, int sig)
 			(void)kill(p->slot[i].pid, sig);
 }
 
+/* Closes the parent's ends of the channels and the connections waiting
+ * in its queue: in a new worker, where they are not its own, and when
+ * the server stops. */
+static void
+close_copies(struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (p->slot[i].channel >= 0) {
+			io_close_quiet(p->slot[i].channel);
+			p->slot[i].channel = -1;
+		}
+	passing_drop_queue(p);
+}
+
 /* --- starting workers */
 
 /* Runs in the new worker: it keeps only its own end of its channel and,
@@ -143,16 +81,9 @@ static _Noreturn void
 become_worker(struct pool *p, struct slot *s, int channel)
 {
 	struct worker_setup ws;
-	size_t i;
 
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].channel >= 0)
-			io_close_quiet(p->slot[i].channel);
-	for (i = 0; i < p->qlen; i++)
-		io_close_quiet(p->queue[i].c.fd);
-	choreo_held_forget(&p->held);
-	if (parent_accepts(p))
-		listeners_close(p->ls);
+	close_copies(p);
+	supervise_forget(p->sv, !parent_accepts(p));
 	trace_set_role(TRACE_WORKER, s->number);
 
 	memset(&ws, 0, sizeof ws);
@@ -161,7 +92,7 @@ become_worker(struct pool *p, struct slot *s, int channel)
 	ws.channel = channel;
 	ws.number = s->number;
 	ws.conn_ids = p->conn_ids;
-	ws.wait_mask = p->wait_mask;
+	ws.wait_mask = p->sv->wait_mask;
 	ws.server_started = p->started;
 	worker_run(&ws);
 }
@@ -216,7 +147,7 @@ spawn(struct pool *p, struct slot *s)
 static const char *
 no_replacement(const struct pool *p)
 {
-	if (p->draining)
+	if (p->sv->draining)
 		return "not replaced: the server stops";
 	if (p->listener_dead)
 		return "not replaced: the listening socket is shut down";
@@ -224,6 +155,36 @@ no_replacement(const struct pool *p)
 		return "not replaced: the parent has closed its listening "
 		    "socket";
 	return NULL;
+}
+
+/* Fills slots whose pause is over. */
+static void
+respawn_due(struct pool *p, double now)
+{
+	size_t i;
+
+	for (i = 0; i < p->nslots; i++) {
+		struct slot *s = &p->slot[i];
+
+		if (s->pid == 0 && s->respawn_at > 0 && now >= s->respawn_at) {
+			if (no_replacement(p) != NULL)
+				s->respawn_at = 0;
+			else
+				(void)spawn(p, s);
+		}
+	}
+}
+
+/* 1 while some slot has a worker or will have one. */
+static int
+pool_alive(const struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (p->slot[i].pid > 0 || p->slot[i].respawn_at > 0)
+			return 1;
+	return 0;
 }
 
 /* --- reaping */
@@ -272,7 +233,7 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	double now = monotime_now(), delay;
 	int failed = WIFSIGNALED(status) ||
 	    (WIFEXITED(status) && WEXITSTATUS(status) != 0);
-	int expected = p->killed != 0 || (WIFEXITED(status) &&
+	int expected = p->sv->killed != 0 || (WIFEXITED(status) &&
 	    (WEXITSTATUS(status) == 0 ||
 	    WEXITSTATUS(status) == WORKER_EXIT_LISTENER));
 	const char *refused;
@@ -288,7 +249,7 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	if (s->busy) {
 		/* Its connection is over with it: a copy held until the
 		 * worker was done goes now. */
-		choreo_held_served(&p->cfg->choreo, &p->held, s->conn);
+		choreo_held_served(&p->cfg->choreo, &p->sv->held, s->conn);
 		s->busy = 0;
 	}
 
@@ -327,235 +288,6 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	log_end(p, s, pid, status, expected, next);
 }
 
-static void
-reap(struct pool *p)
-{
-	pid_t pid;
-	int status;
-
-	/* SIGCHLDs merge: one signal may stand for many exits. */
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct slot *s = slot_of(p, pid);
-
-		if (s != NULL)
-			worker_ended(p, s, status);
-	}
-}
-
-/* --- the parent accepts and passes */
-
-/* A worker wrote: DONE makes it idle again, LAST idle but about to
- * leave, so that nothing more is passed to it; end of file means it has
- * gone (its SIGCHLD does the rest).  With nowait, a worker that has not
- * written yet is left as it is. */
-static void
-read_channel(struct pool *p, struct slot *s, int nowait)
-{
-	struct worker_msg m;
-	ssize_t n;
-	int fd;
-
-	memset(&m, 0, sizeof m);
-	n = nowait ? fdpass_try_recv(s->channel, &m, sizeof m, &fd) :
-	    fdpass_recv(s->channel, &m, sizeof m, &fd);
-	if (fd >= 0)
-		io_close_quiet(fd);
-	if (n < 0 && nowait && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		io_close_quiet(s->channel);
-		s->channel = -1;
-		return;
-	}
-	if ((m.type == WMSG_DONE || m.type == WMSG_LAST) && s->busy &&
-	    m.conn == s->conn) {
-		s->busy = 0;
-		if (m.type == WMSG_LAST)
-			s->retiring = 1;
-		choreo_held_served(&p->cfg->choreo, &p->held, m.conn);
-	}
-}
-
-/* On the quick path the parent does not wait on busy workers' channels
- * while nothing is queued (see the main loop), so that a worker's DONE
- * does not wake it for nothing.  Those messages are read here, without
- * waiting, when the parent needs to know who is idle. */
-static int
-still_busy(struct pool *p, struct slot *s)
-{
-	if (s->busy && s->done_unread && s->channel >= 0) {
-		s->done_unread = 0;
-		read_channel(p, s, 1);
-	}
-	return s->busy;
-}
-
-/* The idle worker with the lowest number: while the load is light the
- * same few workers serve, and stay warm in the caches. */
-static struct slot *
-idle_worker(struct pool *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 && !still_busy(p, &p->slot[i]) &&
-		    p->slot[i].channel >= 0 && !p->slot[i].retiring)
-			return &p->slot[i];
-	return NULL;
-}
-
-/* With the trace on, the pass is measured once the worker says it holds
- * the descriptor of connection conn.  An acknowledgement that comes too
- * late for an earlier pass is skipped.  Returns 0, or -1 if no word came
- * in time. */
-static int
-await_ack(const struct slot *s, unsigned long conn)
-{
-	struct pollfd pfd = { s->channel, POLLIN, 0 };
-	double until = monotime_now() + ACK_WAIT_MS / 1000.0;
-	struct worker_msg m;
-	int fd, rc;
-
-	for (;;) {
-		double left = until - monotime_now();
-
-		if (left <= 0)
-			return -1;
-		rc = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return -1;
-		memset(&m, 0, sizeof m);
-		if (fdpass_recv(s->channel, &m, sizeof m, &fd) <= 0)
-			return -1;
-		if (fd >= 0)
-			io_close_quiet(fd);
-		if (m.type == WMSG_ACK && m.conn == conn)
-			return 0;
-	}
-}
-
-/* Hands the connection w to the worker of s.  Returns 0, or -1 if the
- * worker could not take it (it has gone; SIGCHLD will tell). */
-static int
-pass(struct pool *p, struct slot *s, struct waiting *w)
-{
-	struct worker_msg m;
-	int acked;
-
-	memset(&m, 0, sizeof m);
-	m.type = WMSG_PASS;
-	m.conn = w->c.id;
-	m.accepted = w->c.accepted;
-	m.peer = w->c.peer;
-	trace_pass_before(&w->tc);
-	if (fdpass_send(s->channel, &m, sizeof m, w->c.fd) < 0) {
-		diag_err(errno, "sendmsg to worker %lu (pid %ld)", s->number,
-		    (long)s->pid);
-		io_close_quiet(s->channel);
-		s->channel = -1;
-		return -1;
-	}
-	s->busy = 1;
-	s->done_unread = 0;
-	s->conn = w->c.id;
-	s->peer = w->c.peer;
-	acked = !trace_enabled() || await_ack(s, w->c.id) == 0;
-	if (!acked)
-		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
-		    "%lu; its references are not traced", s->number,
-		    (long)s->pid, w->c.id);
-	trace_pass(&w->tc, s->number, s->pid, acked);
-	/* By default the parent closes its copy now, so the worker's close
-	 * is the last and sends the FIN; the choreography may keep it. */
-	choreo_parent_after_fork(&p->cfg->choreo, &p->held, &w->tc, s->pid,
-	    w->c.accepted);
-	if (trace_enabled()) {
-		memset(&m, 0, sizeof m);
-		m.type = WMSG_GO;
-		m.conn = w->c.id;
-		(void)fdpass_send(s->channel, &m, sizeof m, -1);
-	}
-	return 0;
-}
-
-/* Passes waiting connections, oldest first, while workers are idle. */
-static void
-dispatch(struct pool *p)
-{
-	struct slot *s;
-
-	while (p->qlen > 0 && (s = idle_worker(p)) != NULL) {
-		if (pass(p, s, &p->queue[0]) < 0)
-			continue;	/* the same connection, another worker */
-		p->qlen--;
-		memmove(&p->queue[0], &p->queue[1],
-		    p->qlen * sizeof p->queue[0]);
-	}
-}
-
-/* Connections from peer's host being served or waiting. */
-static unsigned long
-served_from(struct pool *p, const struct addr *peer)
-{
-	unsigned long n = 0;
-	size_t i;
-
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 && still_busy(p, &p->slot[i]) &&
-		    addr_same_host(&p->slot[i].peer, peer))
-			n++;
-	for (i = 0; i < p->qlen; i++)
-		if (addr_same_host(&p->queue[i].c.peer, peer))
-			n++;
-	return n;
-}
-
-
-/* Accepts from listener i while the queue has room.  The queue holds at
- * most one connection per worker; past it, clients wait in the listen
- * backlog, where the kernel keeps them. */
-static void
-accept_into_queue(struct pool *p, int i)
-{
-	while (p->qlen < p->qcap) {
-		struct waiting *w = &p->queue[p->qlen];
-
-		w->c.peer.len = sizeof w->c.peer.ss;
-		w->c.fd = accept(p->ls->fd[i],
-		    (struct sockaddr *)&w->c.peer.ss, &w->c.peer.len);
-		if (w->c.fd < 0) {
-			enum net_accept_miss miss = net_accept_miss(errno);
-
-			if (miss == NET_ACCEPT_NONE)
-				return;
-			if (miss == NET_ACCEPT_GONE)
-				continue;
-			p->resume_at = monotime_now() + ACCEPT_PAUSE;
-			diag_err(errno, "accept %s (accepting again in %.1f s)",
-			    p->ls->where[i], ACCEPT_PAUSE);
-			return;
-		}
-		if (p->cfg->per_source > 0 &&
-		    served_from(p, &w->c.peer) >= p->cfg->per_source) {
-			conn_refuse_source(&w->c, p->cfg->per_source,
-			    p->cfg->verbosity);
-			continue;
-		}
-		w->c.id = p->next_conn++;
-		w->c.accepted = monotime_now();
-		trace_accept(&w->tc, w->c.id, w->c.fd);
-		p->qlen++;
-		if (quick_path(p)) {
-			/* Passed before the next accept(), which is most
-			 * often the one that finds nothing: the worker starts
-			 * on this client while the parent looks for more. */
-			dispatch(p);
-		}
-	}
-}
-
 /* --- the listening socket's own choreography */
 
 static void
@@ -573,179 +305,58 @@ close_listeners(struct pool *p)
 	p->ls->count = 0;
 }
 
-/* --- stopping */
+/* --- the supervisor's hooks */
 
 static void
-start_drain(struct pool *p)
+ended(void *m, pid_t pid, int status)
 {
-	size_t i;
+	struct pool *p = m;
+	struct slot *s = slot_of(p, pid);
 
-	p->draining = 1;
-	p->drain_deadline = monotime_now() + p->cfg->drain_timeout;
-	/* Idle workers leave at once; busy ones after their connection.
-	 * The signal goes first, so that a worker woken by the shutdown
-	 * below finds it pending and leaves without a word. */
+	if (s != NULL)
+		worker_ended(p, s, status);
+}
+
+static size_t
+live(void *m)
+{
+	return live_workers(m);
+}
+
+static void
+signal_all(void *m, int sig)
+{
+	signal_workers(m, sig);
+}
+
+/* Idle workers leave at once; busy ones after their connection.  The
+ * signal goes first, so that a worker woken by the shutdown below finds
+ * it pending and leaves without a word. */
+static void
+drain(void *m)
+{
+	struct pool *p = m;
+	int i;
+
 	signal_workers(p, SIGTERM);
-	/* New clients are refused from here on.  Where workers accept, the
-	 * parent's close would not do it (they hold copies): shutdown()
-	 * acts on the socket for every holder (TRUTH.md fact 11). */
+	/* Where workers accept, the parent's close of the listeners would
+	 * not refuse new clients (they hold copies): shutdown() acts on the
+	 * socket for every holder (TRUTH.md fact 11). */
 	if (!parent_accepts(p))
-		for (i = 0; i < (size_t)p->ls->count; i++)
+		for (i = 0; i < p->ls->count; i++)
 			(void)shutdown(p->ls->fd[i], SHUT_RD);
-	listeners_close(p->ls);
-	for (i = 0; i < p->qlen; i++)
-		io_close_quiet(p->queue[i].c.fd);
-	p->qlen = 0;
-	choreo_held_release(&p->held);
-	if (p->cfg->verbosity >= 0 && live_workers(p) > 0) {
-		diag_msg("stopping: waiting up to %.1f s for %zu worker%s",
-		    p->cfg->drain_timeout, live_workers(p),
-		    live_workers(p) == 1 ? "" : "s");
-	}
+	passing_drop_queue(p);
 }
 
-/* The drain is over (or a second SIGTERM came): SIGKILL, then a last
- * wait for the reaps. */
+/* SIGHUP: every worker replaced as it finishes, so that new connections
+ * get the settings re-read (or, without a file, fresh workers). */
 static void
-kill_workers(struct pool *p, double now)
+reloaded(void *m, int rc)
 {
-	if (p->cfg->verbosity >= 0 && live_workers(p) > 0)
-		diag_msg("stopping: ending %zu worker%s with SIGKILL",
-		    live_workers(p), live_workers(p) == 1 ? "" : "s");
-	signal_workers(p, SIGKILL);
-	p->killed = SIGKILL;
-	p->drain_deadline = now + KILL_GRACE;
-}
-
-/* The earliest deadline, or 0 for none. */
-static double
-next_wakeup(const struct pool *p)
-{
-	double at = choreo_held_next(&p->held);
+	struct pool *p = m;
 	size_t i;
 
-#define EARLIER(t) do { if ((t) > 0 && (at == 0 || (t) < at)) at = (t); } \
-	while (0)
-	if (p->draining)
-		EARLIER(p->drain_deadline);
-	EARLIER(p->resume_at);
-	EARLIER(p->listener_close_at);
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid == 0)
-			EARLIER(p->slot[i].respawn_at);
-#undef EARLIER
-	return at;
-}
-
-static void
-add_fd(fd_set *set, int fd, int *maxfd)
-{
-	FD_SET(fd, set);
-	if (fd > *maxfd)
-		*maxfd = fd;
-}
-
-/* Fills slots whose pause is over. */
-static void
-respawn_due(struct pool *p, double now)
-{
-	size_t i;
-
-	for (i = 0; i < p->nslots; i++) {
-		struct slot *s = &p->slot[i];
-
-		if (s->pid == 0 && s->respawn_at > 0 && now >= s->respawn_at) {
-			if (no_replacement(p) != NULL)
-				s->respawn_at = 0;
-			else
-				(void)spawn(p, s);
-		}
-	}
-}
-
-/* 1 while some slot has a worker or will have one. */
-static int
-pool_alive(const struct pool *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 || p->slot[i].respawn_at > 0)
-			return 1;
-	return 0;
-}
-
-static int
-setup(struct pool *p, const struct server_config *cfg, struct listeners *ls,
-    const sigset_t *wait_mask, double started)
-{
-	char err[256];
-	size_t i;
-
-	memset(p, 0, sizeof *p);
-	p->cfg = cfg;
-	p->ls = ls;
-	p->wait_mask = wait_mask;
-	p->started = started;
-	p->next_conn = 1;
-	p->nslots = cfg->workers;
-	p->qcap = cfg->workers;
-	p->slot = calloc(p->nslots, sizeof *p->slot);
-	p->queue = calloc(p->qcap, sizeof *p->queue);
-	if (p->slot == NULL || p->queue == NULL ||
-	    choreo_held_init(&p->held, HELD_MAX) < 0) {
-		diag_err(errno, "allocating a pool of %lu workers",
-		    cfg->workers);
-		return -1;
-	}
-	if (!parent_accepts(p)) {
-		p->conn_ids = counter_create(err, sizeof err);
-		if (p->conn_ids == NULL) {
-			diag_msg("%s", err);
-			return -1;
-		}
-	}
-	if (cfg->choreo.listener_close_secs >= 0)
-		p->listener_close_at = started + cfg->choreo.listener_close_secs;
-	for (i = 0; i < p->nslots; i++) {
-		p->slot[i].number = i + 1;
-		p->slot[i].channel = -1;
-	}
-	return 0;
-}
-
-static void
-teardown(struct pool *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].channel >= 0)
-			io_close_quiet(p->slot[i].channel);
-	for (i = 0; i < p->qlen; i++)
-		io_close_quiet(p->queue[i].c.fd);
-	choreo_held_release(&p->held);
-	choreo_held_free(&p->held);
-	counter_destroy(p->conn_ids);
-	free(p->queue);
-	free(p->slot);
-}
-
-/* SIGHUP: the settings again from the file, then every worker replaced
- * as it finishes, so that new connections get them. */
-static void
-reload(struct pool *p)
-{
-	char err[640];
-	size_t i;
-	int rc;
-
-	rc = reload_settings(p->settings, p->ls, p->cli, err, sizeof err);
-	if (rc < 0)
-		diag_msg("SIGHUP: %s; keeping the old settings", err);
-	else if (rc > 0 && p->cfg->verbosity >= 0)
-		diag_msg("SIGHUP: settings re-read from %s",
-		    p->cfg->config_file);
+	(void)rc;
 	if (p->cfg->verbosity >= 0)
 		diag_msg("SIGHUP: replacing %zu worker%s as they finish",
 		    live_workers(p), live_workers(p) == 1 ? "" : "s");
@@ -757,120 +368,161 @@ reload(struct pool *p)
 	signal_workers(p, SIGHUP);
 }
 
+static double
+prepare(void *m, double now, fd_set *watch, int *maxfd)
+{
+	struct pool *p = m;
+	double at;
+	size_t i;
+
+	if (!pool_alive(p)) {
+		diag_msg("no worker can accept any more: %s; stopping",
+		    p->listener_dead ? "the listening socket is shut "
+		    "down" : "the parent has closed its listening "
+		    "socket");
+		supervise_give_up(p->sv, "no worker can accept");
+		return 0;
+	}
+	if (p->listener_close_at > 0 && now >= p->listener_close_at)
+		close_listeners(p);
+	respawn_due(p, now);
+	if (parent_accepts(p))
+		passing_dispatch(p);
+	passing_watch(p, watch, maxfd);
+	at = p->listener_close_at;
+	for (i = 0; i < p->nslots; i++)
+		if (p->slot[i].pid == 0 && p->slot[i].respawn_at > 0 &&
+		    (at == 0 || p->slot[i].respawn_at < at))
+			at = p->slot[i].respawn_at;
+	return at;
+}
+
+static int
+room(void *m, double now)
+{
+	struct pool *p = m;
+
+	(void)now;
+	return parent_accepts(p) && passing_room(p);
+}
+
+static void
+accept_ready(void *m, int i)
+{
+	passing_accept(m, i);
+}
+
+static void
+ready(void *m, const fd_set *set)
+{
+	passing_ready(m, set);
+}
+
+/* Leaving with workers alive (a failure, a second SIGTERM, or SIGKILL
+ * not yet reaped): they must not outlive the server. */
+static void
+finish(void *m)
+{
+	struct pool *p = m;
+
+	if (live_workers(p) > 0) {
+		signal_workers(p, SIGKILL);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	}
+}
+
+/* At the drain's start every worker had SIGTERM, which it takes as "leave
+ * after this connection": those still busy when the drain time is over
+ * get SIGKILL. */
+static const struct supervise_model prefork_model = {
+	.noun = "worker",
+	.end_signal = SIGKILL,
+	.live = live,
+	.signal = signal_all,
+	.ended = ended,
+	.drain = drain,
+	.reloaded = reloaded,
+	.prepare = prepare,
+	.room = room,
+	.accept = accept_ready,
+	.ready = ready,
+	.finish = finish,
+};
+
+/* --- setting up and tearing down */
+
+static int
+setup(struct pool *p, struct supervisor *sv, double started)
+{
+	const struct server_config *cfg = sv->cfg;
+	char err[256];
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	p->sv = sv;
+	p->cfg = cfg;
+	p->ls = sv->ls;
+	p->started = started;
+	p->next_conn = 1;
+	p->nslots = cfg->workers;
+	p->qcap = cfg->workers;
+	p->slot = calloc(p->nslots, sizeof *p->slot);
+	p->queue = calloc(p->qcap, sizeof *p->queue);
+	if (p->slot == NULL || p->queue == NULL) {
+		diag_err(errno, "allocating a pool of %lu workers",
+		    cfg->workers);
+		return -1;
+	}
+	for (i = 0; i < p->nslots; i++) {
+		p->slot[i].number = i + 1;
+		p->slot[i].channel = -1;
+	}
+	if (!parent_accepts(p)) {
+		p->conn_ids = counter_create(err, sizeof err);
+		if (p->conn_ids == NULL) {
+			diag_msg("%s", err);
+			return -1;
+		}
+	}
+	if (cfg->choreo.listener_close_secs >= 0)
+		p->listener_close_at = started + cfg->choreo.listener_close_secs;
+	return 0;
+}
+
+static void
+teardown(struct pool *p)
+{
+	if (p->slot != NULL)
+		close_copies(p);
+	counter_destroy(p->conn_ids);
+	free(p->queue);
+	free(p->slot);
+}
+
 int
 model_prefork_run(struct server_config *cfg, struct listeners *ls,
     const sigset_t *wait_mask, double started, const struct reload_cli *cli)
 {
+	struct supervisor sv;
 	struct pool p;
 	size_t i;
+	int status;
 
-	if (setup(&p, cfg, ls, wait_mask, started) < 0) {
-		teardown(&p);
+	memset(&p, 0, sizeof p);
+	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0) {
+		diag_err(errno, "allocating a pool of %lu workers",
+		    cfg->workers);
 		return 1;
 	}
-	p.settings = cfg;
-	p.cli = cli;
+	if (setup(&p, &sv, started) < 0) {
+		teardown(&p);
+		choreo_held_free(&sv.held);
+		return 1;
+	}
 	for (i = 0; i < p.nslots; i++)
 		(void)spawn(&p, &p.slot[i]);
-
-	for (;;) {
-		struct timespec ts, *tsp;
-		fd_set ready;
-		double now, wake;
-		int maxfd = -1, rc, lazy;
-
-		if (signals_child) {
-			signals_child = 0;
-			reap(&p);
-		}
-		if (signals_stop >= 2 && p.killed != SIGKILL) {
-			/* A second SIGTERM: the user wants out now. */
-			if (!p.draining)
-				start_drain(&p);
-			kill_workers(&p, monotime_now());
-		}
-		if (signals_stop && !p.draining)
-			start_drain(&p);
-		if (signals_reload) {
-			signals_reload = 0;
-			if (!p.draining)
-				reload(&p);
-		}
-		now = monotime_now();
-		if (p.draining) {
-			if (live_workers(&p) == 0)
-				break;
-			if (now >= p.drain_deadline) {
-				if (p.killed == SIGKILL)
-					break;
-				kill_workers(&p, now);
-			}
-		} else if (!pool_alive(&p)) {
-			diag_msg("no worker can accept any more: %s; stopping",
-			    p.listener_dead ? "the listening socket is shut "
-			    "down" : "the parent has closed its listening "
-			    "socket");
-			p.status = 1;
-			break;
-		}
-		if (p.listener_close_at > 0 && now >= p.listener_close_at &&
-		    !p.draining)
-			close_listeners(&p);
-		if (p.resume_at > 0 && now >= p.resume_at)
-			p.resume_at = 0;
-		if (!p.draining)
-			respawn_due(&p, now);
-		choreo_held_run(&cfg->choreo, &p.held, now);
-		if (parent_accepts(&p))
-			dispatch(&p);
-
-		FD_ZERO(&ready);
-		if (parent_accepts(&p) && !p.draining && p.resume_at == 0 &&
-		    p.qlen < p.qcap)
-			for (i = 0; i < (size_t)ls->count; i++)
-				add_fd(&ready, ls->fd[i], &maxfd);
-		/* A busy worker's DONE matters at once only when a
-		 * connection waits for a worker, or when the trace or the
-		 * choreography acts on it; otherwise it is read when the
-		 * next connection comes (still_busy). */
-		lazy = quick_path(&p) && p.qlen == 0;
-		for (i = 0; i < p.nslots; i++) {
-			struct slot *s = &p.slot[i];
-
-			s->done_unread = lazy && s->busy;
-			if (s->channel >= 0 && !s->done_unread)
-				add_fd(&ready, s->channel, &maxfd);
-		}
-		wake = next_wakeup(&p);
-		tsp = monotime_until(wake, &ts);
-		/* The only place the signals are let in. */
-		rc = pselect(maxfd + 1, &ready, NULL, NULL, tsp, wait_mask);
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			diag_err(errno, "pselect");
-			p.status = 1;
-			break;
-		}
-		if (rc == 0)
-			continue;
-		for (i = 0; i < p.nslots; i++)
-			if (p.slot[i].channel >= 0 &&
-			    FD_ISSET(p.slot[i].channel, &ready))
-				read_channel(&p, &p.slot[i], 0);
-		for (i = 0; i < (size_t)ls->count && parent_accepts(&p); i++)
-			if (FD_ISSET(ls->fd[i], &ready))
-				accept_into_queue(&p, (int)i);
-	}
-	if (live_workers(&p) > 0) {
-		/* Leaving with workers alive (a failure, or SIGKILL not yet
-		 * reaped): they must not outlive the server. */
-		signal_workers(&p, SIGKILL);
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-	}
-	trace_stop(p.status == 0 ? "SIGTERM or SIGINT" :
-	    "no worker can accept");
+	status = supervise_run(&sv, &prefork_model, &p);
 	teardown(&p);
-	return p.status;
+	return status;
 }
