@@ -549,3 +549,33 @@ none_running() {
 hups_said() {
 	[ "$(grep -c '^forkechod: SIGHUP: replacing' "$SERVER_LOG")" -ge "$1" ]
 }
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# past_us T: the clock has passed T (microseconds, as now_us).
+past_us() { (($(now_us) >= $1)); }
+
+@test "a drain that outlasts --parent-close-listener's time leaves the parent asleep" {
+	skip_under_valgrind "CPU time of its own"
+	local start got before after
+	start=$(now_us)
+	prefork --workers 2 --parent-close-listener 1 --drain-timeout 30
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'x\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = x ]
+	kill -TERM "$SERVER_PID"
+	wait_until 5 grep -q 'stopping: waiting up to' "$SERVER_LOG"
+	# The close time (1 s after the start) passes during the drain; the
+	# parent waits for its busy worker, and nothing else is due.
+	wait_until 5 past_us $((start + 1200000))
+	before=$(cpu_ticks "$SERVER_PID")
+	sleep 1		# the interval measured, not a wait for an event
+	after=$(cpu_ticks "$SERVER_PID")
+	((after - before < 5)) || fail "the parent used $((after - before)) ticks in 1 s"
+	exec 5>&-
+	wait_exit "$SERVER_PID" 10
+	[ "$EXIT_STATUS" -eq 0 ]
+	SERVER_PID=
+}
