@@ -63,6 +63,20 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 	all_clients_ok burst
 }
 
+@test "prefork, the parent passing sockets: out of descriptors it backs off from 0.1 s like the fork model, and serves again" {
+	skip_under_valgrind "memcheck needs descriptors beyond the 16 allowed"
+	# As above: each passed connection's copy is kept for 1 s, so a
+	# burst of 20 runs the parent out of its 16 descriptors.
+	SERVER_WRAP=(prlimit --nofile=16:16 --)
+	start_server -l 127.0.0.1:0 -m prefork -w 2 --accept-in parent \
+	    --parent-close 1
+	clients 20 -m burst -w 20
+	# The pause forkechod(8) gives for a failed accept: 0.1 s first.
+	wait_until 10 grep -q "accept 127.0.0.1 $PORT (accepting again in [0-9.]* s): Too many open files" "$SERVER_LOG"
+	grep -m 1 "accepting again in" "$SERVER_LOG" | grep -qF "(accepting again in 0.1 s)"
+	all_clients_ok burst
+}
+
 @test "when fork fails the connection is closed and logged, and the server keeps serving" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to change user (root ignores RLIMIT_NPROC)"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
