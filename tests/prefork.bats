@@ -579,3 +579,13 @@ past_us() { (($(now_us) >= $1)); }
 	[ "$EXIT_STATUS" -eq 0 ]
 	SERVER_PID=
 }
+
+@test "without -c, SIGHUP says there is nothing to re-read, then replaces the workers" {
+	prefork --workers 2
+	wait_until 5 pool_of 2
+	kill -HUP "$SERVER_PID"
+	wait_until 5 grep -q '^forkechod: SIGHUP: replacing' "$SERVER_LOG"
+	run grep '^forkechod: SIGHUP: ' "$SERVER_LOG"
+	assert_output 'forkechod: SIGHUP: no config file (-c) to re-read
+forkechod: SIGHUP: replacing 2 workers as they finish'
+}
