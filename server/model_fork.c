@@ -151,18 +151,19 @@ static void
 child_ended(void *m, pid_t pid, int status)
 {
 	struct forker *f = m;
-	struct child c;
+	struct child gone;
+	const struct child *c = &gone;
 
-	if (!children_remove(&f->kids, pid, &c))
+	if (!children_remove(&f->kids, pid, &gone))
 		return;
-	trace_reap(c.conn, c.pid, status);
-	choreo_held_reaped(&f->cfg->choreo, &f->sv->held, c.pid);
+	trace_reap(c->conn, c->pid, status);
+	choreo_held_reaped(&f->cfg->choreo, &f->sv->held, c->pid);
 
 	/* A child killed by the drain's own signal is expected. */
 	if (WIFSIGNALED(status) && !(f->sv->killed &&
 	    WTERMSIG(status) == f->sv->killed) && f->cfg->verbosity >= 0)
 		diag_msg("connection %lu: child %ld killed by signal %d",
-		    c.conn, (long)c.pid, WTERMSIG(status));
+		    c->conn, (long)c->pid, WTERMSIG(status));
 }
 
 static size_t
