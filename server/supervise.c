@@ -146,11 +146,9 @@ reload(struct supervisor *sv, const struct supervise_model *model, void *m)
 	rc = reload_settings(sv->cfg, sv->ls, sv->cli, err, sizeof err);
 	if (rc < 0)
 		diag_msg("SIGHUP: %s; keeping the old settings", err);
-	else if (sv->cfg->verbosity < 0)
-		;
-	else if (rc == 0)
+	else if (rc == 0 && sv->cfg->verbosity >= 0)
 		diag_msg("SIGHUP: no config file (-c) to re-read");
-	else
+	else if (rc > 0 && sv->cfg->verbosity >= 0)
 		diag_msg("SIGHUP: settings re-read from %s",
 		    sv->cfg->config_file);
 	model->reloaded(m, rc);
