@@ -28,8 +28,8 @@
 struct supervise_model {
 	/* What the drain's log lines count: "connection" or "worker". */
 	const char *noun;
-	/* The signal for those still running when the drain time is over;
-	 * SIGKILL follows 2 s later if it is not SIGKILL already. */
+	/* The signal for those still running when the drain time is over,
+	 * SIGTERM or SIGKILL; SIGKILL follows 2 s after a SIGTERM. */
 	int end_signal;
 	/* How many children (or workers) run: the drain ends at 0. */
 	size_t (*live)(void *m);
