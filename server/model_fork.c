@@ -58,7 +58,7 @@ struct server {
  * closes its copy right after fork) and must not hold the listeners, or a
  * stopped server would still have them open through its children. */
 static void
-child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
+child_run(struct server *srv, const struct conn *c)
 {
 	int status;
 
@@ -68,11 +68,13 @@ child_run(struct server *srv, const struct conn *c, struct trace_conn *tc)
 	 * with fork(): they are not this child's, and would keep those
 	 * sockets alive and their counts high. */
 	choreo_held_forget(&srv->held);
-	trace_set_role(TRACE_CHILD, c->id);
-	trace_fork_child(tc);
-	trace_gate_wait(tc);
-	status = conn_serve(c, &srv->rules, tc);
-	trace_exit(tc, status);
+	if (trace_active) {
+		trace_set_role(TRACE_CHILD, c->id);
+		trace_fork_child();
+	}
+	status = conn_serve(c, &srv->rules);
+	if (trace_active)
+		trace_exit(c->id, status);
 	_exit(status);
 }
 
@@ -100,7 +102,8 @@ child_ended(const struct child *c, int status, void *arg)
 {
 	struct server *srv = arg;
 
-	trace_reap(c->conn, c->pid, status);
+	if (trace_active)
+		trace_reap(c->conn, c->pid, status);
 	choreo_held_reaped(&srv->cfg->choreo, &srv->held, c->pid);
 
 	/* A child killed by the drain's own signal is expected. */
@@ -116,7 +119,6 @@ child_ended(const struct child *c, int status, void *arg)
 static int
 accept_one(struct server *srv, int i)
 {
-	struct trace_conn tc;
 	struct conn c;
 	pid_t pid;
 
@@ -147,8 +149,10 @@ accept_one(struct server *srv, int i)
 	}
 	c.id = srv->next_conn++;
 	c.accepted = monotime_now();
-	trace_accept(&tc, c.id, c.fd);
-	trace_fork_before(&tc);
+	if (trace_active) {
+		trace_accept(c.id, c.fd);
+		trace_fork_before(c.id);
+	}
 
 	pid = fork();
 	if (pid < 0) {
@@ -160,21 +164,28 @@ accept_one(struct server *srv, int i)
 		    sizeof peer);
 		diag_err(err, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, srv->backoff);
-		trace_error(&tc, "fork", err);
-		trace_fork_failed(&tc);
+		if (trace_active) {
+			trace_error(c.id, c.fd, "fork", err);
+			trace_fork_failed(c.id);
+		}
 		io_close_quiet(c.fd);
 		return 0;
 	}
 	if (pid == 0)
-		child_run(srv, &c, &tc);	/* does not return */
+		child_run(srv, &c);	/* does not return */
 
-	trace_fork_parent(&tc, pid);
-	/* By default the parent closes its copy now: held, it would keep the
-	 * socket alive after the child closes it, and no FIN would go out
-	 * (TRUTH.md facts 1-3).  The choreography may say otherwise. */
-	choreo_parent_after_fork(&srv->cfg->choreo, &srv->held, &tc, pid,
-	    c.accepted);
-	trace_gate_open(&tc);
+	/* Parent: the child has its own copy of the socket now.  The parent
+	 * closes its copy at once: held, it would keep the socket alive
+	 * after the child closes it, and no FIN would go out (TRUTH.md facts
+	 * 1-3).  Only a choreography that says otherwise keeps it. */
+	if (trace_active)
+		trace_fork_parent(c.id, c.fd, pid);
+	if (!choreo_parent_keeps(&srv->cfg->choreo, &srv->held, c.id, c.fd,
+	    pid, c.accepted))
+		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
+		    "once");
+	if (trace_active)
+		trace_gate_open();
 	children_add(&srv->kids, pid, c.id, c.accepted, &c.peer);
 	srv->backoff = 0;
 	return 1;

@@ -63,7 +63,6 @@ struct slot {
 /* A connection the parent accepted that waits for an idle worker. */
 struct waiting {
 	struct conn c;
-	struct trace_conn tc;
 };
 
 struct pool {
@@ -107,7 +106,7 @@ quick_path(const struct pool *p)
 {
 	const struct choreo *ch = &p->cfg->choreo;
 
-	return !trace_enabled() && ch->parent_close == PCLOSE_NOW &&
+	return !trace_active && ch->parent_close == PCLOSE_NOW &&
 	    ch->parent_shutdown_how < 0 && ch->listener_close_secs < 0 &&
 	    !choreo_child_acts(ch) && p->held.count == 0;
 }
@@ -153,7 +152,8 @@ become_worker(struct pool *p, struct slot *s, int channel)
 	choreo_held_forget(&p->held);
 	if (parent_accepts(p))
 		listeners_close(p->ls);
-	trace_set_role(TRACE_WORKER, s->number);
+	if (trace_active)
+		trace_set_role(TRACE_WORKER, s->number);
 
 	memset(&ws, 0, sizeof ws);
 	ws.cfg = p->cfg;
@@ -171,7 +171,6 @@ become_worker(struct pool *p, struct slot *s, int channel)
 static int
 spawn(struct pool *p, struct slot *s)
 {
-	struct trace_conn ltc;
 	int sv[2] = { -1, -1 };
 	pid_t pid;
 
@@ -184,14 +183,14 @@ spawn(struct pool *p, struct slot *s)
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
 		return -1;
 	}
-	if (!parent_accepts(p))
-		trace_listener(&ltc, p->ls->fd[0]);
-	trace_spawn_before(parent_accepts(p) ? NULL : &ltc);
+	if (trace_active)
+		trace_spawn_before(parent_accepts(p) ? -1 : p->ls->fd[0]);
 	pid = fork();
 	if (pid < 0) {
 		diag_err(errno, "fork for worker %lu (trying again in %.0f s)",
 		    s->number, RESPAWN_MAX);
-		trace_spawn_failed();
+		if (trace_active)
+			trace_spawn_failed();
 		io_close_quiet(sv[0]);
 		io_close_quiet(sv[1]);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
@@ -208,7 +207,9 @@ spawn(struct pool *p, struct slot *s)
 	s->retiring = 0;
 	s->conn = 0;
 	s->started = monotime_now();
-	trace_spawn(parent_accepts(p) ? NULL : &ltc, s->number, pid);
+	if (trace_active)
+		trace_spawn(parent_accepts(p) ? -1 : p->ls->fd[0], s->number,
+		    pid);
 	return 0;
 }
 
@@ -449,7 +450,8 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	m.conn = w->c.id;
 	m.accepted = w->c.accepted;
 	m.peer = w->c.peer;
-	trace_pass_before(&w->tc);
+	if (trace_active)
+		trace_pass_before(w->c.id);
 	if (fdpass_send(s->channel, &m, sizeof m, w->c.fd) < 0) {
 		diag_err(errno, "sendmsg to worker %lu (pid %ld)", s->number,
 		    (long)s->pid);
@@ -461,17 +463,20 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	s->done_unread = 0;
 	s->conn = w->c.id;
 	s->peer = w->c.peer;
-	acked = !trace_enabled() || await_ack(s, w->c.id) == 0;
+	acked = !trace_active || await_ack(s, w->c.id) == 0;
 	if (!acked)
 		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
 		    "%lu; its references are not traced", s->number,
 		    (long)s->pid, w->c.id);
-	trace_pass(&w->tc, s->number, s->pid, acked);
+	if (trace_active)
+		trace_pass(w->c.id, w->c.fd, s->number, s->pid, acked);
 	/* By default the parent closes its copy now, so the worker's close
 	 * is the last and sends the FIN; the choreography may keep it. */
-	choreo_parent_after_fork(&p->cfg->choreo, &p->held, &w->tc, s->pid,
-	    w->c.accepted);
-	if (trace_enabled()) {
+	if (!choreo_parent_keeps(&p->cfg->choreo, &p->held, w->c.id, w->c.fd,
+	    s->pid, w->c.accepted))
+		(void)choreo_close(w->c.id, w->c.fd, "the parent closes its "
+		    "copy at once");
+	if (trace_active) {
 		memset(&m, 0, sizeof m);
 		m.type = WMSG_GO;
 		m.conn = w->c.id;
@@ -545,7 +550,8 @@ accept_into_queue(struct pool *p, int i)
 		}
 		w->c.id = p->next_conn++;
 		w->c.accepted = monotime_now();
-		trace_accept(&w->tc, w->c.id, w->c.fd);
+		if (trace_active)
+			trace_accept(w->c.id, w->c.fd);
 		p->qlen++;
 		if (quick_path(p)) {
 			/* Passed before the next accept(), which is most
@@ -561,15 +567,12 @@ accept_into_queue(struct pool *p, int i)
 static void
 close_listeners(struct pool *p)
 {
-	struct trace_conn ltc;
 	int i;
 
 	p->listener_close_at = 0;
-	for (i = 0; i < p->ls->count; i++) {
-		trace_listener(&ltc, p->ls->fd[i]);
-		(void)trace_close(&ltc, "the parent closes its copy of the "
-		    "listening socket");
-	}
+	for (i = 0; i < p->ls->count; i++)
+		(void)choreo_close(0, p->ls->fd[i], "the parent closes its "
+		    "copy of the listening socket");
 	p->ls->count = 0;
 }
 
