@@ -87,8 +87,9 @@ add_measured(struct textrow *r, const struct traceevent *ev)
 void
 traceevent_json(const struct traceevent *ev, struct textrow *r)
 {
-	textrow_add(r, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\",\"event\":\"%s\"",
-	    ev->t, ev->pid, traceevent_role_name(ev->role), ev->name);
+	textrow_add(r, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\","
+	    "\"event\":\"%s\"", ev->t, ev->pid,
+	    traceevent_role_name(ev->role), ev->name);
 	if (ev->conn != 0)
 		textrow_add(r, ",\"conn\":%lu", ev->conn);
 	if (ev->role != TRACEEVENT_PARENT)

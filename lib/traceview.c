@@ -29,8 +29,8 @@ add_call(struct textrow *r, const struct traceevent *ev)
 		textrow_add(r, " fd %d", ev->fd);
 	if (ev->measured) {
 		if (ev->refs_before >= 0 && ev->refs >= 0)
-			textrow_add(r, " refs %d\xe2\x86\x92%d", ev->refs_before,
-			    ev->refs);
+			textrow_add(r, " refs %d\xe2\x86\x92%d",
+			    ev->refs_before, ev->refs);
 		else
 			textrow_add(r, " refs ?");
 	}

@@ -481,8 +481,8 @@ hook_on_zero_read(void *ctx)
 		if (peer_fin_pending(st)) {
 			if (!cs->zero_told && trace_active)
 				trace_eof(cs->conn, cs->fd, "read returned 0 "
-				    "after SHUT_RD, but the client has not sent "
-				    "its FIN: not its EOF, reading on");
+				    "after SHUT_RD, but the client has not "
+				    "sent its FIN: not its EOF, reading on");
 			cs->zero_told = 1;
 			(void)poll(NULL, 0, SHUT_RD_RECHECK_MS);
 			return ECHO_GO_ON;

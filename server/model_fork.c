@@ -176,8 +176,9 @@ accept_one(struct server *srv, int i)
 
 	/* Parent: the child has its own copy of the socket now.  The parent
 	 * closes its copy at once: held, it would keep the socket alive
-	 * after the child closes it, and no FIN would go out (TRUTH.md facts
-	 * 1-3).  Only a choreography that says otherwise keeps it. */
+	 * after the child closes it, and no FIN would go out (see
+	 * docs/LINUX.md).  Only a choreography that says otherwise keeps
+	 * it. */
 	if (trace_active)
 		trace_fork_parent(c.id, c.fd, pid);
 	if (!choreo_parent_keeps(&srv->cfg->choreo, &srv->held, c.id, c.fd,

@@ -671,7 +671,7 @@ trace_act_closed(struct trace_act *a, int rc, const char *note)
 	(void)rc;
 	measure(&a->sock, -1, &after);
 	if (a->unsure)
-		b.refs = after.refs = -1;	/* explain_close: cannot be known */
+		b.refs = after.refs = -1;	/* explain_close: unknown */
 	event_init(&ev, "close", a->conn, a->fd);
 	set_measured(&ev, b.refs, after.refs, after.state, NULL);
 	explain_close(&ev, &b, &after, why, sizeof why);

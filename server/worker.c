@@ -104,8 +104,8 @@ shutdown_listener(struct worker *w)
 	w->shutdown_at = 0;
 	for (i = 0; i < w->ws->ls->count; i++)
 		if (choreo_shutdown(0, w->ws->ls->fd[i],
-		    ch->listener_shutdown_how, "worker 1 shuts down its copy of "
-		    "the listening socket") < 0)
+		    ch->listener_shutdown_how, "worker 1 shuts down its copy "
+		    "of the listening socket") < 0)
 			diag_err(errno, "shutdown %s", w->ws->ls->where[i]);
 }
 
