@@ -332,6 +332,6 @@ why_trace() {
 	run "$FORKTRACE" -o "$SVG" "$BATS_TEST_TMPDIR/t.json"
 	assert_success
 	local ev="//*[local-name()='g'][@class='event']"
-	[ "$(xpath "string($ev[@data-line='4']/*[local-name()='text'][last()])")" = "ESTABLISHED — words only the server wrote; nothing sent: 1 other holder" ]
-	[ "$(xpath "string($ev[@data-line='5']/*[local-name()='text'][last()])")" = "CLOSED" ]
+	[ "$(xpath "string(${ev}[@data-line='4']/*[local-name()='text'][last()])")" = "ESTABLISHED — words only the server wrote; nothing sent: 1 other holder" ]
+	[ "$(xpath "string(${ev}[@data-line='5']/*[local-name()='text'][last()])")" = "CLOSED" ]
 }
