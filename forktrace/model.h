@@ -3,8 +3,8 @@
  * in file order and the processes (lanes) they happen in.  Both renderers
  * (svg, text) draw from this and from nothing else.
  *
- * The file is JSON Lines, one object per line, as server/trace.c writes
- * it (SPEC.md, "Seeing it").  Every line is checked: a line that is not
+ * The file is JSON Lines, one object per line, as forkechod writes it
+ * (lib/traceevent.c; forkechod(8), "TRACE").  Every line is checked: a line that is not
  * a JSON object, an unknown event, a missing or mistyped field is an
  * error naming the file and the line.  Fields the model does not know
  * are ignored, so that the server may add some.
@@ -50,7 +50,7 @@ struct model_event {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	char addr[64];		/* listen: "ADDR PORT" */
-	char why[384];		/* the server's reason, if it wrote one */
+	char why[384];		/* the server's reason; "": none written */
 	size_t lane;		/* the process that wrote it */
 	size_t other_lane;	/* the process other_pid names, if any */
 	size_t hold;		/* the writer's hold of conn that the event
@@ -112,13 +112,5 @@ const char *model_kind_name(enum model_kind kind);
 
 /* "parent", "child 2", "worker 1". */
 void model_lane_name(const struct model_lane *l, char *buf, size_t len);
-
-/*
- * Why the event put on the wire what it did, in the words the server's
- * lane view uses where the JSON determines them ("nothing sent: 1 other
- * holder", "last reference: FIN"); "" where it does not (the server's
- * notes and the stop reason are not in the JSON).
- */
-void model_explain(const struct model_event *e, char *buf, size_t len);
 
 #endif

@@ -9,9 +9,9 @@
 
 #include "model.h"
 
-/* The terminal lane view: the rows and columns of forkechod --trace
- * (server/trace.c), with the "why" words the JSON determines.  title, if
- * not NULL, is printed first. */
+/* The terminal lane view: the rows of forkechod --trace, by its own
+ * formatter (lib/traceview.c), with the server's "why" from the JSON.
+ * title, if not NULL, is printed first. */
 int text_render(const struct model *m, const char *title, FILE *out);
 
 struct svg_options {

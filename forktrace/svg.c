@@ -46,6 +46,7 @@
 #define CHAR_W 7.3		/* DejaVu Sans Mono 12 px: 0.602 em */
 #define CHAR_W_SMALL 6.7	/* ... 11 px */
 #define BADGE_PAD 10.0
+#define WHY_MAX 448		/* the state, a dash and the server's why */
 
 #define FONT_MONO "DejaVu Sans Mono, Menlo, Consolas, monospace"
 #define FONT_SANS "DejaVu Sans, Verdana, Arial, sans-serif"
@@ -157,13 +158,6 @@ text_at(FILE *out, double x, double y, const char *attrs, const char *s)
 
 /* --- the words on the diagram */
 
-static const char *
-wire_name(enum model_wire w)
-{
-	return w == WIRE_FIN ? "FIN" : w == WIRE_RST ? "RST" :
-	    w == WIRE_NONE ? "none" : "?";
-}
-
 /* A close or shutdown that put nothing on the wire. */
 static int
 sent_nothing(const struct model_event *e)
@@ -238,40 +232,15 @@ refs_text(const struct model_event *e, char *buf, size_t len)
 		snprintf(buf, len, "refs ?");
 }
 
-/* The second line: the TCP state after, and why, short. */
+/* The second line: the TCP state after, and the server's why as the
+ * trace carries it (an old trace without one shows the state alone). */
 static void
 why_text(const struct model_event *e, char *buf, size_t len)
 {
-	char why[256];
-	const char *sep = e->state[0] != '\0' ? " \xe2\x80\x94 " : "";
+	const char *sep = e->state[0] != '\0' && e->why[0] != '\0' ?
+	    " \xe2\x80\x94 " : "";
 
-	if (e->kind == EV_CLOSE && e->conn != 0 && e->refs > 0 &&
-	    e->wire == WIRE_NONE)
-		snprintf(why, sizeof why, "%d other holder%s keep%s it open",
-		    e->refs, e->refs == 1 ? "" : "s", e->refs == 1 ? "s" : "");
-	else if (e->kind == EV_CLOSE && e->conn != 0 && e->refs == 0 &&
-	    e->wire != WIRE_NONE && e->wire != WIRE_UNKNOWN)
-		snprintf(why, sizeof why, "the last reference: %s",
-		    wire_name(e->wire));
-	else if (e->kind == EV_FORK)
-		snprintf(why, sizeof why, "child %lu has a copy", e->conn);
-	else if (e->kind == EV_SPAWN && e->measured)
-		snprintf(why, sizeof why, "worker %lu has a copy of the "
-		    "listening socket", e->worker);
-	else if (e->kind == EV_SPAWN)
-		snprintf(why, sizeof why, "holds no listening socket");
-	else if (e->kind == EV_PASS && e->refs >= 0)
-		snprintf(why, sizeof why, "SCM_RIGHTS: one more holder");
-	else if (e->kind == EV_EXIT && e->role == ROLE_CHILD &&
-	    e->refs > 0)
-		snprintf(why, sizeof why, "leaving changes nothing");
-	else if (e->kind == EV_EXIT || e->kind == EV_ACCEPT)
-		why[0] = '\0';
-	else
-		model_explain(e, why, sizeof why);
-	if (why[0] == '\0')
-		sep = "";
-	snprintf(buf, len, "%s%s%s", e->state, sep, why);
+	snprintf(buf, len, "%s%s%s", e->state, sep, e->why);
 }
 
 /* The badge beside the refs: "nothing sent", or "wire unknown" where
@@ -306,6 +275,18 @@ label_width(const struct model *m, const struct model_event *e)
 	w = (double)(chars(call) + (refs[0] != '\0' ? 2 + chars(refs) : 0)) *
 	    CHAR_W;
 	return badge != NULL ? w + 10 + badge_width(badge) : w;
+}
+
+/* Width of the label, both lines: the server's why can be the longer. */
+static double
+text_width(const struct model *m, const struct model_event *e)
+{
+	char why[WHY_MAX];
+	double w = label_width(m, e), ww;
+
+	why_text(e, why, sizeof why);
+	ww = (double)chars(why) * CHAR_W_SMALL;
+	return ww > w ? ww : w;
 }
 
 /* --- layout */
@@ -418,7 +399,7 @@ layout_make(const struct model *m, const struct svg_options *o,
 		const struct model_event *e = &m->ev[i];
 
 		w = LIFE_DX + L->slots[e->lane] * SLOT_DX + LABEL_DX +
-		    label_width(m, e) + 26;
+		    text_width(m, e) + 26;
 		if (w > L->col_w[e->lane])
 			L->col_w[e->lane] = w;
 	}
@@ -753,7 +734,7 @@ draw_event(const struct model *m, const struct layout *L, size_t i,
 {
 	const struct model_event *e = &m->ev[i];
 	double y = L->y[i], mx = mark_x(m, L, i), lx, w, end;
-	char call[160], refs[32], why[320], t[32];
+	char call[160], refs[32], why[WHY_MAX], t[32];
 	const char *badge = badge_text(e);
 
 	call_text(m, e, call, sizeof call);

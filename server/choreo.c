@@ -14,6 +14,7 @@
 #include "monotime.h"
 #include "net.h"
 #include "num.h"
+#include "trace.h"
 
 /* Longest time a timed action may be set for. */
 #define SECS_LIMIT 86400.0
@@ -203,6 +204,36 @@ choreo_child_acts(const struct choreo *ch)
 	    ch->child_close != CCLOSE_NORMAL;
 }
 
+/* --- the acts */
+
+int
+choreo_close(unsigned long conn, int fd, const char *note)
+{
+	struct trace_act act;
+	int rc;
+
+	if (trace_active)
+		trace_act_begin(&act, conn, fd);
+	rc = close(fd);
+	if (trace_active)
+		trace_act_closed(&act, rc, note);
+	return rc;
+}
+
+int
+choreo_shutdown(unsigned long conn, int fd, int how, const char *note)
+{
+	struct trace_act act;
+	int rc;
+
+	if (trace_active)
+		trace_act_begin(&act, conn, fd);
+	rc = shutdown(fd, how);
+	if (trace_active)
+		trace_act_shut(&act, how, rc, note);
+	return rc;
+}
+
 /* --- the parent's side */
 
 int
@@ -225,43 +256,42 @@ choreo_held_free(struct held_table *ht)
 static void
 held_drop(struct held_table *ht, size_t i, const char *note)
 {
-	(void)trace_close(&ht->slot[i].tc, note);
+	(void)choreo_close(ht->slot[i].conn, ht->slot[i].fd, note);
 	ht->slot[i] = ht->slot[--ht->count];
 }
 
-void
-choreo_parent_after_fork(const struct choreo *ch, struct held_table *ht,
-    const struct trace_conn *tc, pid_t child, double accepted)
+int
+choreo_parent_keeps(const struct choreo *ch, struct held_table *ht,
+    unsigned long conn, int fd, pid_t child, double accepted)
 {
 	struct held_copy *h;
-	struct trace_conn copy = *tc;
 
-	if (ch->parent_close == PCLOSE_NOW && ch->parent_shutdown_how < 0) {
-		/* The correct server: the child holds the only copy, so its
-		 * close is the last one and sends the FIN. */
-		(void)trace_close(&copy, "the parent closes its copy at once");
-		return;
-	}
+	/* The correct server: the child holds the only copy, so its close
+	 * is the last one and sends the FIN. */
+	if (ch->parent_close == PCLOSE_NOW && ch->parent_shutdown_how < 0)
+		return 0;
 	if (ht->count == ht->cap) {
 		size_t i, oldest = 0;
 
 		/* Removal reorders the table; the oldest has the lowest
 		 * connection number. */
 		for (i = 1; i < ht->count; i++)
-			if (ht->slot[i].tc.id < ht->slot[oldest].tc.id)
+			if (ht->slot[i].conn < ht->slot[oldest].conn)
 				oldest = i;
 		diag_msg("holding %zu copies already: letting go of the one "
-		    "of connection %lu", ht->cap, ht->slot[oldest].tc.id);
+		    "of connection %lu", ht->cap, ht->slot[oldest].conn);
 		held_drop(ht, oldest, "too many copies held");
 	}
 	h = &ht->slot[ht->count++];
 	memset(h, 0, sizeof *h);
-	h->tc = copy;
+	h->fd = fd;
+	h->conn = conn;
 	h->child = child;
 	if (ch->parent_shutdown_how >= 0)
 		h->shutdown_at = accepted + ch->parent_shutdown_secs;
 	if (ch->parent_close == PCLOSE_AFTER)
 		h->close_at = accepted + ch->parent_close_secs;
+	return 1;
 }
 
 double
@@ -299,10 +329,11 @@ choreo_held_run(const struct choreo *ch, struct held_table *ht, double now)
 
 		if (h->shutdown_at > 0 && now >= h->shutdown_at) {
 			h->shutdown_at = 0;
-			if (trace_shutdown(&h->tc, ch->parent_shutdown_how,
+			if (choreo_shutdown(h->conn, h->fd,
+			    ch->parent_shutdown_how,
 			    "the parent's timed shutdown") < 0)
 				diag_err(errno, "connection %lu: shutdown",
-				    h->tc.id);
+				    h->conn);
 			if (close_after_shutdown(ch, h)) {
 				held_drop(ht, i, "the parent closes its copy "
 				    "after its shutdown");
@@ -346,7 +377,7 @@ choreo_held_served(const struct choreo *ch, struct held_table *ht,
 	for (i = 0; i < ht->count; i++) {
 		struct held_copy *h = &ht->slot[i];
 
-		if (h->tc.id != conn)
+		if (h->conn != conn)
 			continue;
 		h->child_gone = 1;
 		if (ch->parent_close == PCLOSE_EXIT && h->shutdown_at == 0)
@@ -362,7 +393,7 @@ choreo_held_forget(struct held_table *ht)
 	size_t i;
 
 	for (i = 0; i < ht->count; i++)
-		io_close_quiet(ht->slot[i].tc.fd);
+		io_close_quiet(ht->slot[i].fd);
 	ht->count = 0;
 }
 
@@ -377,7 +408,8 @@ choreo_held_release(struct held_table *ht)
 
 struct child_side {
 	const struct choreo *ch;
-	struct trace_conn *tc;
+	unsigned long conn;
+	int fd;
 	double started;
 	int first_done;
 	int shut_done;
@@ -391,8 +423,9 @@ child_shutdown(struct child_side *cs, const char *note)
 	cs->shut_done = 1;
 	if (cs->ch->child_shutdown_how != SHUT_WR)
 		cs->shut_rd = 1;
-	if (trace_shutdown(cs->tc, cs->ch->child_shutdown_how, note) < 0)
-		diag_err(errno, "connection %lu: shutdown", cs->tc->id);
+	if (choreo_shutdown(cs->conn, cs->fd, cs->ch->child_shutdown_how,
+	    note) < 0)
+		diag_err(errno, "connection %lu: shutdown", cs->conn);
 }
 
 static double
@@ -444,19 +477,21 @@ hook_on_zero_read(void *ctx)
 		/* After SHUT_RD, by this child or the parent, a 0 is not the
 		 * peer's EOF; the TCP state tells: CLOSE_WAIT means its FIN
 		 * has come. */
-		st = sockinfo_state(cs->tc->fd, &cs->tc->sock);
+		st = sockinfo_state(cs->fd, NULL);
 		if (peer_fin_pending(st)) {
-			if (!cs->zero_told)
-				trace_eof(cs->tc, "read returned 0 after "
-				    "SHUT_RD, but the client has not sent its "
-				    "FIN: not its EOF, reading on");
+			if (!cs->zero_told && trace_active)
+				trace_eof(cs->conn, cs->fd, "read returned 0 "
+				    "after SHUT_RD, but the client has not "
+				    "sent its FIN: not its EOF, reading on");
 			cs->zero_told = 1;
 			(void)poll(NULL, 0, SHUT_RD_RECHECK_MS);
 			return ECHO_GO_ON;
 		}
-		trace_eof(cs->tc, "the client's FIN has arrived: its EOF");
-	} else
-		trace_eof(cs->tc, "read returned 0");
+		if (trace_active)
+			trace_eof(cs->conn, cs->fd, "the client's FIN has "
+			    "arrived: its EOF");
+	} else if (trace_active)
+		trace_eof(cs->conn, cs->fd, "read returned 0");
 	if (cs->ch->child_shutdown_when == CWHEN_EOF && !cs->shut_done)
 		child_shutdown(cs, "at EOF");
 	return ECHO_STOP;
@@ -464,34 +499,36 @@ hook_on_zero_read(void *ctx)
 
 /* Gives up the child's copy as --child-close says. */
 static int
-child_close(const struct choreo *ch, struct trace_conn *tc, int idle_end)
+child_close(const struct choreo *ch, unsigned long conn, int fd,
+    int idle_end)
 {
-	struct pollfd pfd = { .fd = tc->fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	switch (ch->child_close) {
 	case CCLOSE_LINGER0:
-		if (net_set_linger_abort(tc->fd) < 0)
+		if (net_set_linger_abort(fd) < 0)
 			diag_err(errno, "connection %lu: setsockopt SO_LINGER",
-			    tc->id);
-		return trace_close(tc, "SO_LINGER {1,0} set");
+			    conn);
+		return choreo_close(conn, fd, "SO_LINGER {1,0} set");
 	case CCLOSE_UNREAD:
 		/* Give the client's next bytes time to arrive, and leave
 		 * them unread. */
 		while (poll(&pfd, 1, UNREAD_WAIT_MS) < 0 && errno == EINTR)
 			;
-		return trace_close(tc, "the child closes with data unread");
+		return choreo_close(conn, fd, "the child closes with data "
+		    "unread");
 	case CCLOSE_NORMAL:
 		break;
 	}
-	return trace_close(tc, idle_end ? "the client was silent too long" :
-	    "done with the connection");
+	return choreo_close(conn, fd, idle_end ? "the client was silent too "
+	    "long" : "done with the connection");
 }
 
 int
-choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
+choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
     double idle, struct echo_stats *st)
 {
-	struct child_side cs = { .ch = ch, .tc = tc };
+	struct child_side cs = { .ch = ch, .conn = conn, .fd = fd };
 	struct echo_hooks hooks = { hook_deadline, hook_on_deadline,
 	    hook_after_echo, hook_on_zero_read, &cs };
 	int rc, plain;
@@ -503,11 +540,11 @@ choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
 	cs.shut_rd = ch->parent_shutdown_how == SHUT_RD;
 	/* With nothing to do between steps, the loop runs without hooks:
 	 * read() and write() and nothing else. */
-	plain = !trace_enabled() && !choreo_child_acts(ch);
-	rc = echo_run(tc->fd, idle, plain ? NULL : &hooks, st);
-	if (rc < 0)
-		trace_error(tc, st->failed_call, st->err);
-	if (child_close(ch, tc, st->idle) < 0 && rc == 0) {
+	plain = !trace_active && !choreo_child_acts(ch);
+	rc = echo_run(fd, idle, plain ? NULL : &hooks, st);
+	if (rc < 0 && trace_active)
+		trace_error(conn, fd, st->failed_call, st->err);
+	if (child_close(ch, conn, fd, st->idle) < 0 && rc == 0) {
 		st->failed_call = "close";
 		st->err = errno;
 		rc = -1;

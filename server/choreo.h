@@ -12,7 +12,6 @@
 #include <sys/types.h>
 
 #include "echo.h"
-#include "trace.h"
 
 enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
 enum child_when { CWHEN_NONE, CWHEN_SECS, CWHEN_FIRST, CWHEN_EOF };
@@ -62,10 +61,20 @@ int choreo_check(const struct choreo *ch, char *err, size_t errlen);
  * plain "echo to EOF, then close"). */
 int choreo_child_acts(const struct choreo *ch);
 
+/* --- the acts */
+
+/* close(fd) and shutdown(fd, how) of connection conn's socket (0: a
+ * listening socket), as the choreography makes them, with the trace
+ * looking on when it is on.  note says why ("at EOF"), for the trace.
+ * They return what the call returned, with its errno. */
+int choreo_close(unsigned long conn, int fd, const char *note);
+int choreo_shutdown(unsigned long conn, int fd, int how, const char *note);
+
 /* --- the parent's side: copies it still holds */
 
 struct held_copy {
-	struct trace_conn tc;	/* tc.fd is the parent's copy */
+	int fd;			/* the parent's copy */
+	unsigned long conn;
 	pid_t child;
 	int child_gone;		/* reaped */
 	double shutdown_at;	/* 0: none (or done) */
@@ -82,10 +91,12 @@ struct held_table {
 int choreo_held_init(struct held_table *ht, size_t cap);
 void choreo_held_free(struct held_table *ht);
 
-/* Right after fork, in the parent: closes its copy now, or keeps it in
- * the table as the choreography says.  accepted is the accept's time. */
-void choreo_parent_after_fork(const struct choreo *ch, struct held_table *ht,
-    const struct trace_conn *tc, pid_t child, double accepted);
+/* Right after fork (or the pass to a worker), in the parent: 1 if the
+ * choreography keeps the parent's copy fd of connection conn, which is
+ * then the table's to close when it is due; 0 if the parent is to close
+ * it now.  accepted is the accept's time. */
+int choreo_parent_keeps(const struct choreo *ch, struct held_table *ht,
+    unsigned long conn, int fd, pid_t child, double accepted);
 
 /* The earliest deadline in the table, or 0 for none. */
 double choreo_held_next(const struct held_table *ht);
@@ -112,13 +123,13 @@ void choreo_held_release(struct held_table *ht);
 /* --- the child's side */
 
 /*
- * Serves the connection in tc with the echo loop (idle as echo_run takes
+ * Serves connection conn on fd with the echo loop (idle as echo_run takes
  * it) and the choreography's hooks, then gives up the child's copy as the
  * choreography says.  Returns 0 at a clean end, or -1 with
  * st->failed_call and st->err set; st also says what was echoed and
  * whether the connection ended idle.
  */
-int choreo_child_serve(const struct choreo *ch, struct trace_conn *tc,
+int choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
     double idle, struct echo_stats *st);
 
 #endif

@@ -12,8 +12,7 @@
 #include "net.h"
 
 int
-conn_serve(const struct conn *c, const struct conn_rules *r,
-    struct trace_conn *tc)
+conn_serve(const struct conn *c, const struct conn_rules *r)
 {
 	struct echo_stats st;
 	char peer[ADDR_TEXT_MAX];
@@ -31,7 +30,7 @@ conn_serve(const struct conn *c, const struct conn_rules *r,
 		diag_msg("connection %lu from %s: pid %ld, started", c->id,
 		    peer, (long)getpid());
 	}
-	rc = choreo_child_serve(r->choreo, tc, r->idle_timeout, &st);
+	rc = choreo_child_serve(r->choreo, c->id, c->fd, r->idle_timeout, &st);
 	/* The address is formatted only when a line is written: the common
 	 * path stays free of it. */
 	if (rc < 0 && r->verbosity >= 0) {

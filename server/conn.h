@@ -8,7 +8,6 @@
 
 #include "addr.h"
 #include "choreo.h"
-#include "trace.h"
 
 struct conn {
 	int fd;			/* the accepted socket */
@@ -25,13 +24,11 @@ struct conn_rules {
 };
 
 /*
- * Serves c (whose socket is tc->fd) and gives the socket up, both as the
- * choreography says.  Logs an error (a reset peer) and a connection ended
+ * Serves c and gives its socket up, both as the choreography says.  Logs an error (a reset peer) and a connection ended
  * for being idle, and with verbosity > 0 every connection's end.  Returns
  * 0, or 1 if the connection ended in an error (a child's exit status).
  */
-int conn_serve(const struct conn *c, const struct conn_rules *r,
-    struct trace_conn *tc);
+int conn_serve(const struct conn *c, const struct conn_rules *r);
 
 /* --per-source: turns c away because its host has limit connections
  * already.  The client gets one line, the socket is closed without waiting

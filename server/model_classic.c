@@ -1,6 +1,7 @@
 #include "model_classic.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include "monotime.h"
 #include "net.h"
 #include "signals.h"
+#include "sockinfo.h"
 #include "trace.h"
 
 /* BUG (lost-sigchld): one wait() per signal.  Signals do not queue: when
@@ -79,6 +81,22 @@ install(enum classic_bug bug)
 	return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The child, about to leave: waits (at most a second) until the parent
+ * sleeps in accept() again, so that the SIGCHLD its exit raises finds it
+ * there, as in the eintr-accept lesson's story and not by the luck of
+ * scheduling.  Where that cannot be known, it returns at once. */
+static void
+hold_until_parent_accepts(void)
+{
+	double until = monotime_now() + 1.0;
+	pid_t parent = getppid();
+
+	/* A bounded poll: nothing else can tell a process that another one
+	 * has gone to sleep in a system call. */
+	while (sockinfo_in_accept(parent) == 0 && monotime_now() < until)
+		(void)poll(NULL, 0, 1);
+}
+
 int
 model_classic_run(const struct server_config *cfg, struct listeners *ls)
 {
@@ -92,7 +110,6 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		return 1;
 	}
 	for (;;) {
-		struct trace_conn tc;
 		struct conn c;
 		pid_t pid;
 		int status;
@@ -106,37 +123,47 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 				continue;
 			/* BUG (eintr-accept): EINTR is taken for a failure
 			 * and the server gives up. */
-			tc.id = 0;
-			tc.fd = lfd;
-			trace_error(&tc, "accept", errno);
+			if (trace_active)
+				trace_error(0, lfd, "accept", errno);
 			diag_err(errno, "accept");
 			return 1;
 		}
 		c.id = next_conn++;
 		c.accepted = monotime_now();
-		trace_accept(&tc, c.id, c.fd);
-		trace_fork_before(&tc);
+		if (trace_active) {
+			trace_accept(c.id, c.fd);
+			trace_fork_before(c.id);
+		}
 		pid = fork();
 		if (pid < 0) {
 			diag_err(errno, "fork for connection %lu (dropped)",
 			    c.id);
-			trace_fork_failed(&tc);
+			if (trace_active)
+				trace_fork_failed(c.id);
 			io_close_quiet(c.fd);
 			continue;
 		}
 		if (pid == 0) {
 			signals_reset_in_child();
 			listeners_close(ls);
-			trace_set_role(TRACE_CHILD, c.id);
-			trace_fork_child(&tc);
-			trace_gate_wait(&tc);
-			status = conn_serve(&c, &rules, &tc);
-			trace_exit(&tc, status);
-			trace_hold_until_parent_accepts();
+			if (trace_active) {
+				trace_set_role(TRACE_CHILD, c.id);
+				trace_fork_child();
+			}
+			status = conn_serve(&c, &rules);
+			if (trace_active) {
+				trace_exit(c.id, status);
+				hold_until_parent_accepts();
+			}
 			_exit(status);
 		}
-		trace_fork_parent(&tc, pid);
-		(void)trace_close(&tc, "the parent closes its copy at once");
-		trace_gate_open(&tc);
+		/* Parent: the child has its own copy; the parent closes its
+		 * copy at once. */
+		if (trace_active)
+			trace_fork_parent(c.id, c.fd, pid);
+		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
+		    "once");
+		if (trace_active)
+			trace_gate_open();
 	}
 }

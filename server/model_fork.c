@@ -39,17 +39,19 @@ struct forker {
  * fork(): they are not this child's, and would keep those sockets alive
  * and their counts high. */
 static void
-child_run(struct forker *f, const struct conn *c, struct trace_conn *tc)
+child_run(struct forker *f, const struct conn *c)
 {
 	int status;
 
 	signals_reset_in_child();
 	supervise_forget(f->sv, 0);
-	trace_set_role(TRACE_CHILD, c->id);
-	trace_fork_child(tc);
-	trace_gate_wait(tc);
-	status = conn_serve(c, &f->rules, tc);
-	trace_exit(tc, status);
+	if (trace_active) {
+		trace_set_role(TRACE_CHILD, c->id);
+		trace_fork_child();
+	}
+	status = conn_serve(c, &f->rules);
+	if (trace_active)
+		trace_exit(c->id, status);
 	_exit(status);
 }
 
@@ -69,7 +71,6 @@ limit(const struct forker *f)
 static int
 accept_one(struct forker *f, int i)
 {
-	struct trace_conn tc;
 	struct conn c;
 	pid_t pid;
 
@@ -84,8 +85,10 @@ accept_one(struct forker *f, int i)
 	}
 	c.id = f->next_conn++;
 	c.accepted = monotime_now();
-	trace_accept(&tc, c.id, c.fd);
-	trace_fork_before(&tc);
+	if (trace_active) {
+		trace_accept(c.id, c.fd);
+		trace_fork_before(c.id);
+	}
 
 	pid = fork();
 	if (pid < 0) {
@@ -97,21 +100,29 @@ accept_one(struct forker *f, int i)
 		    sizeof peer);
 		diag_err(err, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, f->sv->backoff);
-		trace_error(&tc, "fork", err);
-		trace_fork_failed(&tc);
+		if (trace_active) {
+			trace_error(c.id, c.fd, "fork", err);
+			trace_fork_failed(c.id);
+		}
 		io_close_quiet(c.fd);
 		return 0;
 	}
 	if (pid == 0)
-		child_run(f, &c, &tc);	/* does not return */
+		child_run(f, &c);	/* does not return */
 
-	trace_fork_parent(&tc, pid);
-	/* By default the parent closes its copy now: held, it would keep the
-	 * socket alive after the child closes it, and no FIN would go out
-	 * (TRUTH.md facts 1-3).  The choreography may say otherwise. */
-	choreo_parent_after_fork(&f->cfg->choreo, &f->sv->held, &tc, pid,
-	    c.accepted);
-	trace_gate_open(&tc);
+	/* Parent: the child has its own copy of the socket now.  The parent
+	 * closes its copy at once: held, it would keep the socket alive
+	 * after the child closes it, and no FIN would go out (see
+	 * docs/LINUX.md).  Only a choreography that says otherwise keeps
+	 * it. */
+	if (trace_active)
+		trace_fork_parent(c.id, c.fd, pid);
+	if (!choreo_parent_keeps(&f->cfg->choreo, &f->sv->held, c.id, c.fd,
+	    pid, c.accepted))
+		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
+		    "once");
+	if (trace_active)
+		trace_gate_open();
 	children_add(&f->kids, pid, c.id, c.accepted, &c.peer);
 	supervise_recovered(f->sv);
 	return 1;
@@ -156,7 +167,8 @@ child_ended(void *m, pid_t pid, int status)
 
 	if (!children_remove(&f->kids, pid, &gone))
 		return;
-	trace_reap(c->conn, c->pid, status);
+	if (trace_active)
+		trace_reap(c->conn, c->pid, status);
 	choreo_held_reaped(&f->cfg->choreo, &f->sv->held, c->pid);
 
 	/* A child killed by the drain's own signal is expected. */

@@ -84,7 +84,8 @@ become_worker(struct pool *p, struct slot *s, int channel)
 
 	close_copies(p);
 	supervise_forget(p->sv, !parent_accepts(p));
-	trace_set_role(TRACE_WORKER, s->number);
+	if (trace_active)
+		trace_set_role(TRACE_WORKER, s->number);
 
 	memset(&ws, 0, sizeof ws);
 	ws.cfg = p->cfg;
@@ -102,7 +103,6 @@ become_worker(struct pool *p, struct slot *s, int channel)
 static int
 spawn(struct pool *p, struct slot *s)
 {
-	struct trace_conn ltc;
 	int sv[2] = { -1, -1 };
 	pid_t pid;
 
@@ -115,14 +115,14 @@ spawn(struct pool *p, struct slot *s)
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
 		return -1;
 	}
-	if (!parent_accepts(p))
-		trace_listener(&ltc, p->ls->fd[0]);
-	trace_spawn_before(parent_accepts(p) ? NULL : &ltc);
+	if (trace_active)
+		trace_spawn_before(parent_accepts(p) ? -1 : p->ls->fd[0]);
 	pid = fork();
 	if (pid < 0) {
 		diag_err(errno, "fork for worker %lu (trying again in %.0f s)",
 		    s->number, RESPAWN_MAX);
-		trace_spawn_failed();
+		if (trace_active)
+			trace_spawn_failed();
 		io_close_quiet(sv[0]);
 		io_close_quiet(sv[1]);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
@@ -139,7 +139,9 @@ spawn(struct pool *p, struct slot *s)
 	s->retiring = 0;
 	s->conn = 0;
 	s->started = monotime_now();
-	trace_spawn(parent_accepts(p) ? NULL : &ltc, s->number, pid);
+	if (trace_active)
+		trace_spawn(parent_accepts(p) ? -1 : p->ls->fd[0], s->number,
+		    pid);
 	return 0;
 }
 
@@ -293,15 +295,12 @@ worker_ended(struct pool *p, struct slot *s, int status)
 static void
 close_listeners(struct pool *p)
 {
-	struct trace_conn ltc;
 	int i;
 
 	p->listener_close_at = 0;
-	for (i = 0; i < p->ls->count; i++) {
-		trace_listener(&ltc, p->ls->fd[i]);
-		(void)trace_close(&ltc, "the parent closes its copy of the "
-		    "listening socket");
-	}
+	for (i = 0; i < p->ls->count; i++)
+		(void)choreo_close(0, p->ls->fd[i], "the parent closes its "
+		    "copy of the listening socket");
 	p->ls->count = 0;
 }
 

@@ -29,7 +29,7 @@ quick_path(const struct pool *p)
 {
 	const struct choreo *ch = &p->cfg->choreo;
 
-	return !trace_enabled() && ch->parent_close == PCLOSE_NOW &&
+	return !trace_active && ch->parent_close == PCLOSE_NOW &&
 	    ch->parent_shutdown_how < 0 && ch->listener_close_secs < 0 &&
 	    !choreo_child_acts(ch) && p->sv->held.count == 0;
 }
@@ -139,7 +139,8 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	m.conn = w->c.id;
 	m.accepted = w->c.accepted;
 	m.peer = w->c.peer;
-	trace_pass_before(&w->tc);
+	if (trace_active)
+		trace_pass_before(w->c.id);
 	if (fdpass_send(s->channel, &m, sizeof m, w->c.fd) < 0) {
 		diag_err(errno, "sendmsg to worker %lu (pid %ld)", s->number,
 		    (long)s->pid);
@@ -151,17 +152,20 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	s->done_unread = 0;
 	s->conn = w->c.id;
 	s->peer = w->c.peer;
-	acked = !trace_enabled() || await_ack(s, w->c.id) == 0;
+	acked = !trace_active || await_ack(s, w->c.id) == 0;
 	if (!acked)
 		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
 		    "%lu; its references are not traced", s->number,
 		    (long)s->pid, w->c.id);
-	trace_pass(&w->tc, s->number, s->pid, acked);
+	if (trace_active)
+		trace_pass(w->c.id, w->c.fd, s->number, s->pid, acked);
 	/* By default the parent closes its copy now, so the worker's close
 	 * is the last and sends the FIN; the choreography may keep it. */
-	choreo_parent_after_fork(&p->cfg->choreo, &p->sv->held, &w->tc, s->pid,
-	    w->c.accepted);
-	if (trace_enabled()) {
+	if (!choreo_parent_keeps(&p->cfg->choreo, &p->sv->held, w->c.id,
+	    w->c.fd, s->pid, w->c.accepted))
+		(void)choreo_close(w->c.id, w->c.fd, "the parent closes its "
+		    "copy at once");
+	if (trace_active) {
 		memset(&m, 0, sizeof m);
 		m.type = WMSG_GO;
 		m.conn = w->c.id;
@@ -225,7 +229,8 @@ passing_accept(struct pool *p, int i)
 		}
 		w->c.id = p->next_conn++;
 		w->c.accepted = monotime_now();
-		trace_accept(&w->tc, w->c.id, w->c.fd);
+		if (trace_active)
+			trace_accept(w->c.id, w->c.fd);
 		p->qlen++;
 		if (quick_path(p)) {
 			/* Passed before the next accept(), which is most

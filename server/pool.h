@@ -33,7 +33,6 @@ struct slot {
 /* A connection the parent accepted that waits for an idle worker. */
 struct waiting {
 	struct conn c;
-	struct trace_conn tc;
 };
 
 struct pool {

@@ -2,9 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +11,18 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "textrow.h"
 #include "io.h"
 #include "monotime.h"
 #include "shm.h"
+#include "textrow.h"
+#include "traceevent.h"
+#include "traceview.h"
 
-/* Column widths of the lane view (display columns, not bytes). */
-#define LANE_WIDTH 30
-#define WIRE_WIDTH 7
+/* Column widths of the lane view, for its heads. */
+#define LANE_WIDTH TRACEVIEW_LANE_WIDTH
+#define WIRE_WIDTH TRACEVIEW_WIRE_WIDTH
+
+int trace_active;
 
 static struct {
 	int human;		/* lane view on stderr */
@@ -59,30 +61,44 @@ static int pending_slot = -1;	/* parent: reserved for the next fork */
 
 static void fill_slot(pid_t pid);
 
-/* One event, before it is written in either form. */
-struct event {
-	const char *name;
-	unsigned long conn;	/* 0: none */
-	int fd;			/* -1: none */
-	int refs_before, refs;	/* -1: unknown */
-	int measured;		/* refs, state, wire apply */
-	enum sockinfo_state state;
-	const char *wire;	/* "FIN", "RST", "none", or NULL: unknown */
-	const char *how;	/* shutdown */
-	int err;		/* error: errno */
-	const char *call;	/* error: the failing call */
-	int status;		/* reap, exit: wait status / exit code */
-	int has_status;
-	pid_t other;		/* fork: the child; spawn, pass: the worker */
-	unsigned long worker;	/* spawn, pass, reap: the worker's number */
-	const char *where;	/* listen: "ADDR PORT" */
-	const char *reason;	/* words for the lane view */
+/*
+ * What the trace knows of the connections this process holds: each
+ * socket's identity, found at accept (or when a worker receives it) and
+ * kept after every close, since a socket that has been reset or has
+ * reached TIME_WAIT can no longer tell its own 4-tuple.  A forked child
+ * inherits the parent's list as it was at the fork.
+ */
+struct known {
+	unsigned long conn;
+	struct sockinfo_id sock;
+	int unsure;	/* passed and not acknowledged: a descriptor of it
+			 * may be in flight, in no table, so /proc's count
+			 * is too low; refs are then reported unknown */
 };
 
-int
+static struct {
+	struct known *at;
+	size_t count, cap;
+} known;
+
+/* Between trace_fork_before (or trace_spawn_before, trace_pass_before)
+ * and the event it prepares: one fork or pass at a time. */
+static struct {
+	int gate[2];		/* start gate, or -1 */
+	int refs_before;	/* measured just before it */
+} pending = { { -1, -1 }, -1 };
+
+/*
+ * Recomputes trace_active from the outputs and returns it.  trace_open
+ * asks this once it has opened them, which is where the flag is first
+ * set; emit asks it again after each event, since a JSON trace that
+ * cannot be written ends.
+ */
+static int
 trace_enabled(void)
 {
-	return tr.human || tr.json_fd >= 0;
+	trace_active = tr.human || tr.json_fd >= 0;
+	return trace_active;
 }
 
 int
@@ -154,8 +170,8 @@ trace_set_role(enum trace_role role, unsigned long number)
 {
 	tr.role = role;
 	tr.number = number;
-	if (!trace_enabled())
-		return;		/* not even getpid() on the untraced path */
+	if (!trace_active)
+		return;
 	tr.pid = getpid();
 	/* Listed before it does anything, so that its own counts see it. */
 	fill_slot(tr.pid);
@@ -235,19 +251,83 @@ count_refs(const struct sockinfo_id *id)
 	return sockinfo_refs_in(id, pids, (size_t)n);
 }
 
+/* --- the connections' sockets */
+
+static struct known *
+known_of(unsigned long conn)
+{
+	size_t i;
+
+	for (i = known.count; i-- > 0;)
+		if (known.at[i].conn == conn)
+			return &known.at[i];
+	return NULL;
+}
+
+/* Identifies the socket of conn on fd and remembers it.  Out of memory,
+ * it is not remembered, and is identified again at each act instead. */
+static void
+remember(unsigned long conn, int fd)
+{
+	struct known *k = known_of(conn);
+
+	if (k == NULL && known.count == known.cap) {
+		size_t ncap = known.cap != 0 ? known.cap * 2 : 16;
+		struct known *na = realloc(known.at, ncap * sizeof *na);
+
+		if (na != NULL) {
+			known.at = na;
+			known.cap = ncap;
+		}
+	}
+	if (k == NULL && known.count < known.cap)
+		k = &known.at[known.count++];
+	if (k == NULL)
+		return;
+	k->conn = conn;
+	k->unsure = 0;
+	if (sockinfo_identify(fd, &k->sock) < 0)
+		memset(&k->sock, 0, sizeof k->sock);
+}
+
+/* This process has let go of conn's socket for good. */
+static void
+forget(unsigned long conn)
+{
+	struct known *k = known_of(conn);
+
+	if (k != NULL)
+		*k = known.at[--known.count];
+}
+
+/* The identity of conn's socket: remembered, or (a listening socket,
+ * or one never remembered) found now through fd. */
+static void
+identity(unsigned long conn, int fd, struct sockinfo_id *sock, int *unsure)
+{
+	const struct known *k = conn != 0 ? known_of(conn) : NULL;
+
+	*unsure = 0;
+	if (k != NULL) {
+		*sock = k->sock;
+		*unsure = k->unsure;
+	} else if (fd < 0 || sockinfo_identify(fd, sock) < 0)
+		memset(sock, 0, sizeof *sock);
+}
+
 /* --- the per-connection lock */
 
 static void
-lock_op(const struct trace_conn *tc, short type)
+lock_op(unsigned long conn, short type)
 {
 	struct flock fl;
 
-	if (tr.lock_fd < 0 || tc == NULL)
+	if (tr.lock_fd < 0)
 		return;
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)tc->id;
+	fl.l_start = (off_t)conn;
 	fl.l_len = 1;
 	/* Record locks belong to a process, so parent and child exclude
 	 * each other; they vanish when the holder exits. */
@@ -256,68 +336,18 @@ lock_op(const struct trace_conn *tc, short type)
 }
 
 static void
-trace_lock(const struct trace_conn *tc)
+trace_lock(unsigned long conn)
 {
-	lock_op(tc, F_WRLCK);
+	lock_op(conn, F_WRLCK);
 }
 
 static void
-trace_unlock(const struct trace_conn *tc)
+trace_unlock(unsigned long conn)
 {
-	lock_op(tc, F_UNLCK);
+	lock_op(conn, F_UNLCK);
 }
 
 /* --- writing */
-
-static const char *
-role_name(void)
-{
-	return tr.role == TRACE_PARENT ? "parent" :
-	    tr.role == TRACE_CHILD ? "child" : "worker";
-}
-
-static const char *
-errno_name(int err)
-{
-	switch (err) {
-	case EPIPE: return "EPIPE";
-	case ECONNRESET: return "ECONNRESET";
-	case EINTR: return "EINTR";
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case ENOTCONN: return "ENOTCONN";
-	case EAGAIN: return "EAGAIN";
-	case EMFILE: return "EMFILE";
-	case ENFILE: return "ENFILE";
-	case ENOBUFS: return "ENOBUFS";
-	case ENOMEM: return "ENOMEM";
-	case ECONNABORTED: return "ECONNABORTED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	default: return "EOTHER";
-	}
-}
-
-
-/* ,"key":"text" with text escaped as JSON wants: the reasons are the
- * server's own words, but a note may quote what it was given. */
-static void
-add_json_string(struct textrow *l, const char *key, const char *text)
-{
-	const char *p;
-
-	textrow_add(l, ",\"%s\":\"", key);
-	for (p = text; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"' || ch == '\\')
-			textrow_add(l, "\\%c", ch);
-		else if (ch < 0x20)
-			textrow_add(l, "\\u%04x", ch);
-		else
-			textrow_add(l, "%c", ch);
-	}
-	textrow_add(l, "\"");
-}
 
 /*
  * Writes one JSON line.  A trace file that cannot take it (a full disk,
@@ -343,154 +373,61 @@ json_write(const char *buf, size_t len)
 	tr.json_fd = -1;
 }
 
+/* Dates the event, signs it with this process, and writes it in every
+ * form that is on. */
 static void
-write_json(const struct event *ev, double t)
+emit(struct traceevent *ev)
 {
-	struct textrow l = { .len = 0 };
+	struct textrow r = { .len = 0 };
 
-	textrow_add(&l, "{\"t\":%.6f,\"pid\":%ld,\"role\":\"%s\",\"event\":\"%s\"",
-	    t, (long)tr.pid, role_name(), ev->name);
-	if (ev->conn != 0)
-		textrow_add(&l, ",\"conn\":%lu", ev->conn);
-	if (tr.role != TRACE_PARENT)
-		textrow_add(&l, ",\"%s\":%lu", tr.role == TRACE_CHILD ? "child" :
-		    "worker", tr.number);
-	if (ev->fd >= 0)
-		textrow_add(&l, ",\"fd\":%d", ev->fd);
-	if (ev->how != NULL)
-		textrow_add(&l, ",\"how\":\"%s\"", ev->how);
-	if (!ev->measured && sockinfo_state_name(ev->state) != NULL)
-		textrow_add(&l, ",\"state\":\"%s\"", sockinfo_state_name(ev->state));
-	if (ev->measured) {
-		if (ev->refs_before >= 0)
-			textrow_add(&l, ",\"refs_before\":%d", ev->refs_before);
-		else
-			textrow_add(&l, ",\"refs_before\":null");
-		if (ev->refs >= 0)
-			textrow_add(&l, ",\"refs\":%d", ev->refs);
-		else
-			textrow_add(&l, ",\"refs\":null");
-		if (sockinfo_state_name(ev->state) != NULL)
-			textrow_add(&l, ",\"state\":\"%s\"",
-			    sockinfo_state_name(ev->state));
-		else
-			textrow_add(&l, ",\"state\":null");
-		if (ev->wire != NULL)
-			textrow_add(&l, ",\"wire\":\"%s\"", ev->wire);
-		else
-			textrow_add(&l, ",\"wire\":null");
+	ev->t = monotime_now() - tr.t0;
+	ev->pid = (long)tr.pid;
+	ev->role = tr.role == TRACE_PARENT ? TRACEEVENT_PARENT :
+	    tr.role == TRACE_CHILD ? TRACEEVENT_CHILD : TRACEEVENT_WORKER;
+	ev->number = tr.role != TRACE_PARENT ? tr.number : 0;
+	if (tr.json_fd >= 0) {
+		/* One write() per line: lines from different processes never
+		 * mix. */
+		traceevent_json(ev, &r);
+		json_write(r.buf, r.len);
 	}
-	if (ev->call != NULL)
-		textrow_add(&l, ",\"call\":\"%s\",\"errno\":\"%s\"", ev->call,
-		    errno_name(ev->err));
-	if (ev->worker != 0)
-		textrow_add(&l, ",\"worker\":%lu", ev->worker);
-	if (ev->other > 0)
-		textrow_add(&l, ",\"%s_pid\":%ld", ev->worker != 0 ? "worker" : "child",
-		    (long)ev->other);
-	if (ev->has_status)
-		textrow_add(&l, ",\"status\":%d", ev->status);
-	if (ev->where != NULL)
-		textrow_add(&l, ",\"addr\":\"%s\"", ev->where);
-	if (ev->reason != NULL)
-		add_json_string(&l, "why", ev->reason);
-	textrow_add(&l, "}\n");
-	json_write(l.buf, l.len);
+	if (tr.human) {
+		r.len = 0;
+		traceview_row(ev, &r);
+		(void)io_write_all(STDERR_FILENO, r.buf, r.len);
+	}
+	(void)trace_enabled();
 }
 
+/* An event of connection conn (0: none) on fd (-1: none). */
 static void
-write_human(const struct event *ev, double t)
+event_init(struct traceevent *ev, const char *name, unsigned long conn,
+    int fd)
 {
-	struct textrow l = { .len = 0 };
-	size_t lane_start;
-	const char *state = sockinfo_state_name(ev->state);
-
-	textrow_add(&l, "%8.3f  ", t);
-	if (tr.role == TRACE_CHILD) {
-		textrow_add(&l, "%*s ", LANE_WIDTH, "");
-		lane_start = l.len;
-		textrow_add(&l, "[%lu] ", tr.number);
-	} else if (tr.role == TRACE_WORKER) {
-		textrow_add(&l, "%*s ", LANE_WIDTH, "");
-		lane_start = l.len;
-		textrow_add(&l, "w%lu ", tr.number);
-		if (ev->conn != 0)
-			textrow_add(&l, "#%lu ", ev->conn);
-	} else {
-		lane_start = l.len;
-		if (ev->conn != 0)
-			textrow_add(&l, "#%lu ", ev->conn);
-	}
-	textrow_add(&l, "%s", ev->name);
-	if (ev->how != NULL)
-		textrow_add(&l, " %s", strncmp(ev->how, "SHUT_", 5) == 0 ?
-		    ev->how + 5 : ev->how);	/* "SHUT_RD" -> "RD" */
-	if (ev->fd >= 0)
-		textrow_add(&l, " fd %d", ev->fd);
-	if (ev->measured) {
-		if (ev->refs_before >= 0 && ev->refs >= 0)
-			textrow_add(&l, " refs %d\xe2\x86\x92%d", ev->refs_before,
-			    ev->refs);
-		else
-			textrow_add(&l, " refs ?");
-	}
-	if (ev->call != NULL)
-		textrow_add(&l, " %s %s", ev->call, errno_name(ev->err));
-	if (ev->where != NULL)
-		textrow_add(&l, " %s", ev->where);
-	textrow_pad(&l, lane_start, tr.role != TRACE_PARENT ? LANE_WIDTH :
-	    2 * LANE_WIDTH + 1);
-	lane_start = l.len;
-	if (ev->measured)
-		textrow_add(&l, "%s", ev->wire == NULL ? "?" :
-		    strcmp(ev->wire, "none") == 0 ? "-" : ev->wire);
-	textrow_pad(&l, lane_start, WIRE_WIDTH - 1);
-	if (state != NULL)
-		textrow_add(&l, "%s", state);
-	if (ev->reason != NULL)
-		textrow_add(&l, "%s%s", state != NULL ? "; " : "", ev->reason);
-	while (l.len > 0 && l.buf[l.len - 1] == ' ')
-		l.len--;
-	textrow_add(&l, "\n");
-	(void)io_write_all(STDERR_FILENO, l.buf, l.len);
+	traceevent_init(ev, name);
+	ev->conn = conn;
+	ev->fd = fd;
 }
 
+/* The measured fields, state given. */
 static void
-emit(const struct event *ev)
+set_measured(struct traceevent *ev, int refs_before, int refs,
+    enum sockinfo_state state, const char *wire)
 {
-	double t = monotime_now() - tr.t0;
-
-	if (tr.json_fd >= 0)
-		write_json(ev, t);
-	if (tr.human)
-		write_human(ev, t);
-}
-
-static void
-event_init(struct event *ev, const char *name, const struct trace_conn *tc)
-{
-	memset(ev, 0, sizeof *ev);
-	ev->name = name;
-	ev->conn = tc != NULL ? tc->id : 0;
-	ev->fd = tc != NULL ? tc->fd : -1;
-	ev->refs_before = ev->refs = -1;
-	ev->state = SOCKINFO_UNKNOWN;
+	ev->measured = 1;
+	ev->refs_before = refs_before;
+	ev->refs = refs;
+	ev->state = sockinfo_state_name(state);
+	ev->wire = wire;
 }
 
 /* --- measuring */
 
-struct snapshot {
-	int refs;
-	enum sockinfo_state state;
-	int unread;
-	int linger_abort;
-};
-
 static void
-measure(const struct trace_conn *tc, int fd, struct snapshot *s)
+measure(const struct sockinfo_id *sock, int fd, struct trace_snapshot *s)
 {
-	s->refs = tc->sock.inode != 0 ? count_refs(&tc->sock) : -1;
-	s->state = sockinfo_state(fd, &tc->sock);
+	s->refs = sock->inode != 0 ? count_refs(sock) : -1;
+	s->state = sockinfo_state(fd, sock);
 	s->unread = fd >= 0 ? sockinfo_unread(fd) : -1;
 	s->linger_abort = fd >= 0 ? sockinfo_linger_abort(fd) : -1;
 }
@@ -513,8 +450,8 @@ fin_sent(enum sockinfo_state st)
 /* What a close put on the wire, from what the kernel reported before and
  * after it (TRUTH.md facts 1, 2, 4, 5). */
 static void
-explain_close(struct event *ev, const struct snapshot *b,
-    const struct snapshot *a, char *why, size_t whylen)
+explain_close(struct traceevent *ev, const struct trace_snapshot *b,
+    const struct trace_snapshot *a, char *why, size_t whylen)
 {
 	if (a->refs < 0 || b->state == SOCKINFO_UNKNOWN) {
 		ev->wire = NULL;
@@ -550,8 +487,8 @@ explain_close(struct event *ev, const struct snapshot *b,
 }
 
 static void
-explain_shutdown(struct event *ev, int how, const struct snapshot *b,
-    const struct snapshot *a, char *why, size_t whylen)
+explain_shutdown(struct traceevent *ev, int how, const struct trace_snapshot *b,
+    const struct trace_snapshot *a, char *why, size_t whylen)
 {
 	if (b->state == SOCKINFO_LISTEN && how == SHUT_WR) {
 		ev->wire = "none";
@@ -584,131 +521,133 @@ explain_shutdown(struct event *ev, int how, const struct snapshot *b,
 void
 trace_listen(int fd, const char *where)
 {
-	struct event ev;
+	struct traceevent ev;
 
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
-	event_init(&ev, "listen", NULL);
-	ev.fd = fd;
-	ev.where = where;
+	event_init(&ev, "listen", 0, fd);
+	ev.addr = where;
 	emit(&ev);
 }
 
 void
-trace_accept(struct trace_conn *tc, unsigned long id, int fd)
+trace_accept(unsigned long conn, int fd)
 {
-	struct snapshot s;
-	struct event ev;
-	char why[128];
+	struct sockinfo_id sock;
+	struct trace_snapshot s;
+	struct traceevent ev;
+	int unsure;
 
-	tc->id = id;
-	tc->fd = fd;
-	tc->gate[0] = tc->gate[1] = -1;
-	tc->unsure = 0;
-	if (!trace_enabled()) {
-		tc->sock.inode = 0;
-		return;
-	}
-	if (sockinfo_identify(fd, &tc->sock) < 0)
-		memset(&tc->sock, 0, sizeof tc->sock);
-	measure(tc, fd, &s);
-	event_init(&ev, "accept", tc);
-	ev.measured = 1;
+	remember(conn, fd);
+	identity(conn, fd, &sock, &unsure);
+	measure(&sock, fd, &s);
+	event_init(&ev, "accept", conn, fd);
 	/* Before accept() no descriptor referred to the socket. */
-	ev.refs_before = s.refs >= 0 ? 0 : -1;
-	ev.refs = s.refs;
-	ev.state = s.state;
-	ev.wire = "none";
-	snprintf(why, sizeof why, "the handshake was done by the kernel");
-	ev.reason = why;
+	set_measured(&ev, s.refs >= 0 ? 0 : -1, s.refs, s.state, "none");
+	ev.why = "the handshake was done by the kernel";
 	emit(&ev);
 }
 
 void
-trace_fork_before(struct trace_conn *tc)
+trace_adopt(unsigned long conn, int fd)
 {
-	if (!trace_enabled())
-		return;
-	reserve_slot();
-	tc->refs_at_fork = count_refs(&tc->sock);
-	/* The gate: the child reads it until the parent closes it. */
-	if (pipe(tc->gate) < 0)
-		tc->gate[0] = tc->gate[1] = -1;
+	remember(conn, fd);
 }
 
 void
-trace_fork_parent(struct trace_conn *tc, pid_t child)
+trace_fork_before(unsigned long conn)
 {
-	struct event ev;
-	char why[128];
+	struct sockinfo_id sock;
+	int unsure;
 
-	if (!trace_enabled())
-		return;
-	if (tc->gate[0] >= 0) {
-		io_close_quiet(tc->gate[0]);
-		tc->gate[0] = -1;
+	reserve_slot();
+	identity(conn, -1, &sock, &unsure);
+	pending.refs_before = count_refs(&sock);
+	/* The gate: the child reads it until the parent closes it. */
+	if (pipe(pending.gate) < 0)
+		pending.gate[0] = pending.gate[1] = -1;
+}
+
+void
+trace_fork_parent(unsigned long conn, int fd, pid_t child)
+{
+	struct sockinfo_id sock;
+	struct traceevent ev;
+	char why[128];
+	int unsure;
+
+	if (pending.gate[0] >= 0) {
+		io_close_quiet(pending.gate[0]);
+		pending.gate[0] = -1;
 	}
 	fill_slot(child);
 	pending_slot = -1;
-	event_init(&ev, "fork", tc);
-	ev.measured = 1;
-	ev.refs_before = tc->refs_at_fork;
-	ev.refs = count_refs(&tc->sock);
-	ev.state = sockinfo_state(tc->fd, &tc->sock);
-	ev.wire = "none";
-	ev.other = child;
-	snprintf(why, sizeof why, "child %lu (pid %ld) has a copy", tc->id,
+	identity(conn, fd, &sock, &unsure);
+	event_init(&ev, "fork", conn, fd);
+	set_measured(&ev, pending.refs_before, count_refs(&sock),
+	    sockinfo_state(fd, &sock), "none");
+	ev.other_pid = (long)child;
+	snprintf(why, sizeof why, "child %lu (pid %ld) has a copy", conn,
 	    (long)child);
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
 }
 
 void
-trace_fork_child(struct trace_conn *tc)
+trace_gate_open(void)
 {
-	if (tc->gate[1] >= 0) {
-		io_close_quiet(tc->gate[1]);
-		tc->gate[1] = -1;
+	if (pending.gate[1] >= 0) {
+		io_close_quiet(pending.gate[1]);
+		pending.gate[1] = -1;
 	}
 }
 
 void
-trace_fork_failed(struct trace_conn *tc)
-{
-	trace_gate_open(tc);
-	trace_fork_child(tc);	/* no child: drop the gate's ends */
-	unreserve_slot();
-}
-
-void
-trace_gate_open(struct trace_conn *tc)
-{
-	if (tc->gate[1] >= 0) {
-		io_close_quiet(tc->gate[1]);
-		tc->gate[1] = -1;
-	}
-}
-
-void
-trace_gate_wait(struct trace_conn *tc)
+trace_fork_child(void)
 {
 	char c;
 
-	if (tc->gate[0] < 0)
+	trace_gate_open();	/* the parent's end, not this child's */
+	if (pending.gate[0] < 0)
 		return;
 	/* EOF once the parent has closed its end, whatever it wrote. */
-	while (io_read(tc->gate[0], &c, 1) > 0)
+	while (io_read(pending.gate[0], &c, 1) > 0)
 		;
-	io_close_quiet(tc->gate[0]);
-	tc->gate[0] = -1;
+	io_close_quiet(pending.gate[0]);
+	pending.gate[0] = -1;
 }
 
-/* The end of a measured call: the reason in words (the caller's note,
- * then what the measurement says), the event, the lock let go, and the
- * call's result with its errno. */
-static int
-finish_act(const struct trace_conn *tc, struct event *ev, const char *note,
-    const char *why, int rc, int err)
+void
+trace_fork_failed(unsigned long conn)
+{
+	/* No child: nobody waits at the gate or takes the slot. */
+	trace_gate_open();
+	if (pending.gate[0] >= 0) {
+		io_close_quiet(pending.gate[0]);
+		pending.gate[0] = -1;
+	}
+	unreserve_slot();
+	forget(conn);
+}
+
+void
+trace_act_begin(struct trace_act *a, unsigned long conn, int fd)
+{
+	int err = errno;
+
+	a->conn = conn;
+	a->fd = fd;
+	identity(conn, fd, &a->sock, &a->unsure);
+	trace_lock(conn);
+	measure(&a->sock, fd, &a->before);
+	errno = err;
+}
+
+/* The end of a measured act: the reason in words (the caller's note,
+ * then what the measurement says), the event, the lock let go. */
+static void
+finish_act(const struct trace_act *a, struct traceevent *ev,
+    const char *note, const char *why)
 {
 	char full[320];
 
@@ -716,149 +655,114 @@ finish_act(const struct trace_conn *tc, struct event *ev, const char *note,
 		snprintf(full, sizeof full, "%s; %s", note, why);
 	else
 		snprintf(full, sizeof full, "%s", why);
-	ev->reason = full;
+	ev->why = full;
 	emit(ev);
-	ev->reason = NULL;	/* full ends here; ev is the caller's */
-	trace_unlock(tc);
-	errno = err;
-	return rc;
+	trace_unlock(a->conn);
 }
 
-int
-trace_close(struct trace_conn *tc, const char *note)
+void
+trace_act_closed(struct trace_act *a, int rc, const char *note)
 {
-	struct snapshot b, a;
-	struct event ev;
+	struct trace_snapshot b = a->before, after;
+	struct traceevent ev;
 	char why[160];
-	int rc, err;
+	int err = errno;
 
-	if (!trace_enabled())
-		return close(tc->fd);
-	trace_lock(tc);
-	measure(tc, tc->fd, &b);
-	rc = close(tc->fd);
-	err = errno;
-	measure(tc, -1, &a);
-	if (tc->unsure)
-		b.refs = a.refs = -1;	/* explain_close: cannot be known */
-	event_init(&ev, "close", tc);
-	ev.measured = 1;
-	ev.refs_before = b.refs;
-	ev.refs = a.refs;
-	ev.state = a.state;
-	explain_close(&ev, &b, &a, why, sizeof why);
-	return finish_act(tc, &ev, note, why, rc, err);
+	(void)rc;
+	measure(&a->sock, -1, &after);
+	if (a->unsure)
+		b.refs = after.refs = -1;	/* explain_close: unknown */
+	event_init(&ev, "close", a->conn, a->fd);
+	set_measured(&ev, b.refs, after.refs, after.state, NULL);
+	explain_close(&ev, &b, &after, why, sizeof why);
+	finish_act(a, &ev, note, why);
+	/* A child keeps what it knows for its exit event; the parent and
+	 * a worker are done with this connection. */
+	if (tr.role != TRACE_CHILD && a->conn != 0)
+		forget(a->conn);
+	errno = err;
 }
 
-int
-trace_shutdown(struct trace_conn *tc, int how, const char *note)
+void
+trace_act_shut(struct trace_act *a, int how, int rc, const char *note)
 {
 	static const char *const names[] = { "SHUT_RD", "SHUT_WR",
 	    "SHUT_RDWR" };
-	struct snapshot b, a;
-	struct event ev;
+	struct trace_snapshot b = a->before, after;
+	struct traceevent ev;
 	char why[160];
-	int rc, err;
+	int err = errno;
 
-	if (!trace_enabled())
-		return shutdown(tc->fd, how);
-	trace_lock(tc);
-	measure(tc, tc->fd, &b);
-	rc = shutdown(tc->fd, how);
-	err = errno;
-	measure(tc, tc->fd, &a);
-	if (tc->unsure)
-		b.refs = a.refs = -1;
-	event_init(&ev, "shutdown", tc);
+	measure(&a->sock, a->fd, &after);
+	if (a->unsure)
+		b.refs = after.refs = -1;
+	event_init(&ev, "shutdown", a->conn, a->fd);
 	ev.how = how >= 0 && how <= 2 ? names[how] : "?";
-	ev.measured = 1;
-	ev.refs_before = b.refs;
-	ev.refs = a.refs;
-	ev.state = a.state;
+	set_measured(&ev, b.refs, after.refs, after.state, NULL);
 	if (rc < 0) {
 		ev.wire = "none";
 		snprintf(why, sizeof why, "failed: %s", strerror(err));
 	} else
-		explain_shutdown(&ev, how, &b, &a, why, sizeof why);
-	return finish_act(tc, &ev, note, why, rc, err);
+		explain_shutdown(&ev, how, &b, &after, why, sizeof why);
+	finish_act(a, &ev, note, why);
+	errno = err;
 }
 
 void
-trace_eof(struct trace_conn *tc, const char *note)
+trace_eof(unsigned long conn, int fd, const char *note)
 {
-	struct event ev;
+	struct sockinfo_id sock;
+	struct traceevent ev;
+	int unsure;
 
-	if (!trace_enabled())
-		return;
 	/* Under the lock: a shutdown() in another process that woke this
 	 * read is written first. */
-	trace_lock(tc);
-	event_init(&ev, "eof", tc);
-	ev.state = sockinfo_state(tc->fd, &tc->sock);
-	ev.reason = note;
+	trace_lock(conn);
+	identity(conn, fd, &sock, &unsure);
+	event_init(&ev, "eof", conn, fd);
+	ev.state = sockinfo_state_name(sockinfo_state(fd, &sock));
+	ev.why = note;
 	emit(&ev);
-	trace_unlock(tc);
+	trace_unlock(conn);
 }
 
 void
-trace_error(struct trace_conn *tc, const char *call, int err)
+trace_error(unsigned long conn, int fd, const char *call, int err)
 {
-	struct event ev;
+	struct traceevent ev;
 
-	if (!trace_enabled())
-		return;
 	/* Under the lock: the failure may be the doing of a call another
 	 * process is still measuring (a shutdown of a shared listener). */
-	trace_lock(tc);
-	event_init(&ev, "error", tc);
+	trace_lock(conn);
+	event_init(&ev, "error", conn, fd);
 	ev.call = call;
-	ev.err = err;
-	ev.reason = strerror(err);
+	ev.err = traceevent_errno_name(err);
+	ev.why = strerror(err);
 	emit(&ev);
-	trace_unlock(tc);
+	trace_unlock(conn);
 }
 
 void
-trace_exit(struct trace_conn *tc, int status)
+trace_exit(unsigned long conn, int status)
 {
-	struct event ev;
+	struct sockinfo_id sock;
+	struct traceevent ev;
 	char why[64];
-	int refs;
+	int refs, unsure;
 
-	if (!trace_enabled())
-		return;
-	trace_lock(tc);
-	refs = count_refs(&tc->sock);
-	event_init(&ev, "exit", tc);
-	ev.fd = -1;
-	ev.measured = 1;
+	trace_lock(conn);
+	identity(conn, -1, &sock, &unsure);
+	refs = count_refs(&sock);
+	event_init(&ev, "exit", conn, -1);
 	/* The child gave up its copy before; leaving changes nothing. */
-	ev.refs_before = ev.refs = refs;
-	ev.state = sockinfo_state(-1, &tc->sock);
-	ev.wire = "none";
+	set_measured(&ev, refs, refs, sockinfo_state(-1, &sock), "none");
 	ev.status = status;
 	ev.has_status = 1;
 	snprintf(why, sizeof why, "exit status %d", status);
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
-	trace_unlock(tc);
+	trace_unlock(conn);
 	clear_slot_of(getpid());
-}
-
-void
-trace_hold_until_parent_accepts(void)
-{
-	double until;
-	pid_t parent;
-
-	if (!trace_enabled())
-		return;
-	parent = getppid();
-	until = monotime_now() + 1.0;
-	/* A bounded poll: nothing else can tell a process that another one
-	 * has gone to sleep in a system call. */
-	while (sockinfo_in_accept(parent) == 0 && monotime_now() < until)
-		(void)poll(NULL, 0, 1);
 }
 
 /* "reap": the parent collected a child (who "child", number its
@@ -868,18 +772,18 @@ static void
 emit_reap(const char *who, unsigned long number, pid_t pid, int status,
     const char *next)
 {
-	struct event ev;
+	struct traceevent ev;
 	char what[64], why[192];
 
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
 	clear_slot_of(pid);
-	event_init(&ev, "reap", NULL);
+	event_init(&ev, "reap", 0, -1);
 	if (strcmp(who, "worker") == 0)
 		ev.worker = number;
 	else
 		ev.conn = number;
-	ev.other = pid;
+	ev.other_pid = (long)pid;
 	ev.status = status;
 	ev.has_status = 1;
 	if (WIFEXITED(status))
@@ -891,7 +795,7 @@ emit_reap(const char *who, unsigned long number, pid_t pid, int status,
 		snprintf(what, sizeof what, "ended");
 	snprintf(why, sizeof why, "%s %lu (pid %ld) %s%s%s", who, number,
 	    (long)pid, what, next != NULL ? "; " : "", next != NULL ? next : "");
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
 }
 
@@ -904,19 +808,18 @@ trace_reap(unsigned long conn, pid_t pid, int status)
 /* --- prefork */
 
 void
-trace_listener(struct trace_conn *tc, int fd)
+trace_spawn_before(int lfd)
 {
-	trace_adopt(tc, 0, fd);
-}
+	struct sockinfo_id sock;
+	int unsure;
 
-void
-trace_spawn_before(struct trace_conn *ltc)
-{
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
 	reserve_slot();
-	if (ltc != NULL)
-		ltc->refs_at_fork = count_refs(&ltc->sock);
+	if (lfd >= 0) {
+		identity(0, lfd, &sock, &unsure);
+		pending.refs_before = count_refs(&sock);
+	}
 }
 
 void
@@ -926,98 +829,88 @@ trace_spawn_failed(void)
 }
 
 void
-trace_spawn(struct trace_conn *ltc, unsigned long worker, pid_t pid)
+trace_spawn(int lfd, unsigned long worker, pid_t pid)
 {
-	struct event ev;
+	struct sockinfo_id sock;
+	struct traceevent ev;
 	char why[128];
+	int unsure;
 
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
 	fill_slot(pid);
 	pending_slot = -1;
-	event_init(&ev, "spawn", ltc);
+	event_init(&ev, "spawn", 0, lfd);
 	ev.worker = worker;
-	ev.other = pid;
-	if (ltc != NULL) {
-		ev.measured = 1;
-		ev.refs_before = ltc->refs_at_fork;
-		ev.refs = count_refs(&ltc->sock);
-		ev.state = sockinfo_state(ltc->fd, &ltc->sock);
-		ev.wire = "none";
+	ev.other_pid = (long)pid;
+	if (lfd >= 0) {
+		identity(0, lfd, &sock, &unsure);
+		set_measured(&ev, pending.refs_before, count_refs(&sock),
+		    sockinfo_state(lfd, &sock), "none");
 		snprintf(why, sizeof why, "worker %lu (pid %ld) has a copy of "
 		    "the listening socket", worker, (long)pid);
 	} else
 		snprintf(why, sizeof why, "worker %lu (pid %ld) waits for "
 		    "sockets from the parent", worker, (long)pid);
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
 }
 
 void
-trace_adopt(struct trace_conn *tc, unsigned long id, int fd)
+trace_pass_before(unsigned long conn)
 {
-	tc->id = id;
-	tc->fd = fd;
-	tc->gate[0] = tc->gate[1] = -1;
-	tc->refs_at_fork = -1;
-	tc->unsure = 0;
-	if (!trace_enabled() || sockinfo_identify(fd, &tc->sock) < 0)
-		memset(&tc->sock, 0, sizeof tc->sock);
-}
+	struct sockinfo_id sock;
+	int unsure;
 
-void
-trace_pass_before(struct trace_conn *tc)
-{
-	if (!trace_enabled())
-		return;
 	/* No lock: the worker does nothing with the socket until the
 	 * parent lets it go (the pass's own start gate). */
-	tc->refs_at_fork = count_refs(&tc->sock);
+	identity(conn, -1, &sock, &unsure);
+	pending.refs_before = count_refs(&sock);
 }
 
 void
-trace_pass(struct trace_conn *tc, unsigned long worker, pid_t pid,
+trace_pass(unsigned long conn, int fd, unsigned long worker, pid_t pid,
     int acked)
 {
-	struct event ev;
+	struct sockinfo_id sock;
+	struct traceevent ev;
+	struct known *k;
 	char why[192];
+	int unsure;
 
-	if (!trace_enabled())
-		return;
-	event_init(&ev, "pass", tc);
+	identity(conn, fd, &sock, &unsure);
+	event_init(&ev, "pass", conn, fd);
 	ev.worker = worker;
-	ev.other = pid;
-	ev.measured = 1;
-	ev.refs_before = tc->refs_at_fork;
-	ev.refs = count_refs(&tc->sock);
-	ev.state = sockinfo_state(tc->fd, &tc->sock);
-	ev.wire = "none";
+	ev.other_pid = (long)pid;
+	set_measured(&ev, pending.refs_before, count_refs(&sock),
+	    sockinfo_state(fd, &sock), "none");
 	snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld): one "
 	    "more holder, nothing sent", worker, (long)pid);
 	if (!acked) {
 		/* TRUTH.md fact 15: the descriptor may still be in flight,
 		 * where no /proc table shows it. */
-		tc->unsure = 1;
+		if ((k = known_of(conn)) != NULL)
+			k->unsure = 1;
 		ev.refs = -1;
 		snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld), "
 		    "which has not said it holds it: refs unknown, a "
 		    "descriptor in flight is in no table", worker, (long)pid);
 	}
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
 }
 
 void
 trace_worker_exit(int status, const char *why)
 {
-	struct event ev;
+	struct traceevent ev;
 
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
-	event_init(&ev, "exit", NULL);
+	event_init(&ev, "exit", 0, -1);
 	ev.status = status;
 	ev.has_status = 1;
-	ev.reason = why;
+	ev.why = why;
 	emit(&ev);
 	clear_slot_of(getpid());
 }
@@ -1032,11 +925,11 @@ trace_reap_worker(unsigned long worker, pid_t pid, int status,
 void
 trace_stop(const char *why)
 {
-	struct event ev;
+	struct traceevent ev;
 
-	if (!trace_enabled())
+	if (!trace_active)
 		return;
-	event_init(&ev, "stop", NULL);
-	ev.reason = why;
+	event_init(&ev, "stop", 0, -1);
+	ev.why = why;
 	emit(&ev);
 }

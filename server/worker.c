@@ -59,12 +59,12 @@ check_leave(struct worker *w)
 }
 
 static void
-serve(struct worker *w, struct conn *c, struct trace_conn *tc)
+serve(struct worker *w, struct conn *c)
 {
 	struct conn_rules r = { &w->ws->cfg->choreo,
 	    w->ws->cfg->idle_timeout, w->ws->cfg->verbosity };
 
-	(void)conn_serve(c, &r, tc);
+	(void)conn_serve(c, &r);
 	w->served++;
 }
 
@@ -99,16 +99,14 @@ static void
 shutdown_listener(struct worker *w)
 {
 	const struct choreo *ch = &w->ws->cfg->choreo;
-	struct trace_conn ltc;
 	int i;
 
 	w->shutdown_at = 0;
-	for (i = 0; i < w->ws->ls->count; i++) {
-		trace_listener(&ltc, w->ws->ls->fd[i]);
-		if (trace_shutdown(&ltc, ch->listener_shutdown_how,
-		    "worker 1 shuts down its copy of the listening socket") < 0)
+	for (i = 0; i < w->ws->ls->count; i++)
+		if (choreo_shutdown(0, w->ws->ls->fd[i],
+		    ch->listener_shutdown_how, "worker 1 shuts down its copy "
+		    "of the listening socket") < 0)
 			diag_err(errno, "shutdown %s", w->ws->ls->where[i]);
-	}
 }
 
 /* 1 if SIGTERM or SIGHUP waits, blocked, to be let in. */
@@ -129,7 +127,6 @@ static void
 accept_on(struct worker *w, int i)
 {
 	const struct worker_setup *ws = w->ws;
-	struct trace_conn tc;
 	struct conn c;
 
 	c.peer.len = sizeof c.peer.ss;
@@ -142,22 +139,19 @@ accept_on(struct worker *w, int i)
 			/* Several workers wake for one connection; the
 			 * others find nothing.  Not an error. */
 			return;
-		case NET_ACCEPT_SHUT: {
-			struct trace_conn ltc;
-
+		case NET_ACCEPT_SHUT:
 			/* Shut down (fact 11): it will never accept again.
 			 * At a drain the parent does that itself, after its
 			 * SIGTERM, which is then pending here. */
 			if (stop_pending())
 				leave(w, 0, "told to stop (SIGTERM)");
-			trace_listener(&ltc, ws->ls->fd[i]);
-			trace_error(&ltc, "accept", EINVAL);
+			if (trace_active)
+				trace_error(0, ws->ls->fd[i], "accept", EINVAL);
 			diag_err(EINVAL, "worker %lu: accept %s (the listening "
 			    "socket is shut down)", ws->number,
 			    ws->ls->where[i]);
 			leave(w, WORKER_EXIT_LISTENER, "the listening socket "
 			    "is shut down: nothing left to accept");
-		}
 		case NET_ACCEPT_SCARCE:
 		default:
 			diag_err(errno, "worker %lu: accept %s (trying again "
@@ -169,8 +163,9 @@ accept_on(struct worker *w, int i)
 	}
 	c.id = counter_next(ws->conn_ids);
 	c.accepted = monotime_now();
-	trace_accept(&tc, c.id, c.fd);
-	serve(w, &c, &tc);
+	if (trace_active)
+		trace_accept(c.id, c.fd);
+	serve(w, &c);
 }
 
 /* Where workers accept, the parent never writes to the channel: it is
@@ -259,7 +254,6 @@ static _Noreturn void
 run_receiving(struct worker *w)
 {
 	const struct worker_setup *ws = w->ws;
-	struct trace_conn tc;
 	struct worker_msg m;
 	struct conn c;
 	fd_set ready;
@@ -292,11 +286,13 @@ run_receiving(struct worker *w)
 		c.peer = m.peer;
 		if (c.peer.len > sizeof c.peer.ss)
 			c.peer.len = 0;
-		trace_adopt(&tc, c.id, c.fd);
-		if (trace_enabled() && traced_handshake(w, c.id) < 0)
-			diag_err(errno, "worker %lu: talking to the parent",
-			    ws->number);
-		serve(w, &c, &tc);
+		if (trace_active) {
+			trace_adopt(c.id, c.fd);
+			if (traced_handshake(w, c.id) < 0)
+				diag_err(errno, "worker %lu: talking to the "
+				    "parent", ws->number);
+		}
+		serve(w, &c);
 		/* A worker about to retire says so with its last DONE: a
 		 * connection passed to it now would be lost with it. */
 		if (send_msg(w, ws->cfg->max_requests > 0 &&

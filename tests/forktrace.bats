@@ -302,3 +302,36 @@ bad() {
 @test "forktrace(1)'s SYNOPSIS is forktrace -h's usage" {
 	[ "$(man_synopsis "$TOP/docs/forktrace.1")" = "$(usage_text "$FORKTRACE")" ]
 }
+
+# --- the server's "why", and only the server's
+
+# A trace with two closes: one whose "why" the server wrote, one from a
+# server too old to write it.
+why_trace() {
+	printf '%s\n' \
+		'{"t":0.000100,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"127.0.0.1 7007"}' \
+		'{"t":0.010000,"pid":100,"role":"parent","event":"accept","conn":1,"fd":5,"refs_before":0,"refs":1,"state":"ESTABLISHED","wire":"none","why":"the handshake was done by the kernel"}' \
+		'{"t":0.011000,"pid":100,"role":"parent","event":"fork","conn":1,"fd":5,"refs_before":1,"refs":2,"state":"ESTABLISHED","wire":"none","child_pid":101,"why":"child 1 (pid 101) has a copy"}' \
+		'{"t":0.012000,"pid":100,"role":"parent","event":"close","conn":1,"fd":5,"refs_before":2,"refs":1,"state":"ESTABLISHED","wire":"none","why":"words only the server wrote; nothing sent: 1 other holder"}' \
+		'{"t":0.020000,"pid":101,"role":"child","event":"close","conn":1,"child":1,"fd":5,"refs_before":1,"refs":0,"state":"CLOSED","wire":"FIN"}'
+}
+
+@test "forktrace --text shows the server's why word for word, and none where the trace carries none" {
+	why_trace >"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" --text "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	assert_line --regexp '^ +0\.012  #1 close fd 5 refs 2→1 +- +ESTABLISHED; words only the server wrote; nothing sent: 1 other holder$'
+	# No reason is made up from the fields ("last reference: FIN").
+	assert_line --regexp '^ +0\.020 {33}\[1\] close fd 5 refs 1→0 +FIN +CLOSED$'
+}
+
+@test "the SVG shows the server's why from the trace, and none where the trace carries none" {
+	need xmllint libxml2-utils "the SVG"
+	why_trace >"$BATS_TEST_TMPDIR/t.json"
+	SVG=$BATS_TEST_TMPDIR/t.svg
+	run "$FORKTRACE" -o "$SVG" "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	local ev="//*[local-name()='g'][@class='event']"
+	[ "$(xpath "string(${ev}[@data-line='4']/*[local-name()='text'][last()])")" = "ESTABLISHED — words only the server wrote; nothing sent: 1 other holder" ]
+	[ "$(xpath "string(${ev}[@data-line='5']/*[local-name()='text'][last()])")" = "CLOSED" ]
+}

@@ -1,0 +1,79 @@
+#include "traceview.h"
+
+#include <string.h>
+
+#define LANE_WIDTH TRACEVIEW_LANE_WIDTH
+#define WIRE_WIDTH TRACEVIEW_WIRE_WIDTH
+
+void
+traceview_head(struct textrow *r)
+{
+	textrow_add(r, "forkechod trace: one row per event; refs = descriptors "
+	    "open on the socket, in all processes\n");
+	/* "child" names the lane of a forked child and of a prefork worker
+	 * (w1, w2, ...) alike. */
+	textrow_add(r, "%8s  %-*s %-*s %-*s %s\n", "time", LANE_WIDTH,
+	    "parent", LANE_WIDTH, "child", WIRE_WIDTH, "wire",
+	    "state, and why");
+}
+
+/* The call and its refs, in the writer's lane: "#1 close fd 5 refs 2→1". */
+static void
+add_call(struct textrow *r, const struct traceevent *ev)
+{
+	textrow_add(r, "%s", ev->name);
+	if (ev->how != NULL)
+		textrow_add(r, " %s", strncmp(ev->how, "SHUT_", 5) == 0 ?
+		    ev->how + 5 : ev->how);	/* "SHUT_RD" -> "RD" */
+	if (ev->fd >= 0)
+		textrow_add(r, " fd %d", ev->fd);
+	if (ev->measured) {
+		if (ev->refs_before >= 0 && ev->refs >= 0)
+			textrow_add(r, " refs %d\xe2\x86\x92%d",
+			    ev->refs_before, ev->refs);
+		else
+			textrow_add(r, " refs ?");
+	}
+	if (ev->call != NULL)
+		textrow_add(r, " %s %s", ev->call, ev->err);
+	if (ev->addr != NULL)
+		textrow_add(r, " %s", ev->addr);
+}
+
+void
+traceview_row(const struct traceevent *ev, struct textrow *r)
+{
+	size_t lane_start;
+
+	textrow_add(r, "%8.3f  ", ev->t);
+	if (ev->role == TRACEEVENT_PARENT) {
+		lane_start = r->len;
+		if (ev->conn != 0)
+			textrow_add(r, "#%lu ", ev->conn);
+	} else {
+		textrow_add(r, "%*s ", LANE_WIDTH, "");
+		lane_start = r->len;
+		if (ev->role == TRACEEVENT_CHILD)
+			textrow_add(r, "[%lu] ", ev->number);
+		else {
+			textrow_add(r, "w%lu ", ev->number);
+			if (ev->conn != 0)
+				textrow_add(r, "#%lu ", ev->conn);
+		}
+	}
+	add_call(r, ev);
+	textrow_pad(r, lane_start, ev->role != TRACEEVENT_PARENT ? LANE_WIDTH :
+	    2 * LANE_WIDTH + 1);
+	lane_start = r->len;
+	if (ev->measured)
+		textrow_add(r, "%s", ev->wire == NULL ? "?" :
+		    strcmp(ev->wire, "none") == 0 ? "-" : ev->wire);
+	textrow_pad(r, lane_start, WIRE_WIDTH - 1);
+	if (ev->state != NULL)
+		textrow_add(r, "%s", ev->state);
+	if (ev->why != NULL)
+		textrow_add(r, "%s%s", ev->state != NULL ? "; " : "", ev->why);
+	while (r->len > 0 && r->buf[r->len - 1] == ' ')
+		r->len--;
+	textrow_add(r, "\n");
+}
