@@ -289,6 +289,7 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 		    cfg->max_children);
 		return 1;
 	}
+	conn_errors_open();
 
 	for (;;) {
 		struct timespec ts, *tsp;
@@ -347,7 +348,7 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 					    "ends", cfg->max_children);
 			}
 		}
-		wake = next_wakeup(&srv);
+		wake = conn_errors_tick(next_wakeup(&srv));
 		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in: no flag set after
 		 * the checks above can be missed. */

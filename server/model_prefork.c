@@ -770,6 +770,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 	}
 	p.settings = cfg;
 	p.cli = cli;
+	conn_errors_open();
 	for (i = 0; i < p.nslots; i++)
 		(void)spawn(&p, &p.slot[i]);
 
@@ -841,7 +842,7 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 			if (s->channel >= 0 && !s->done_unread)
 				add_fd(&ready, s->channel, &maxfd);
 		}
-		wake = next_wakeup(&p);
+		wake = conn_errors_tick(next_wakeup(&p));
 		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in. */
 		rc = pselect(maxfd + 1, &ready, NULL, NULL, tsp, wait_mask);
