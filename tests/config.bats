@@ -65,6 +65,7 @@ refused() {
 @test "an endless line is refused at its line without being read whole" {
 	# An endless stream of x: no newline and no NUL ever comes.  The
 	# reading stops at the limit; the writer then gets SIGPIPE.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	run --separate-stderr timeout $((5 * SLOW)) bash -c \
 	    'tr "\0" x </dev/zero | "$1" -t -c /dev/stdin' - "$SERVER"
 	assert_failure 78
@@ -78,6 +79,7 @@ refused() {
 	[ "${FORKECHO_SUITE:-}" != sanitize ] ||
 		skip "ASan maps more than the memory limit allows"
 	skip_under_valgrind "memcheck maps more than the memory limit allows"
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	run --separate-stderr timeout $((10 * SLOW)) bash -c '
 		ulimit -v 200000 || exit 99
 		{ tr "\0" x </dev/zero | head -c 300000000

@@ -86,6 +86,7 @@ reset_clients() {
 		# Bash reads a socket a byte at a time: the rest of the echo
 		# stays queued, unread.
 		read -r -N 1 -t $((5 * SLOW)) c <&5
+		[ "$c" = a ]
 		exec 5>&-
 	done
 }
@@ -143,5 +144,5 @@ within_limit() {
 	reset_clients 200
 	wait_until 30 summed_up 200
 	[ "$(error_lines)" -eq 200 ]
-	! grep -q ' more connections\? ended in an error' "$SERVER_LOG"
+	run ! grep -q ' more connections\? ended in an error' "$SERVER_LOG"
 }
