@@ -1,6 +1,7 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -82,4 +83,130 @@ diag_err(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	diag_vmsg(err, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The limit's word: the window's start in tenths of a second from base,
+ * plus one (0: no window), in the high 32 bits, the lines written in it
+ * in the next 8, the lines dropped in the low 24.  Tenths run for 13
+ * years before the start overflows.
+ */
+#define LIMIT_LINES_SHIFT 24
+#define LIMIT_DROPPED_MAX 0xffffffULL
+#define LIMIT_START(w) ((unsigned long)((w) >> 32))
+#define LIMIT_LINES(w) ((unsigned int)(((w) >> LIMIT_LINES_SHIFT) & 0xff))
+#define LIMIT_DROPPED(w) ((unsigned long)((w) & LIMIT_DROPPED_MAX))
+#define LIMIT_WORD(start, lines, dropped) \
+	(((unsigned long long)(start) << 32) | \
+	((unsigned long long)(lines) << LIMIT_LINES_SHIFT) | \
+	(unsigned long long)(dropped))
+
+int
+diag_limit_init(struct diag_limit *l, double interval, unsigned int burst,
+    double now)
+{
+	if (!(interval >= 0.1 && interval <= 366.0 * 86400) || burst < 1 ||
+	    burst > 255) {
+		errno = EINVAL;
+		return -1;
+	}
+	atomic_init(&l->state, 0);
+	/* A lock would live in one process's memory, not in the shared
+	 * word: the other processes would not see it. */
+	if (!atomic_is_lock_free(&l->state)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	l->base = now;
+	l->window = (unsigned long)(interval * 10 + 0.5);
+	l->burst = burst;
+	return 0;
+}
+
+/* now in tenths of a second from base, plus one: never 0. */
+static unsigned long
+limit_ticks(const struct diag_limit *l, double now)
+{
+	double t = (now - l->base) * 10;
+
+	if (t < 0)
+		t = 0;
+	if (t >= (double)UINT_MAX - 1)
+		t = (double)UINT_MAX - 1;
+	return (unsigned long)t + 1;
+}
+
+int
+diag_limit_take(struct diag_limit *l, double now, unsigned long *missed,
+    double *span)
+{
+	unsigned long long old, next;
+	unsigned long start, t = limit_ticks(l, now);
+	int pass;
+
+	old = atomic_load(&l->state);
+	do {
+		start = LIMIT_START(old);
+		*missed = 0;
+		*span = 0;
+		pass = 1;
+		/* Another process may have read the clock after this one and
+		 * opened a window "later" than now: now is in it. */
+		if (start == 0 || (t > start && t - start >= l->window)) {
+			/* A new window, opened by this line; what the old
+			 * one dropped is this caller's to report. */
+			if (start != 0) {
+				*missed = LIMIT_DROPPED(old);
+				*span = (double)(t - start) / 10;
+			}
+			next = LIMIT_WORD(t, 1, 0);
+		} else if (LIMIT_LINES(old) < l->burst) {
+			next = old + (1ULL << LIMIT_LINES_SHIFT);
+		} else {
+			pass = 0;
+			next = LIMIT_DROPPED(old) < LIMIT_DROPPED_MAX ? old + 1 :
+			    old;
+		}
+	} while (!atomic_compare_exchange_weak(&l->state, &old, next));
+	return pass;
+}
+
+/* diag_limit_due, and with force the window is closed even if not over. */
+static unsigned long
+limit_close(struct diag_limit *l, double now, int force, double *span,
+    double *next)
+{
+	unsigned long long old;
+	unsigned long start, t = limit_ticks(l, now);
+
+	*span = 0;
+	*next = 0;
+	old = atomic_load(&l->state);
+	do {
+		start = LIMIT_START(old);
+		if (start == 0)
+			return 0;
+		if (!force && (t <= start || t - start < l->window)) {
+			*next = l->base + (double)(start - 1 + l->window) / 10;
+			return 0;
+		}
+		/* Closed here, unless a line's writer or another looker
+		 * closes it first (then the loop sees their word). */
+	} while (!atomic_compare_exchange_weak(&l->state, &old, 0));
+	*span = t > start ? (double)(t - start) / 10 : 0;
+	return LIMIT_DROPPED(old);
+}
+
+unsigned long
+diag_limit_due(struct diag_limit *l, double now, double *span, double *next)
+{
+	return limit_close(l, now, 0, span, next);
+}
+
+unsigned long
+diag_limit_end(struct diag_limit *l, double now, double *span)
+{
+	double next;
+
+	return limit_close(l, now, 1, span, &next);
 }

@@ -2,12 +2,18 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
-/* Longer lines are refused: no setting needs one. */
-#define LINE_MAX_LEN 1024
+/*
+ * The longest line the file may hold, its newline aside.  The longest
+ * value is a file name, which may be PATH_MAX (4096 on Linux) bytes long:
+ * twice that leaves room for the key and a comment.  The limit bounds
+ * the memory a file can take, whatever it holds (-c /dev/zero).
+ */
+#define CONFIG_LINE_MAX 8192
+
+/* What read_line found. */
+enum line_got { LINE_OK, LINE_END, LINE_LONG, LINE_NUL, LINE_ERROR };
 
 static char *
 trim(char *s)
@@ -130,36 +136,71 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 	return 0;
 }
 
+/*
+ * Reads one line into buf, which holds max + 1 bytes, without its newline.
+ * A line longer than max, or a NUL byte, stops the reading where it is
+ * found: the file is refused at that line, and the rest of the line (of
+ * /dev/zero, say) is never read.  LINE_END is end of file before any
+ * byte; a last line without a newline is still a line.  LINE_ERROR leaves
+ * errno as the failed read set it.
+ */
+static enum line_got
+read_line(FILE *fp, char *buf, size_t max)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			return LINE_NUL;
+		if (n == max)
+			return LINE_LONG;
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	/* End of file and a failed read both come as EOF; only the error
+	 * indicator tells them apart. */
+	if (c == EOF && ferror(fp))
+		return LINE_ERROR;
+	if (c == EOF && n == 0)
+		return LINE_END;
+	return LINE_OK;
+}
+
 int
 config_read(struct server_config *cfg, FILE *fp, const char *name,
     char *err, size_t errlen)
 {
-	char *buf = NULL, why[512];
+	char buf[CONFIG_LINE_MAX + 1], why[512];
 	struct seen seen;
-	size_t cap = 0;
 	unsigned long lineno = 0;
-	ssize_t len;
-	int rc = 0;
+	enum line_got got;
 
 	memset(&seen, 0, sizeof seen);
-	errno = 0;
-	while ((len = getline(&buf, &cap, fp)) >= 0) {
+	for (;;) {
 		char *line, *hash;
 
 		lineno++;
-		/* The limit is on what the line says, its newline aside. */
-		if (len > LINE_MAX_LEN + (buf[len - 1] == '\n')) {
+		errno = 0;
+		got = read_line(fp, buf, CONFIG_LINE_MAX);
+		switch (got) {
+		case LINE_END:
+			return 0;
+		case LINE_ERROR:
+			/* A directory opens but fails to read with EISDIR; a
+			 * read error is never taken for the end of the file. */
+			snprintf(err, errlen, "read %s: %s", name,
+			    strerror(errno != 0 ? errno : EIO));
+			return -1;
+		case LINE_LONG:
 			snprintf(err, errlen, "%s:%lu: line longer than %d "
-			    "characters", name, lineno, LINE_MAX_LEN);
-			rc = -1;
-			break;
-		}
-		/* getline counts every byte, strlen stops at a NUL: a
-		 * difference means binary garbage, not a setting. */
-		if (strlen(buf) != (size_t)len) {
+			    "characters", name, lineno, CONFIG_LINE_MAX);
+			return -1;
+		case LINE_NUL:
 			snprintf(err, errlen, "%s:%lu: not text (NUL byte)",
 			    name, lineno);
-			rc = -1;
+			return -1;
+		case LINE_OK:
 			break;
 		}
 		hash = strchr(buf, '#');
@@ -171,17 +212,9 @@ config_read(struct server_config *cfg, FILE *fp, const char *name,
 		if (apply_line(cfg, &seen, lineno, line, why,
 		    sizeof why) < 0) {
 			snprintf(err, errlen, "%s:%lu: %s", name, lineno, why);
-			rc = -1;
-			break;
+			return -1;
 		}
 	}
-	if (rc == 0 && ferror(fp)) {
-		/* A directory opens but fails to read with EISDIR. */
-		snprintf(err, errlen, "read %s: %s", name, strerror(errno));
-		rc = -1;
-	}
-	free(buf);
-	return rc;
 }
 
 int

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "conn.h"
 #include "diag.h"
 #include "monotime.h"
 #include "net.h"
@@ -36,6 +37,9 @@ supervise_init(struct supervisor *sv, struct server_config *cfg,
 	sv->wait_mask = wait_mask;
 	sv->cli = cli;
 	sv->why = "SIGTERM or SIGINT";
+	/* Before the first child or worker, so that all share the limit
+	 * on error lines. */
+	conn_errors_open();
 	return choreo_held_init(&sv->held, HELD_MAX);
 }
 
@@ -238,6 +242,7 @@ supervise_run(struct supervisor *sv, const struct supervise_model *model,
 				add_fd(&ready, ls->fd[i], &maxfd);
 		wake = earlier(wake, sv->resume_at);
 		wake = earlier(wake, choreo_held_next(&sv->held));
+		wake = conn_errors_tick(wake);
 		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in: no flag set after
 		 * the checks above can be missed. */

@@ -36,13 +36,62 @@ refused() {
 	[ "$n" -ge 10 ]
 }
 
-@test "a line longer than 1024 characters is refused at its line" {
+@test "a line longer than 8192 characters is refused at its line" {
 	local f=$BATS_TEST_TMPDIR/long.conf
 	{
 		echo "# fine"
-		printf 'trace-json = /tmp/%02000d\n' 0
+		printf 'trace-json = /tmp/%09000d\n' 0
 	} >"$f"
-	refused "$f" "$f:2: line longer than 1024 characters"
+	refused "$f" "$f:2: line longer than 8192 characters"
+}
+
+@test "a 2000-character file name is read whole and judged by its setting" {
+	# The line limit leaves room for long paths: what refuses this one
+	# is trace-json's own limit, at its line, not a cut-off line.
+	local f=$BATS_TEST_TMPDIR/path.conf name
+	name=/tmp/$(printf '%02000d' 0)
+	printf '# fine\ntrace-json = %s\n' "$name" >"$f"
+	refused "$f" "$f:2: trace-json: '${name:0:60}' is not a file name (1 to 1023 characters)"
+}
+
+@test "-c /dev/zero ends at once with an error at line 1" {
+	# It was once read as one endless line, into ever more memory.
+	run --separate-stderr timeout $((5 * SLOW)) "$SERVER" -t -c /dev/zero
+	assert_failure 78
+	assert_output ''
+	[ "$stderr" = "forkechod: /dev/zero:1: not text (NUL byte)" ]
+}
+
+@test "an endless line is refused at its line without being read whole" {
+	# An endless stream of x: no newline and no NUL ever comes.  The
+	# reading stops at the limit; the writer then gets SIGPIPE.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run --separate-stderr timeout $((5 * SLOW)) bash -c \
+	    'tr "\0" x </dev/zero | "$1" -t -c /dev/stdin' - "$SERVER"
+	assert_failure 78
+	[ "$stderr" = "forkechod: /dev/stdin:1: line longer than 8192 characters" ]
+}
+
+@test "a line too long for memory, then bad lines, is refused at that line" {
+	# Under a low memory limit, the line that did not fit was once
+	# taken for the end of the file, and the file was OK.  Now nothing
+	# depends on the limit: the line is refused at its limit either way.
+	[ "${FORKECHO_SUITE:-}" != sanitize ] ||
+		skip "ASan maps more than the memory limit allows"
+	skip_under_valgrind "memcheck maps more than the memory limit allows"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run --separate-stderr timeout $((10 * SLOW)) bash -c '
+		ulimit -v 200000 || exit 99
+		{ tr "\0" x </dev/zero | head -c 300000000
+		  printf "\nno equals sign here\nworkers = many\n"; } |
+		    "$1" -t -c /dev/stdin' - "$SERVER"
+	assert_failure 78
+	[ "$stderr" = "forkechod: /dev/stdin:1: line longer than 8192 characters" ]
+}
+
+@test "a failed read is a config error, never the end of the file" {
+	# /proc/self/mem opens, and reading at offset 0 fails with EIO.
+	refused /proc/self/mem "read /proc/self/mem: Input/output error"
 }
 
 @test "binary garbage is refused as not text" {
@@ -131,15 +180,15 @@ workers_are() {
 	    "$BATS_TEST_TMPDIR/trace.json"
 }
 
-@test "a line of exactly 1024 characters is read; 1025 are refused" {
+@test "a line of exactly 8192 characters is read; 8193 are refused" {
 	local f=$BATS_TEST_TMPDIR/edge.conf pad
-	# "trace-json = " is 13 characters; the name fills the rest.
-	pad=$(printf '%01011d' 0)
-	printf 'trace-json = %s\n' "$pad" >"$f"
+	# "model = fork #" is 14 characters; the comment fills the rest.
+	pad=$(printf '%08178d' 0)
+	printf 'model = fork #%s\n' "$pad" >"$f"
 	run --separate-stderr "$SERVER" -t -c "$f"
 	assert_success
-	printf 'trace-json = %s1\n' "$pad" >"$f"
-	refused "$f" "$f:1: line longer than 1024 characters"
+	printf 'model = fork #%s1\n' "$pad" >"$f"
+	refused "$f" "$f:1: line longer than 8192 characters"
 }
 
 @test "settings in one file that contradict each other are a config error (78)" {

@@ -73,3 +73,76 @@ teardown() {
 	# The same lines still go to standard error.
 	grep -q "refused a connection from 127.0.0.1" "$SERVER_LOG"
 }
+
+# reset_clients N: N clients, one after the other, each sending a line and
+# closing with the echo unread: the close sends RST (TRUTH.md fact 4),
+# and the server's next read fails with ECONNRESET.  Bash's own sockets:
+# no client program that could hide a server bug.
+reset_clients() {
+	local i c
+	for ((i = 0; i < $1; i++)); do
+		exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+		printf 'ab\n' >&5
+		# Bash reads a socket a byte at a time: the rest of the echo
+		# stays queued, unread.
+		read -r -N 1 -t $((5 * SLOW)) c <&5
+		[ "$c" = a ]
+		exec 5>&-
+	done
+}
+
+error_lines() { grep -c ': read: Connection reset by peer$' "$SERVER_LOG" || true; }
+
+# summed_up N: the error lines and the "N more" lines account for N.
+summed_up() {
+	local more
+	more=$(sed -En 's/^forkechod: ([0-9]+) more connections? ended in an error in the last [0-9.]+ s \(-v logs each\)$/\1/p' "$SERVER_LOG" |
+		awk '{ n += $1 } END { print n + 0 }')
+	[ $(($(error_lines) + more)) -eq "$1" ]
+}
+
+# A flood of N resets is logged within the limit: every error is either a
+# line of its own or counted in a summary, at most 10 lines a window, and
+# each window with more than 10 has its summary.
+within_limit() {
+	local summaries
+	summaries=$(grep -c ' more connections\? ended in an error in the last ' "$SERVER_LOG" || true)
+	[ "$summaries" -ge 1 ]
+	[ "$(error_lines)" -le $((10 * (summaries + 1))) ]
+}
+
+@test "200 resets at the default verbosity: 10 lines, then one line with the count of the rest" {
+	start_server -l 127.0.0.1:0
+	reset_clients 200
+	# The count comes when the window (5 s from the first error) is
+	# over, with no more errors to carry it.
+	wait_until 30 summed_up 200
+	within_limit
+	# Said when the window is over: 5 s or more after the first error.
+	grep -Eq '^forkechod: [0-9]+ more connections ended in an error in the last ([5-9]|[1-9][0-9])(\.[0-9])? s \(-v logs each\)$' "$SERVER_LOG"
+}
+
+@test "prefork workers share one limit, and the parent says the count though nothing wakes it" {
+	start_server -l 127.0.0.1:0 -m prefork -w 3
+	reset_clients 200
+	wait_until 30 summed_up 200
+	within_limit
+}
+
+@test "the count of a window still open is said when the server stops" {
+	start_server -l 127.0.0.1:0
+	reset_clients 50
+	# At once, in the window the first error opened: the drain waits for
+	# the children still counting, then the parent says the count.
+	stop_server >/dev/null
+	summed_up 50
+	grep -q ' more connections ended in an error in the last ' "$SERVER_LOG"
+}
+
+@test "-v logs every connection that ends in an error, and no count" {
+	start_server -l 127.0.0.1:0 -v
+	reset_clients 200
+	wait_until 30 summed_up 200
+	[ "$(error_lines)" -eq 200 ]
+	run ! grep -q ' more connections\? ended in an error' "$SERVER_LOG"
+}

@@ -86,6 +86,25 @@ closed_within() {
 	assert_failure 124	# timeout's: still open, not reset
 }
 
+@test "SIGHUP on a file that cannot be read keeps the old settings and says why" {
+	# The file becomes /dev/zero, then a directory: neither is ever
+	# taken for an empty file, and the parent is not stuck reading.
+	conf 'listen = 127.0.0.1:0' 'idle-timeout = 300'
+	local link=$BATS_TEST_TMPDIR/link.conf
+	ln -s "$CONF" "$link"
+	start_server -c "$link"
+	ln -sfn /dev/zero "$link"
+	hup
+	grep -qx "forkechod: SIGHUP: $link:1: not text (NUL byte); keeping the old settings" "$SERVER_LOG"
+	ln -sfn "$BATS_TEST_TMPDIR" "$link"
+	hup
+	grep -qx "forkechod: SIGHUP: read $link: Is a directory; keeping the old settings" "$SERVER_LOG"
+	# Still serving, and still with 300 s: not closed within a second.
+	open_on 5 "$PORT"
+	run closed_within 5 1
+	assert_failure 124	# timeout's: still open, not reset
+}
+
 @test "SIGHUP opens a new listen address and closes a dropped one" {
 	conf 'listen = 127.0.0.1:0'
 	start_server -c "$CONF"
