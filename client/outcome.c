@@ -29,6 +29,10 @@ outcome_status(const struct session_result *res)
 		return OUTCOME_NO_FIN;
 	case SESSION_EARLY_FIN:
 		/* Not all input was echoed. */
+	case SESSION_STOPPED:
+		/* The client stopped reading, so whether a FIN or an RST
+		 * would have come is not known; what is known is that bytes
+		 * came back that were never sent. */
 		return OUTCOME_DIFFERS;
 	case SESSION_FIN:
 	case SESSION_CLIENT_CLOSED:
@@ -70,6 +74,10 @@ outcome_line(const struct session_result *res, enum session_close mode,
 		n = snprintf(buf, len, "no progress from server within %s s: "
 		    "it is not reading or not echoing", wait);
 		break;
+	case SESSION_STOPPED:
+		n = snprintf(buf, len, "client stopped reading after %.3f s",
+		    res->elapsed);
+		break;
 	case SESSION_CLIENT_CLOSED:
 		n = snprintf(buf, len, "client closed (%s) after %.3f s "
 		    "without waiting for the echo",
@@ -83,9 +91,17 @@ outcome_line(const struct session_result *res, enum session_close mode,
 		return;
 	buf += n;
 	len -= (size_t)n;
-	if (res->differs)
-		(void)snprintf(buf, len, "; echo differs from what was sent "
+	if (res->differs) {
+		n = snprintf(buf, len, "; echo differs from what was sent "
 		    "at byte %" PRIu64, res->differs_at);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (res->unexpected > 0)
+		(void)snprintf(buf, len, "; %" PRIu64 " unexpected bytes came "
+		    "back, not written", res->unexpected);
 	else if (is_short(res))
 		(void)snprintf(buf, len, "; only %" PRIu64 " of %" PRIu64
 		    " bytes came back", res->received, res->sent);

@@ -11,7 +11,9 @@
 
 /* Exit statuses (forkecho(1), EXIT STATUS). */
 #define OUTCOME_OK 0		/* FIN, and every byte came back intact */
-#define OUTCOME_DIFFERS 1	/* what came back differs from what was sent */
+#define OUTCOME_DIFFERS 1	/* what came back differs from what was sent,
+				 * or the client stopped reading a server
+				 * that sent what it was never sent */
 #define OUTCOME_LOCAL 2		/* a local failure: input, output, socket */
 #define OUTCOME_RESET 3		/* the server reset the connection */
 #define OUTCOME_NO_FIN 4	/* no FIN, or no progress, within the wait */
@@ -19,15 +21,17 @@
 #define OUTCOME_USAGE 64	/* EX_USAGE */
 
 /* The exit status for res: where several hold, the first of reset, no
- * FIN, differs. */
+ * FIN, differs; but a client that stopped reading after unexpected bytes
+ * cannot know whether a FIN would have come, and says the echo differs. */
 int outcome_status(const struct session_result *res);
 
 /*
  * The last line, without the program's name and newline: "sent N bytes,
  * received M bytes, " then how it ended, then where the echo first
- * differs, if it does.  wait is the --wait text as the user wrote it (for
- * "within W s").  Not for SESSION_ERROR, which main reports by the call
- * that failed.
+ * differs, if it does, and how many unexpected bytes came back (those
+ * not written to the output), if any.  wait is the --wait text as the
+ * user wrote it (for "within W s").  Not for SESSION_ERROR, which main
+ * reports by the call that failed.
  */
 void outcome_line(const struct session_result *res, enum session_close mode,
     const char *wait, char *buf, size_t len);

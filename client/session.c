@@ -45,7 +45,7 @@ struct session {
 	double gate;		/* the next unit waits until this time */
 	int finishing;		/* all input sent; waiting for the EOF */
 	double last_progress;	/* when a byte was last read from the
-				 * input, sent, or received */
+				 * input, sent, or received intact */
 	char rbuf[CHUNK];
 };
 
@@ -93,6 +93,32 @@ awaiting_server(const struct session *s)
 	return s->p.sent < s->p.loaded || s->p.acked < s->p.sent;
 }
 
+/*
+ * The session waits on the server while something is unsent or not yet
+ * echoed, or, once all input is sent, for its FIN; never while it only
+ * pauses for --interval or waits for its own input, unless unexpected
+ * bytes came: then the server is talking out of turn, and the client
+ * stops reading it at the end of the wait whatever it waits for.  The
+ * wait runs from the last progress, so a slow server that keeps moving is
+ * never cut off, and one that accepts and then neither reads nor echoes,
+ * or sends what it was never sent, cannot stall the client for ever.
+ */
+static int
+deadline_runs(const struct session *s)
+{
+	return s->cfg->wait > 0 && (s->finishing || awaiting_server(s) ||
+	    s->res->unexpected > 0);
+}
+
+/* How a session ends when its wait runs out. */
+static enum session_end
+wait_end(const struct session *s)
+{
+	if (s->res->unexpected > 0)
+		return SESSION_STOPPED;
+	return awaiting_server(s) ? SESSION_NO_PROGRESS : SESSION_NO_FIN;
+}
+
 /* Moves what the input has ready into the pending buffer, as far as the
  * memory bound and the interval allow. */
 static void
@@ -126,45 +152,66 @@ fill(struct session *s, double now)
 	}
 }
 
-/* Compares n echoed bytes with what was sent, and forgets what they
- * cover.  Bytes beyond what was sent differ too: an echo cannot know
- * them. */
-static void
-compare(struct session *s, const char *buf, size_t n)
+/*
+ * Compares n echoed bytes with what was sent, and forgets what they
+ * cover.  Returns how many of them, from the first, stand in the place
+ * of a byte sent; the rest came when everything sent had come back: an
+ * echo cannot know them, so they differ, and are counted as unexpected.
+ * *good is how many came back intact before the echo first differed.
+ */
+static size_t
+compare(struct session *s, const char *buf, size_t n, size_t *good)
 {
 	struct pending *p = &s->p;
 	uint64_t unacked = p->sent - p->acked;
 	size_t k = unacked < n ? (size_t)unacked : n;
 
+	*good = 0;
 	if (!s->res->differs) {
 		const char *want = p->data + p->start;
+		size_t i = 0;
 
-		if (memcmp(buf, want, k) != 0) {
-			size_t i = 0;
-
-			while (buf[i] == want[i])
-				i++;
+		/* memcmp first: an intact echo is the common case. */
+		if (memcmp(buf, want, k) == 0)
+			i = k;
+		while (i < k && buf[i] == want[i])
+			i++;
+		*good = i;
+		if (i < n) {
 			s->res->differs = 1;
 			s->res->differs_at = p->acked + i + 1;
-		} else if (k < n) {
-			s->res->differs = 1;
-			s->res->differs_at = p->acked + k + 1;
 		}
 	}
+	s->res->unexpected += n - k;
 	p->start += k;
 	p->acked += k;
+	return k;
 }
 
-/* Passes echoed bytes on to the output and checks them.  Returns 0, or 1
- * if the session ended. */
+/*
+ * Checks echoed bytes and passes on to the output those in the place of
+ * a byte sent, so that what is written never exceeds what was sent: a
+ * server that sends without end cannot fill the user's disk.  Only bytes
+ * that come back intact are progress; once the echo differs, or bytes
+ * come that were never sent, more of them must not keep the client
+ * reading for ever.  Returns 0, or 1 if the session ended.
+ */
 static int
 take_echo(struct session *s, size_t n)
 {
+	double now = monotime_now();
+	int waiting = deadline_runs(s);
+	size_t k, good;
+
 	s->res->received += n;
-	s->last_progress = monotime_now();
-	if (io_write_all(s->cfg->out_fd, s->rbuf, n) < 0)
+	k = compare(s, s->rbuf, n, &good);
+	if (k > 0 && io_write_all(s->cfg->out_fd, s->rbuf, k) < 0)
 		return fail(s, "write standard output", 0, errno);
-	compare(s, s->rbuf, n);
+	/* Unexpected bytes that come while the client waits on its own
+	 * input or pauses start the wait: it runs from now, not from a
+	 * progress long past. */
+	if (good > 0 || (!waiting && deadline_runs(s)))
+		s->last_progress = now;
 	return 0;
 }
 
@@ -255,20 +302,6 @@ finish_input(struct session *s)
 }
 
 
-/*
- * The session waits on the server while something is unsent or not yet
- * echoed, or, once all input is sent, for its FIN; never while it only
- * pauses for --interval or waits for its own input.  The wait runs from
- * the last progress, so a slow server that keeps moving is never cut off,
- * and one that accepts and then neither reads nor echoes cannot stall the
- * client for ever.
- */
-static int
-deadline_runs(const struct session *s)
-{
-	return s->cfg->wait > 0 && (s->finishing || awaiting_server(s));
-}
-
 static int
 poll_timeout(const struct session *s, double now)
 {
@@ -298,8 +331,7 @@ step(struct session *s)
 	    s->p.sent == s->p.loaded && finish_input(s))
 		return 1;
 	if (deadline_runs(s) && now >= s->last_progress + s->cfg->wait)
-		return end(s, awaiting_server(s) ? SESSION_NO_PROGRESS :
-		    SESSION_NO_FIN);
+		return end(s, wait_end(s));
 
 	pfd[0].fd = s->fd;
 	pfd[0].events = POLLIN;

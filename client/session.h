@@ -2,8 +2,8 @@
  * session: one conversation with an echo server over a connected socket.
  *
  * The session sends its input, writes what comes back to an output
- * descriptor byte for byte, compares it with what was sent, and ends as
- * the close mode says.  It reads and writes at the same time (poll(2) on a
+ * descriptor byte for byte, up to as many bytes as it sent, compares it
+ * with what was sent, and ends as the close mode says.  It reads and writes at the same time (poll(2) on a
  * non-blocking socket), so that a large input never deadlocks against its
  * own echo.  It reports how the connection ended; it prints nothing and
  * never exits.
@@ -30,6 +30,9 @@ enum session_end {
 	SESSION_NO_FIN,		/* all echoed, but no EOF within the wait */
 	SESSION_NO_PROGRESS,	/* nothing sent or echoed within the wait
 				 * while bytes were unsent or not echoed */
+	SESSION_STOPPED,	/* no progress within the wait after
+				 * unexpected bytes: the client stopped
+				 * reading */
 	SESSION_CLIENT_CLOSED,	/* --close close or linger0 */
 	SESSION_ERROR		/* a local failure, see call and err */
 };
@@ -40,14 +43,17 @@ struct session_config {
 	double interval;	/* pause between units, 0 for none */
 	enum session_close close_mode;
 	double wait;		/* for the server's EOF, and for progress
-				 * while bytes are unsent or not echoed; 0:
-				 * no limit */
+				 * while bytes are unsent or not echoed, or
+				 * once unexpected bytes came; 0: no limit */
 };
 
 struct session_result {
 	enum session_end end;
 	uint64_t sent;		/* bytes written to the socket */
 	uint64_t received;	/* bytes read from it */
+	uint64_t unexpected;	/* of those, the bytes that came when all
+				 * sent had come back: not an echo, and not
+				 * written to the output */
 	double elapsed;		/* seconds from the start to the end */
 	int differs;		/* the echo differs from what was sent */
 	uint64_t differs_at;	/* its first differing byte, from 1 */

@@ -1,7 +1,7 @@
 /*
  * peer: a tiny echo server that misbehaves on purpose, for the tests.
  *
- *	peer [-a] [-e E] [-k K] [-l ADDR:PORT] MODE
+ *	peer [-a] [-e E] [-k K] [-l ADDR:PORT] [-t SECS] MODE
  *
  * Listens on 127.0.0.1 port 0 by default, prints "listening on ADDR PORT"
  * once it listens, and serves connections one at a time, in-process, until
@@ -24,13 +24,21 @@
  *	echorst	 echo the first read, then close with SO_LINGER {1,0} (RST)
  *	mismatch-nofin, mismatch-rst
  *		 nofin and echorst with mismatch's changed byte
+ *	flood	 echo the first read, then send without end and never read
+ *		 again: a server that floods its client
+ *	drip	 echo the first read, then send one byte every -t seconds
+ *		 without end, never reading again
+ *	banner	 send a line nobody asked for ("unasked\n") before reading
+ *		 anything, then echo; close (FIN) at EOF
+ *	trickle	 echo every byte, but one byte every -t seconds: slow, and
+ *		 correct; close (FIN) at EOF
  *
  * -k K makes the modes that change a byte (mismatch, drop, dup and the
  * mismatch- ones) change the K-th byte, counted from 1, instead of the
  * fifth; -e E makes them change it only on every E-th connection (the
  * E-th, the 2E-th, ...), and echo the others intact.  -a logs each
  * connection's source address ("peer: connection 1: from 127.0.0.1
- * 40000").
+ * 40000").  -t SECS is the pause of drip and trickle (default 0.5).
  *
  * How each connection ended goes to standard error, one line each
  * ("peer: connection 1: EOF after 6 bytes", "peer: connection 2: read:
@@ -43,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -52,7 +61,7 @@
 #include "num.h"
 
 enum behaviour { ECHO, SHORT, RST, NOFIN, EARLYFIN, NOREAD, DISCARD, HOLD,
-	ECHORST };
+	ECHORST, FLOOD, DRIP, BANNER, TRICKLE };
 
 /* What happens to the changed byte (-k) of a connection. */
 enum change { KEEP, FLIP, DROP, DUP };
@@ -76,12 +85,66 @@ static const struct mode {
 	{ "echorst", ECHORST, KEEP },
 	{ "mismatch-nofin", NOFIN, FLIP },
 	{ "mismatch-rst", ECHORST, FLIP },
+	{ "flood", FLOOD, KEEP },
+	{ "drip", DRIP, KEEP },
+	{ "banner", BANNER, KEEP },
+	{ "trickle", TRICKLE, KEEP },
 };
+
+/* The line that banner sends first. */
+#define BANNER_TEXT "unasked\n"
+
 
 /* The byte that the changing modes change, counted from 0 (-k), and on
  * which connections (-e). */
 static unsigned long long change_at = 4;
 static unsigned long change_every = 1;
+
+/* The pause of drip and trickle between two bytes (-t). */
+static double pause_secs = 0.5;
+
+static void
+pause_once(void)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)pause_secs;
+	ts.tv_nsec = (long)((pause_secs - (double)ts.tv_sec) * 1e9);
+	/* A signal cutting the pause short only makes one byte early. */
+	(void)nanosleep(&ts, NULL);
+}
+
+/*
+ * flood and drip: sends bytes the client never sent, without end, until a
+ * write fails (the client closed or reset).  Returns -1 with errno then.
+ */
+static int
+send_forever(int fd, int drip)
+{
+	static char junk[64 * 1024];
+
+	memset(junk, 'x', sizeof junk);
+	for (;;) {
+		if (io_write_all(fd, junk, drip ? 1 : sizeof junk) < 0)
+			return -1;
+		if (drip)
+			pause_once();
+	}
+}
+
+/* trickle: writes buf one byte at a time, pausing before each. */
+static int
+write_slowly(int fd, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		pause_once();
+		if (io_write_all(fd, buf + i, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 /* Closes fd with RST: SO_LINGER {1,0}, then close(). */
 static void
@@ -130,6 +193,12 @@ serve(int fd, const struct mode *mode, unsigned long conn)
 		diag_msg("connection %lu: kept open, never read", conn);
 		return;
 	}
+	if (mode->how == BANNER) {
+		if (io_write_all(fd, BANNER_TEXT, strlen(BANNER_TEXT)) < 0)
+			goto write_failed;
+		diag_msg("connection %lu: sent %zu unasked bytes", conn,
+		    strlen(BANNER_TEXT));
+	}
 	while ((n = io_read(fd, buf, sizeof buf - 1)) > 0) {
 		const char *out = buf;
 		size_t len = (size_t)n;
@@ -177,14 +246,28 @@ serve(int fd, const struct mode *mode, unsigned long conn)
 			}
 			len = 0;
 			break;
+		case TRICKLE:
+			if (write_slowly(fd, out, len) < 0)
+				goto write_failed;
+			len = 0;
+			break;
 		case ECHO:
 		case NOFIN:
 		case ECHORST:
 		case NOREAD:
+		case FLOOD:
+		case DRIP:
+		case BANNER:
 			break;
 		}
 		if (len > 0 && io_write_all(fd, out, len) < 0)
 			goto write_failed;
+		if (mode->how == FLOOD || mode->how == DRIP) {
+			diag_msg("connection %lu: echoed %zu bytes, now sending "
+			    "without end", conn, len);
+			(void)send_forever(fd, mode->how == DRIP);
+			goto write_failed;
+		}
 		if (mode->how == ECHORST) {
 			close_rst(fd, conn);
 			return;
@@ -239,7 +322,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	while ((c = getopt(argc, argv, "ae:k:l:")) != -1) {
+	while ((c = getopt(argc, argv, "ae:k:l:t:")) != -1) {
 		switch (c) {
 		case 'a':
 			log_source = 1;
@@ -256,6 +339,10 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 			listen_text = optarg;
+			break;
+		case 't':
+			if (num_parse_seconds(optarg, 60, &pause_secs) < 0)
+				goto usage;
 			break;
 		default:
 			goto usage;
@@ -306,7 +393,7 @@ main(int argc, char *argv[])
 
 usage:
 	fprintf(stderr, "usage: peer [-a] [-e every] [-k byte] "
-	    "[-l addr:port] mode\nmodes:");
+	    "[-l addr:port] [-t secs] mode\nmodes:");
 	for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
 		fprintf(stderr, " %s", modes[i].name);
 	fputc('\n', stderr);
