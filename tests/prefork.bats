@@ -152,6 +152,7 @@ server_recvq() {
 }
 
 @test "without --workers the pool has four workers" {
+	need_nc
 	prefork
 	wait_until 5 pool_of 4
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<hello
@@ -216,6 +217,7 @@ server_recvq() {
 }
 
 @test "a busy worker killed with SIGKILL while data waits unread ends its connection with RST" {
+	need_tool ss iproute2
 	prefork --workers 3
 	wait_until 5 pool_of 3
 	fifo_client a --close none -w 10
