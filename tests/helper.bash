@@ -61,6 +61,31 @@ need_mandoc() {
 	need_tool col bsdextrautils
 }
 
+# reachable FILE: copies FILE (a program, a config file) to a place every
+# user can reach, and prints the copy's path: for the tests that run the
+# server as another user, who may not reach the tree (/root is 0700, and
+# so is a new home directory on Debian 12): a test of theirs must not
+# depend on where the tree is.  The place is the test's directory, which
+# bats makes private, with its parents: they are opened for search only
+# (o+x), up to bats's run directory, which bats removes afterwards.
+reachable() {
+	local dir=$BATS_TEST_TMPDIR/reachable d
+	case $BATS_TEST_TMPDIR in
+	"$BATS_RUN_TMPDIR"/*) ;;
+	*) fail "reachable: $BATS_TEST_TMPDIR is not under $BATS_RUN_TMPDIR" ;;
+	esac
+	if [ ! -d "$dir" ]; then
+		mkdir -m 755 "$dir" || return 1
+		d=$BATS_TEST_TMPDIR
+		while :; do
+			chmod o+x "$d" || return 1
+			[ "$d" != "$BATS_RUN_TMPDIR" ] || break
+			d=${d%/*}
+		done
+	fi
+	cp "$1" "$dir/" && chmod o+r "$dir/${1##*/}" && echo "$dir/${1##*/}"
+}
+
 # skip_under_valgrind WHY: skips, in make valgrind only, a test of what
 # memcheck changes (speed, CPU time, memory, descriptors).
 skip_under_valgrind() {
