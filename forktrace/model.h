@@ -4,7 +4,7 @@
  * (svg, text) draw from this and from nothing else.
  *
  * The file is JSON Lines, one object per line, as server/trace.c writes
- * it (SPEC.md, "Seeing it").  Every line is checked: a line that is not
+ * it (forkechod(8), "Trace").  Every line is checked: a line that is not
  * a JSON object, an unknown event, a missing or mistyped field is an
  * error naming the file and the line.  Fields the model does not know
  * are ignored, so that the server may add some.

@@ -171,7 +171,7 @@ accept_one(struct server *srv, int i)
 	trace_fork_parent(&tc, pid);
 	/* By default the parent closes its copy now: held, it would keep the
 	 * socket alive after the child closes it, and no FIN would go out
-	 * (TRUTH.md facts 1-3).  The choreography may say otherwise. */
+	 * (docs/LINUX.md, L1 to L3).  The choreography may say otherwise. */
 	choreo_parent_after_fork(&srv->cfg->choreo, &srv->held, &tc, pid,
 	    c.accepted);
 	trace_gate_open(&tc);

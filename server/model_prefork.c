@@ -138,7 +138,7 @@ signal_workers(const struct pool *p, int sig)
 /* Runs in the new worker: it keeps only its own end of its channel and,
  * if workers accept, the listeners.  Everything else the parent holds
  * came along with fork() and would inflate reference counts and delay
- * FINs (TRUTH.md, "Pitfalls"). */
+ * FINs (docs/LINUX.md, P7). */
 static _Noreturn void
 become_worker(struct pool *p, struct slot *s, int channel)
 {
@@ -588,7 +588,7 @@ start_drain(struct pool *p)
 	signal_workers(p, SIGTERM);
 	/* New clients are refused from here on.  Where workers accept, the
 	 * parent's close would not do it (they hold copies): shutdown()
-	 * acts on the socket for every holder (TRUTH.md fact 11). */
+	 * acts on the socket for every holder (docs/LINUX.md, L11). */
 	if (!parent_accepts(p))
 		for (i = 0; i < (size_t)p->ls->count; i++)
 			(void)shutdown(p->ls->fd[i], SHUT_RD);

@@ -6,7 +6,7 @@
  *
  * The process that acts measures: refs and state before the call, the
  * call, refs and state after.  Two things keep the record true to the
- * order of events (see TRUTH.md, "Pitfalls"):
+ * order of events (see docs/LINUX.md, P5):
  *  - a start gate: a new child waits until the parent has written its
  *    accept, fork and close events;
  *  - a per-connection lock (a POSIX record lock on one byte of a shared,

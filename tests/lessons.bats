@@ -27,7 +27,7 @@ start_capture() {
 	CAPTURE_PID=
 	[ "$(id -u)" = 0 ] || return 0
 	need_tool tcpdump tcpdump
-	# -U --immediate-mode: or the last packets are missing (TRUTH.md).
+	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
 	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
 	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
 	CAPTURE_PID=$!

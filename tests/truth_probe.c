@@ -1,5 +1,5 @@
 /*
- * truth_probe: plays one scenario of /work/shared/TRUTH.md on a loopback
+ * truth_probe: plays one scenario of docs/LINUX.md on a loopback
  * connection and prints what each call returned, one observation a line,
  * for tests/truth.bats.
  *
