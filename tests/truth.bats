@@ -76,3 +76,35 @@ setup() {
 		parent-closed client read -1 ECONNRESET
 	EOF
 }
+
+@test "L7, L8: SHUT_WR while another process holds the socket sends FIN; then every holder's write fails, reads still work" {
+	run "$PROBE" shutwr-shared
+	assert_success
+	# The client's end of file came while the child still held a copy;
+	# the parent's write fails with EPIPE (SIGPIPE ignored there), the
+	# child's raises SIGPIPE, and the parent still reads the client.
+	assert_output - <<-EOF
+		shutdown client read 0
+		parent-write -1 EPIPE
+		child-write killed by SIGPIPE
+		client-write 2
+		server read 2 bytes hi
+	EOF
+}
+
+@test "L10: after SHUT_RDWR the peer's write succeeds, yet its data is lost to an RST" {
+	run "$PROBE" shutrdwr-later-data
+	assert_success
+	# The client saw the FIN and wrote; the server answered with RST
+	# (the client is CLOSED) and queued nothing: the reset ended its
+	# own socket too.
+	assert_output - <<-EOF
+		shutdown client read 0
+		client-write 5
+		after-write client poll POLLERR POLLHUP
+		after-write client state=CLOSED
+		after-write server unread=0
+		after-write server state=CLOSED
+		server read -1 ECONNRESET
+	EOF
+}
