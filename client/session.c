@@ -234,8 +234,8 @@ read_echo(struct session *s)
 
 /*
  * A write failed because the server aborted.  What it echoed before the
- * RST is still queued here and is returned before the error (TRUTH.md
- * fact 12), so it is read and counted first.
+ * RST is still queued here and is returned before the error (docs/LINUX.md,
+ * L12), so it is read and counted first.
  */
 static int
 drain_after_reset(struct session *s)
@@ -263,7 +263,7 @@ write_pending(struct session *s, double now)
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
 		/* EPIPE: the first write into a server that had closed was
-		 * answered with RST (TRUTH.md fact 13). */
+		 * answered with RST (docs/LINUX.md, L13). */
 		if (errno == EPIPE || errno == ECONNRESET)
 			return drain_after_reset(s);
 		return fail(s, "write", 1, errno);

@@ -5,7 +5,7 @@
  * The receiver gets a new descriptor for the same open socket: one more
  * reference, exactly as fork() or dup() would give.  While the message is
  * in flight no process holds that reference, so /proc shows one holder
- * fewer than there are (TRUTH.md facts 6 and 15): measure after the
+ * fewer than there are (docs/LINUX.md, L6 and L15): measure after the
  * receiver has answered.
  */
 #ifndef FORKECHO_FDPASS_H

@@ -23,7 +23,7 @@
 #define UNREAD_WAIT_MS 500
 
 /* After SHUT_RD, read() returns 0 at once and poll() says readable
- * forever (TRUTH.md fact 9), so the child can only look again after a
+ * forever (docs/LINUX.md, L9), so the child can only look again after a
  * pause to learn whether the peer sent more. */
 #define SHUT_RD_RECHECK_MS 10
 
@@ -535,7 +535,7 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 
 	cs.started = monotime_now();
 	/* The parent's SHUT_RD makes this child's read() return 0 too
-	 * (TRUTH.md fact 9); its SHUT_RDWR is a real end, since the child
+	 * (docs/LINUX.md, L9); its SHUT_RDWR is a real end, since the child
 	 * can no longer write the echo. */
 	cs.shut_rd = ch->parent_shutdown_how == SHUT_RD;
 	/* With nothing to do between steps, the loop runs without hooks:

@@ -95,7 +95,7 @@ echo_run(int fd, double idle, const struct echo_hooks *hooks,
 			    hooks->on_zero_read(hooks->ctx) == ECHO_STOP)
 				return 0;
 			/* After SHUT_RD read() returns 0 at once for ever
-			 * (TRUTH.md fact 9) and never times out: silence is
+			 * (docs/LINUX.md, L9) and never times out: silence is
 			 * a run of zeros as long as the idle time. */
 			if (idle > 0) {
 				double now = monotime_now();

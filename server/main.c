@@ -24,7 +24,7 @@
 #include "signals.h"
 #include "trace.h"
 
-/* Exit statuses (sysexits.h values, as in SPEC.md). */
+/* Exit statuses (sysexits.h values, as forkechod(8) lists them). */
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
 

@@ -112,8 +112,8 @@ accept_one(struct forker *f, int i)
 
 	/* Parent: the child has its own copy of the socket now.  The parent
 	 * closes its copy at once: held, it would keep the socket alive
-	 * after the child closes it, and no FIN would go out (see
-	 * docs/LINUX.md).  Only a choreography that says otherwise keeps
+	 * after the child closes it, and no FIN would go out
+	 * (docs/LINUX.md, L1 to L3).  Only a choreography that says otherwise keeps
 	 * it. */
 	if (trace_active)
 		trace_fork_parent(c.id, c.fd, pid);

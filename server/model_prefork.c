@@ -76,7 +76,7 @@ close_copies(struct pool *p)
 /* Runs in the new worker: it keeps only its own end of its channel and,
  * if workers accept, the listeners.  Everything else the parent holds
  * came along with fork() and would inflate reference counts and delay
- * FINs (TRUTH.md, "Pitfalls"). */
+ * FINs (docs/LINUX.md, P7). */
 static _Noreturn void
 become_worker(struct pool *p, struct slot *s, int channel)
 {
@@ -340,7 +340,7 @@ drain(void *m)
 	signal_workers(p, SIGTERM);
 	/* Where workers accept, the parent's close of the listeners would
 	 * not refuse new clients (they hold copies): shutdown() acts on the
-	 * socket for every holder (TRUTH.md fact 11). */
+	 * socket for every holder (docs/LINUX.md, L11). */
 	if (!parent_accepts(p))
 		for (i = 0; i < p->ls->count; i++)
 			(void)shutdown(p->ls->fd[i], SHUT_RD);

@@ -39,7 +39,7 @@ static struct {
  * The server's processes: the parent and every live child or worker.  No
  * other process can hold the server's sockets (they are never passed
  * outside), so counting the descriptors of these alone gives the same
- * refs as looking at every process on the machine (TRUTH.md fact 15),
+ * refs as looking at every process on the machine (docs/LINUX.md, L15),
  * at a fraction of the cost: a few processes instead of all of them.
  * The parent reserves a slot before each fork and writes the pid after;
  * the new process writes its own pid at once too (the same value), and
@@ -448,7 +448,7 @@ fin_sent(enum sockinfo_state st)
 }
 
 /* What a close put on the wire, from what the kernel reported before and
- * after it (TRUTH.md facts 1, 2, 4, 5). */
+ * after it (docs/LINUX.md, L1, L2, L4, L5). */
 static void
 explain_close(struct traceevent *ev, const struct trace_snapshot *b,
     const struct trace_snapshot *a, char *why, size_t whylen)
@@ -887,7 +887,7 @@ trace_pass(unsigned long conn, int fd, unsigned long worker, pid_t pid,
 	snprintf(why, sizeof why, "SCM_RIGHTS to worker %lu (pid %ld): one "
 	    "more holder, nothing sent", worker, (long)pid);
 	if (!acked) {
-		/* TRUTH.md fact 15: the descriptor may still be in flight,
+		/* docs/LINUX.md, L15: the descriptor may still be in flight,
 		 * where no /proc table shows it. */
 		if ((k = known_of(conn)) != NULL)
 			k->unsure = 1;

@@ -8,7 +8,7 @@
  * emit).
  *
  * Two things keep the record true to the order of events (see
- * docs/LINUX.md and docs/DESIGNS.md, "The trace"):
+ * docs/LINUX.md, P5, and docs/DESIGNS.md, "The trace"):
  *  - a start gate: a new child waits until the parent has written its
  *    accept, fork and close events;
  *  - a per-connection lock (a POSIX record lock on one byte of a shared,

@@ -17,7 +17,7 @@
 #include "options.h"
 
 /* A worker's exit status when accept() failed with EINVAL: the listening
- * socket is shut down (TRUTH.md fact 11).  The parent does not replace
+ * socket is shut down (docs/LINUX.md, L11).  The parent does not replace
  * it: a new worker would fail the same way at once, a fork loop. */
 #define WORKER_EXIT_LISTENER 3
 

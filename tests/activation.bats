@@ -84,16 +84,22 @@ passed_ports() { # the ports activate said it passed, one a line
 	exec_start=$(sed -n 's/^ExecStart=//p' "$TOP/conf/forkechod.service")
 	user=$(sed -n 's/^User=//p' "$TOP/conf/forkechod.service")
 	[ -n "$exec_start" ] && [ -n "$user" ]
-	# The installed paths, pointed at this tree.
-	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$SERVER}
-	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$TOP/conf/forkechod.conf}
-	read -ra cmd <<<"$exec_start"
 	[ "$(id -u)" -eq 0 ] || skip "not root: cannot run as the unit's user $user"
-	command -v setpriv >/dev/null || skip "no setpriv to become $user"
+	need_tool setpriv util-linux
+	# The installed paths, pointed at copies of this tree's files that
+	# the unit's user can reach (it may not reach the tree).
+	local server conf activate
+	server=$(reachable "$SERVER")
+	conf=$(reachable "$TOP/conf/forkechod.conf")
+	activate=$(reachable "$ACTIVATE")
+	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$server}
+	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$conf}
+	read -ra cmd <<<"$exec_start"
 	SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
 	# start_server runs "$SERVER" after the wrapper: the unit's program.
-	[ "${cmd[0]}" = "$SERVER" ]
-	SERVER_WRAP+=("$ACTIVATE")
+	[ "${cmd[0]}" = "$server" ]
+	local SERVER=$server
+	SERVER_WRAP+=("$activate")
 	local saved=("${AS_ROOT[@]}")
 	AS_ROOT=()
 	start_server "${cmd[@]:1}"

@@ -87,7 +87,7 @@ ms_since() { echo $((($(now_us) - $1) / 1000)); }
 }
 
 @test "--json output parses as JSON (with jq), with exactly five error kinds" {
-	command -v jq >/dev/null || skip "jq is not installed: the JSON is checked field by field only"
+	need_tool jq jq
 	start_server -l 127.0.0.1:0 -q
 	run --separate-stderr "$CLIENT" --bench sessions --json -n 5 127.0.0.1 "$PORT"
 	assert_success
@@ -242,6 +242,7 @@ peer_echoed() {
 }
 
 @test "SIGTERM ends a run early and still prints its result" {
+	need_tool ss iproute2
 	start_peer -a echo
 	local out=$BATS_TEST_TMPDIR/out pid
 	"$CLIENT" --bench rtt -d 30 127.0.0.1 "$PEER_PORT" >"$out" 2>&1 3>&- &

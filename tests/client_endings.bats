@@ -266,7 +266,7 @@ line_seconds_ms() {
 
 @test "64 MiB through an echo server stays within 32 MiB of memory" {
 	skip_under_valgrind "memcheck's own memory is in the resident set"
-	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (package time)"
+	need_tool /usr/bin/time time
 	start_peer echo
 	local rc=0
 	head -c 67108864 /dev/zero |
@@ -316,7 +316,7 @@ line_seconds_ms() {
 }
 
 @test "the usage text is the man page's SYNOPSIS" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	need_mandoc
 	assert_equal "$(usage_text "$CLIENT")" "$(man_synopsis "$TOP/docs/forkecho.1")"
 }
 

@@ -1,30 +1,113 @@
 #!/bin/sh
-# Makes sure the test suite's tools are here.  As root on Debian it installs
-# what is missing; otherwise it names the one command that would.
+# The one list of what the build and the test suite need, as Debian
+# packages, each with a probe for what is used of it.
+#
+#   sh tests/deps.sh          make check's needs: as root on Debian,
+#                             installs what is missing; otherwise names
+#                             the one command that would
+#   sh tests/deps.sh ci       the same, with what .ci/run adds (lint,
+#                             make sanitize, make valgrind, make fuzz)
+#   sh tests/deps.sh list [ci]
+#                             the packages, one a line
+#
+# A test that needs one of these tools and does not find it fails and
+# names the package (tests/helper.bash, need_tool): nothing the suite
+# uses may be missing unnoticed.
 set -u
-# libjansson-dev: forktrace reads the trace's JSON with it (the build needs
-# it); xmllint and rsvg-convert check forktrace's pictures.
-pkgs="bats bats-support bats-assert netcat-openbsd libjansson-dev
-	libxml2-utils librsvg2-bin"
-missing=
-command -v bats >/dev/null 2>&1 || missing="$missing bats"
-[ -f /usr/lib/bats/bats-support/load.bash ] || missing="$missing bats-support"
-[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$missing bats-assert"
-command -v nc >/dev/null 2>&1 || missing="$missing netcat-openbsd"
-[ -f /usr/include/jansson.h ] || missing="$missing libjansson-dev"
-command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
-command -v rsvg-convert >/dev/null 2>&1 || missing="$missing librsvg2-bin"
-[ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "tests/deps.sh: installing$missing" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	# $pkgs is a list of package names: split on purpose.
-	# shellcheck disable=SC2086
-	apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null
-	exit $?
+# PACKAGE  PROBE: the probe succeeds when what the suite uses of PACKAGE
+# is here.  Most are essential on Debian or already on a desktop, but a
+# minimal system (debootstrap --variant=minbase, as .ci/fresh uses) has
+# none of the non-essential ones.
+check_list='
+build-essential	command -v cc && command -v make
+bats	command -v bats
+bats-support	test -f /usr/lib/bats/bats-support/load.bash
+bats-assert	test -f /usr/lib/bats/bats-assert/load.bash
+netcat-openbsd	nc -h 2>&1 | grep -q "^OpenBSD netcat"
+tcpdump	command -v tcpdump
+mandoc	command -v mandoc
+bsdextrautils	command -v col
+jq	command -v jq
+iproute2	command -v ip && command -v ss
+procps	command -v ps && command -v pgrep
+time	test -x /usr/bin/time
+util-linux	command -v setpriv && command -v setsid && command -v unshare && command -v prlimit
+libjansson-dev	test -f /usr/include/jansson.h
+libxml2-utils	command -v xmllint
+librsvg2-bin	command -v rsvg-convert
+'
+# netcat-openbsd: the tests use its -N (shut down the sending side at end
+# of input), -s, -U and -k; busybox's and the traditional nc have none of
+# them, so any nc will not do: its usage text says which it is.
+# bsdextrautils: col, which cleans mandoc's output for the SYNOPSIS
+# tests.  time: /usr/bin/time -f %M, the client's memory.  util-linux:
+# setpriv, setsid, unshare, prlimit (essential, so always here).
+# libjansson-dev: forktrace reads the trace's JSON with it.  tcpdump: the
+# lessons' wire checks (as root only).
+
+ci_list='
+cppcheck	command -v cppcheck
+clang	command -v clang
+clang-tidy	command -v clang-tidy
+shellcheck	command -v shellcheck
+valgrind	command -v valgrind
+'
+# clang: make fuzz (libFuzzer) and clang-tidy's headers.
+
+mode=check
+list=$check_list
+case ${1:-} in
+'') ;;
+ci) list=$check_list$ci_list ;;
+list)
+	mode=list
+	[ "${2:-}" = ci ] && list=$check_list$ci_list
+	;;
+*)
+	echo "usage: sh tests/deps.sh [ci | list [ci]]" >&2
+	exit 64
+	;;
+esac
+
+tab=$(printf '\t')
+# missing: the packages whose probe fails, on one line.
+missing() {
+	echo "$list" | while IFS=$tab read -r pkg probe; do
+		[ -n "$pkg" ] || continue
+		sh -c "$probe" >/dev/null 2>&1 || printf ' %s' "$pkg"
+	done
+}
+
+if [ "$mode" = list ]; then
+	echo "$list" | while IFS=$tab read -r pkg _; do
+		[ -z "$pkg" ] || echo "$pkg"
+	done
+	exit 0
 fi
-echo "tests/deps.sh: missing$missing; install with:" >&2
+
+need=$(missing)
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "tests/deps.sh: installing$need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# $need is a list of package names: split on purpose.
+	# shellcheck disable=SC2086
+	if ! { apt-get update -qq >/dev/null &&
+		apt-get install -y -qq $need >/dev/null; }; then
+		echo "tests/deps.sh: apt-get install$need failed" >&2
+		exit 1
+	fi
+	need=$(missing)
+	[ -z "$need" ] && exit 0
+	# Installed but still not found: another nc comes first.
+	echo "tests/deps.sh: still missing after apt-get install:$need" >&2
+	case $need in *netcat-openbsd*)
+		echo "    $(command -v nc) is not OpenBSD's netcat; it is /bin/nc.openbsd" >&2
+	esac
+	exit 1
+fi
+echo "tests/deps.sh: missing$need; install with:" >&2
 # shellcheck disable=SC2086
-echo "    sudo apt-get install" $pkgs >&2
+echo "    sudo apt-get install" $need >&2
 exit 1

@@ -14,13 +14,6 @@ teardown() {
 	stop_server
 }
 
-# need TOOL PACKAGE WHAT: skips (never passes) the test when TOOL is
-# missing.
-need() {
-	command -v "$1" >/dev/null ||
-		skip "$1 is not installed (Debian: $2): $3 not checked"
-}
-
 trace_has() { grep -q "$1" "$TRACE"; }
 
 # lesson NAME CLIENT-ARGS...: the lesson on port 0 with its JSON trace in
@@ -131,7 +124,7 @@ check_svg() {
 }
 
 @test "proper-close: forktrace draws well-formed SVG, a lane per process, FIN from the child's close, nothing sent at the parent's" {
-	need xmllint libxml2-utils "the SVG"
+	need_tool xmllint libxml2-utils
 	proper_close
 	check_svg proper-close
 	# One FIN, the child's close; one "nothing sent", the parent's.
@@ -142,7 +135,7 @@ check_svg() {
 }
 
 @test "parent-forgets-close: forktrace draws nothing sent at the child's close and FIN from the parent's close at the stop" {
-	need xmllint libxml2-utils "the SVG"
+	need_tool xmllint libxml2-utils
 	parent_forgets_close
 	check_svg parent-forgets-close
 	[ "$(echo "$FINS" | wc -l)" -eq 1 ]
@@ -160,13 +153,13 @@ render() {
 }
 
 @test "proper-close: the SVG renders to PNG with rsvg-convert" {
-	need rsvg-convert librsvg2-bin "rendering"
+	need_tool rsvg-convert librsvg2-bin
 	proper_close
 	render proper-close
 }
 
 @test "parent-forgets-close: the SVG renders to PNG with rsvg-convert" {
-	need rsvg-convert librsvg2-bin "rendering"
+	need_tool rsvg-convert librsvg2-bin
 	parent_forgets_close
 	render parent-forgets-close
 }
@@ -300,6 +293,7 @@ bad() {
 }
 
 @test "forktrace(1)'s SYNOPSIS is forktrace -h's usage" {
+	need_mandoc
 	[ "$(man_synopsis "$TOP/docs/forktrace.1")" = "$(usage_text "$FORKTRACE")" ]
 }
 

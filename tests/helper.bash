@@ -10,6 +10,13 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 # What a process holds and who its children are: shared with make stress.
 # shellcheck source=tests/procs.bash
 . "$TOP/tests/procs.bash"
+# Nearly every test looks at processes with ps, through the helpers; and
+# without ps not_running would call every process gone.  So one check, as
+# the file loads: every test of the file fails with this message.
+if ! command -v ps >/dev/null; then
+	echo "ps is not installed: install the Debian package procps (sh tests/deps.sh installs them all)" >&2
+	return 1
+fi
 BIN=${FORKECHO_BIN:-$TOP/bin}
 # FORKECHO_BIN may be relative to the top directory (make sanitize).
 case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
@@ -31,6 +38,53 @@ if [[ ! $SLOW =~ ^[1-9][0-9]*$ ]]; then
 	echo "FORKECHO_SLOW=$SLOW: a whole number from 1 expected" >&2
 	exit 1
 fi
+
+# need_tool COMMAND PACKAGE: fails the test, naming the Debian package,
+# when COMMAND is not installed.  tests/deps.sh installs every package the
+# suite uses (make check runs it), so a missing tool is a broken set-up,
+# never a reason to skip: skips are for what cannot be had here (root).
+need_tool() {
+	command -v "$1" >/dev/null ||
+		fail "$1 is not installed: install the Debian package $2 (sh tests/deps.sh installs them all)"
+}
+
+# need_nc: OpenBSD's netcat as nc, for its -N, -s, -U and -k; busybox's
+# or the traditional nc would fail the test on an option instead.
+need_nc() {
+	command nc -h 2>&1 | grep -q '^OpenBSD netcat' ||
+		fail "nc is not OpenBSD's netcat: install the Debian package netcat-openbsd (sh tests/deps.sh installs them all)"
+}
+
+# need_mandoc: what man_synopsis runs.
+need_mandoc() {
+	need_tool mandoc mandoc
+	need_tool col bsdextrautils
+}
+
+# reachable FILE: copies FILE (a program, a config file) to a place every
+# user can reach, and prints the copy's path: for the tests that run the
+# server as another user, who may not reach the tree (/root is 0700, and
+# so is a new home directory on Debian 12): a test of theirs must not
+# depend on where the tree is.  The place is the test's directory, which
+# bats makes private, with its parents: they are opened for search only
+# (o+x), up to bats's run directory, which bats removes afterwards.
+reachable() {
+	local dir=$BATS_TEST_TMPDIR/reachable d
+	case $BATS_TEST_TMPDIR in
+	"$BATS_RUN_TMPDIR"/*) ;;
+	*) fail "reachable: $BATS_TEST_TMPDIR is not under $BATS_RUN_TMPDIR" ;;
+	esac
+	if [ ! -d "$dir" ]; then
+		mkdir -m 755 "$dir" || return 1
+		d=$BATS_TEST_TMPDIR
+		while :; do
+			chmod o+x "$d" || return 1
+			[ "$d" != "$BATS_RUN_TMPDIR" ] || break
+			d=${d%/*}
+		done
+	fi
+	cp "$1" "$dir/" && chmod o+r "$dir/${1##*/}" && echo "$dir/${1##*/}"
+}
 
 # skip_under_valgrind WHY: skips, in make valgrind only, a test of what
 # memcheck changes (speed, CPU time, memory, descriptors).

@@ -20,13 +20,14 @@ lesson() {
 	start_capture
 }
 
-# A tcpdump on lo for the server's port, if this machine lets us.
+# A tcpdump on lo for the server's port, as root (it needs CAP_NET_RAW);
+# as root, a missing tcpdump fails the test.
 start_capture() {
 	CAPTURE=$BATS_TEST_TMPDIR/wire.txt
 	CAPTURE_PID=
-	command -v tcpdump >/dev/null || return 0
 	[ "$(id -u)" = 0 ] || return 0
-	# -U --immediate-mode: or the last packets are missing (TRUTH.md).
+	need_tool tcpdump tcpdump
+	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
 	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
 	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
 	CAPTURE_PID=$!
@@ -41,10 +42,10 @@ stop_capture() {
 }
 
 # wire_check: stops the capture; skips (never passes) the wire part when
-# no capture could be made.
+# not root, as then no capture could be made.
 wire_check() {
 	if [ -z "${CAPTURE_PID:-}" ]; then
-		skip "tcpdump cannot capture here (not installed, or not root): wire not checked"
+		skip "not root: tcpdump cannot capture, the wire is not checked"
 	fi
 	# Packets seen so far are printed; stop for a complete file.
 	stop_capture

@@ -152,6 +152,7 @@ server_recvq() {
 }
 
 @test "without --workers the pool has four workers" {
+	need_nc
 	prefork
 	wait_until 5 pool_of 4
 	run timeout 10 nc -N 127.0.0.1 "$PORT" <<<hello
@@ -198,7 +199,7 @@ server_recvq() {
 	[ -n "$victim" ]
 	kill -KILL "$victim"
 	# The worker held the last reference: its death closes it, and with
-	# nothing unread that is a FIN (TRUTH.md facts 2 and 4).
+	# nothing unread that is a FIN (docs/LINUX.md, L2 and L4).
 	client_exit a 5
 	[ "$EXIT_STATUS" -eq 0 ]
 	[[ $LAST == *"sent 4 bytes, received 4 bytes, server sent FIN after"* ]]
@@ -216,6 +217,7 @@ server_recvq() {
 }
 
 @test "a busy worker killed with SIGKILL while data waits unread ends its connection with RST" {
+	need_tool ss iproute2
 	prefork --workers 3
 	wait_until 5 pool_of 3
 	fifo_client a --close none -w 10
@@ -435,7 +437,7 @@ refused() {
 
 @test "a listening socket shut down under the pool stops the server instead of respawning into it" {
 	# The parent keeps its copy, so only the shutdown tells it that new
-	# workers could never accept (TRUTH.md: that would be a fork loop).
+	# workers could never accept (docs/LINUX.md, P8: a fork loop).
 	prefork --workers 3 --worker-shutdown-listener rd@0.5
 	wait_exit "$SERVER_PID" 10
 	[ "$EXIT_STATUS" -eq 1 ]
@@ -453,7 +455,7 @@ refused() {
 	local w
 	w=$(workers | tr -d ' ')
 	# A stopped worker cannot say it holds the socket; meanwhile the
-	# descriptor is in flight, in no /proc table (TRUTH.md fact 15).
+	# descriptor is in flight, in no /proc table (docs/LINUX.md, L15).
 	kill -STOP "$w"
 	wait_until 5 stopped "$w"
 	bg_client late /dev/null -m late -w 10

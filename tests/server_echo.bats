@@ -9,12 +9,14 @@ setup() { start_server -l 127.0.0.1:0; }
 teardown() { stop_server; }
 
 @test "a line of text comes back unchanged through nc" {
+	need_nc
 	run --separate-stderr timeout 10 nc -N 127.0.0.1 "$PORT" <<<"hello, echo"
 	assert_success
 	assert_output "hello, echo"
 }
 
 @test "binary data with NUL bytes comes back byte for byte through nc" {
+	need_nc
 	printf 'a\0b\0\0c\377\001\n\0' >"$BATS_TEST_TMPDIR/bin.in"
 	timeout 10 nc -N 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/bin.in" \
 	    >"$BATS_TEST_TMPDIR/bin.out"
@@ -22,6 +24,7 @@ teardown() { stop_server; }
 }
 
 @test "16 MiB of random data comes back identical through nc" {
+	need_nc
 	head -c 16777216 /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	want=$(sha256sum <"$BATS_TEST_TMPDIR/big")
 	# Into a file, not a pipe: nc's status (FIN within the time) counts.
@@ -73,6 +76,7 @@ teardown() { stop_server; }
 }
 
 @test "100 concurrent clients each get their own bytes back" {
+	need_nc
 	local i pids=()
 	for i in $(seq 1 100); do
 		# Different content and length for each client.

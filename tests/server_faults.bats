@@ -79,12 +79,20 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 @test "when fork fails the connection is closed and logged, and the server keeps serving" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to change user (root ignores RLIMIT_NPROC)"
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	need_tool setpriv util-linux
+	need_tool prlimit util-linux
 	# A uid of its own, with no process yet: RLIMIT_NPROC counts the
 	# processes of the real uid.
-	local uid=$((61000 + RANDOM % 4000))
-	[ -z "$(pgrep -u "$uid")" ] || skip "uid $uid has processes"
-	chmod 755 "$BATS_TEST_TMPDIR"
+	local uid tries=0
+	uid=$((61000 + RANDOM % 4000))
+	while [ -n "$(pgrep -u "$uid")" ]; do
+		((++tries < 20)) || fail "20 uids tried, each with processes"
+		uid=$((61000 + RANDOM % 4000))
+	done
+	# That uid may not reach the tree: it runs a copy it can.
+	local copy
+	copy=$(reachable "$SERVER")
+	local SERVER=$copy
 	# Room for the server and one child.
 	SERVER_WRAP=(prlimit --nproc=2:2 -- setpriv --reuid="$uid" --regid="$uid" --clear-groups --)
 	local saved=("${AS_ROOT[@]}")

@@ -55,7 +55,7 @@ served_now() {
 }
 
 @test "connections from another host are counted apart" {
-	command -v nc >/dev/null || skip "nc is not installed"
+	need_nc
 	start_server -l 127.0.0.1:0 --per-source 1
 	open_on 5
 	# From 127.0.0.2: its own count, served.

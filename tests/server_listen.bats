@@ -9,6 +9,7 @@ load helper
 teardown() { stop_server; }
 
 @test "port 0 gives a real port, announced in exactly one readiness line" {
+	need_nc
 	start_server -l 127.0.0.1:0
 	run cat "$SERVER_OUT"
 	assert_output --regexp '^listening on 127\.0\.0\.1 [0-9]+$'
@@ -19,6 +20,7 @@ teardown() { stop_server; }
 }
 
 @test "an IPv6 listener on ::1 echoes" {
+	need_nc
 	start_server -l '[::1]:0'
 	run cat "$SERVER_OUT"
 	assert_output --regexp '^listening on ::1 [0-9]+$'
@@ -28,6 +30,7 @@ teardown() { stop_server; }
 }
 
 @test "two --listen sockets at once both echo" {
+	need_nc
 	start_server -l 127.0.0.1:0 -l '[::1]:0'
 	[ "${#PORTS[@]}" -eq 2 ]
 	run timeout 10 nc -N 127.0.0.1 "${PORTS[0]}" <<<four
@@ -39,6 +42,7 @@ teardown() { stop_server; }
 }
 
 @test "nothing but the readiness lines is written to standard output" {
+	need_nc
 	start_server -l 127.0.0.1:0 -v
 	timeout 10 nc -N 127.0.0.1 "$PORT" <<<x >/dev/null
 	stop_server
@@ -54,6 +58,7 @@ teardown() { stop_server; }
 }
 
 @test "with standard output closed, no socket takes its place" {
+	need_nc
 	# The readiness line cannot be read; the JSON trace's listen event
 	# gives the port.
 	"$SERVER" "${AS_ROOT[@]}" -l 127.0.0.1:0 --trace-json "$BATS_TEST_TMPDIR/t.json" \

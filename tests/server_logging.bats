@@ -49,8 +49,8 @@ teardown() {
 
 @test "--syslog sends the same lines to syslog too, as daemon.notice" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for a private /dev/log"
-	command -v unshare >/dev/null || skip "unshare is not installed"
-	command -v nc >/dev/null || skip "nc is not installed"
+	need_tool unshare util-linux
+	need_nc
 	# A syslog daemon of our own: a datagram socket, and in a private
 	# mount namespace /dev/log pointing at it, so nothing on the machine
 	# is touched.

@@ -84,6 +84,6 @@ bad_option() {
 }
 
 @test "usage() repeats the man page's SYNOPSIS" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	need_mandoc
 	assert_equal "$(usage_text "$SERVER")" "$(man_synopsis "$TOP/docs/forkechod.8")"
 }

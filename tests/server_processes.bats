@@ -9,6 +9,7 @@ teardown() { stop_server; }
 no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 
 @test "no zombie is left after 300 connections" {
+	need_nc
 	start_server -l 127.0.0.1:0
 	local i
 	for i in $(seq 1 300); do
@@ -22,6 +23,7 @@ no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 }
 
 @test "the parent holds as many descriptors after 300 connections as before" {
+	need_nc
 	start_server -l 127.0.0.1:0
 	before=$(fd_count "$SERVER_PID")
 	local i
@@ -71,6 +73,7 @@ no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 }
 
 @test "a client that resets mid-echo ends only its own child, with a log line" {
+	need_nc
 	start_server -l 127.0.0.1:0
 	exec 6<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'survivor\n' >&6

@@ -90,7 +90,7 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 }
 
 @test "Ctrl-C (SIGINT to the whole process group) still drains open connections" {
-	command -v setsid >/dev/null || skip "setsid is not installed"
+	need_tool setsid util-linux
 	# Its own process group, as a terminal's foreground job would be.
 	# shellcheck disable=SC2034 # read by start_server in helper.bash
 	SERVER_WRAP=(setsid)
@@ -109,7 +109,7 @@ open_conn() { # opens fd 5 to the server and proves a child serves it
 }
 
 @test "SIGHUP to the whole process group leaves open connections alone" {
-	command -v setsid >/dev/null || skip "setsid is not installed"
+	need_tool setsid util-linux
 	# shellcheck disable=SC2034 # read by start_server in helper.bash
 	SERVER_WRAP=(setsid)
 	start_server -l 127.0.0.1:0

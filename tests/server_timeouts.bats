@@ -48,7 +48,7 @@ read_to_eof() {
 }
 
 @test "after SHUT_RD, where read() returns 0 at once, silence still times out" {
-	# TRUTH.md fact 9: a poll() or read() timeout never fires there.
+	# docs/LINUX.md, L9: a poll() or read() timeout never fires there.
 	local t=$BATS_TEST_TMPDIR/trace.json
 	start_server -l 127.0.0.1:0 --idle-timeout 0.5 --child-shutdown rd@first \
 	    --trace-json "$t"

@@ -51,8 +51,8 @@ uid_of() { awk '/^Uid:/ {print $2 "/" $3}' "/proc/$1/status"; }
 }
 
 @test "--user nobody serves the echo port 7, bound as root, in a namespace of the test's own" {
-	command -v unshare >/dev/null || skip "unshare is not installed"
-	command -v ip >/dev/null || skip "ip is not installed"
+	need_tool unshare util-linux
+	need_tool ip iproute2
 	unshare -n true 2>/dev/null || skip "cannot make a network namespace here"
 	# In its own network namespace port 7 is the test's alone.
 	# shellcheck disable=SC2016 # expanded by the inner bash

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # lib/sockinfo: reference counts and TCP states of a socket that several
 # descriptors share, as tests/sockinfo_probe sees them on loopback.  The
-# expected lines are the measured facts of TRUTH.md (1, 2, 5, 15, 16).
+# expected lines are the measured facts L1, L2, L5, L15, L16 of docs/LINUX.md.
 
 load helper
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Facts of TRUTH.md where Linux differs from the textbook, as
+# Facts of docs/LINUX.md where Linux differs from the textbook, as
 # tests/truth_probe observes them on a loopback connection.  The probe
 # prints what each call returned; the expected values are here.
 
@@ -11,7 +11,7 @@ setup() {
 	[ -x "$PROBE" ] || fail "$PROBE is not built"
 }
 
-@test "TRUTH 12: after RST, read gives ECONNRESET once, then 0" {
+@test "L12: after RST, read gives ECONNRESET once, then 0" {
 	run "$PROBE" rst-read
 	assert_success
 	# The RST has arrived (POLLERR, CLOSED) and the 5 bytes sent before
@@ -28,7 +28,7 @@ setup() {
 	EOF
 }
 
-@test "TRUTH 13: into a closed server the first write succeeds, then EPIPE, and read gives 0" {
+@test "L13: into a closed server the first write succeeds, then EPIPE, and read gives 0" {
 	run "$PROBE" write-closed
 	assert_success
 	assert_line 'after-fin client state=CLOSE_WAIT'
@@ -46,7 +46,7 @@ setup() {
 	refute_output --partial ECONNRESET
 }
 
-@test "TRUTH 5: SO_LINGER {1,1} close blocks 1 s, returns 0, and data and FIN still arrive" {
+@test "L5: SO_LINGER {1,1} close blocks 1 s, returns 0, and data and FIN still arrive" {
 	local written got
 	run "$PROBE" linger-timeout
 	assert_success
@@ -64,7 +64,7 @@ setup() {
 	assert_line 'server then read 0'
 }
 
-@test "TRUTH 5: SO_LINGER {1,0} set in one process resets when the other closes last" {
+@test "L5: SO_LINGER {1,0} set in one process resets when the other closes last" {
 	run "$PROBE" linger0-other-process
 	assert_success
 	# The child set the option and closed its copy: nothing was sent,
@@ -74,5 +74,37 @@ setup() {
 		child-closed client unread=0
 		child-closed parent linger-abort=1
 		parent-closed client read -1 ECONNRESET
+	EOF
+}
+
+@test "L7, L8: SHUT_WR while another process holds the socket sends FIN; then every holder's write fails, reads still work" {
+	run "$PROBE" shutwr-shared
+	assert_success
+	# The client's end of file came while the child still held a copy;
+	# the parent's write fails with EPIPE (SIGPIPE ignored there), the
+	# child's raises SIGPIPE, and the parent still reads the client.
+	assert_output - <<-EOF
+		shutdown client read 0
+		parent-write -1 EPIPE
+		child-write killed by SIGPIPE
+		client-write 2
+		server read 2 bytes hi
+	EOF
+}
+
+@test "L10: after SHUT_RDWR the peer's write succeeds, yet its data is lost to an RST" {
+	run "$PROBE" shutrdwr-later-data
+	assert_success
+	# The client saw the FIN and wrote; the server answered with RST
+	# (the client is CLOSED) and queued nothing: the reset ended its
+	# own socket too.
+	assert_output - <<-EOF
+		shutdown client read 0
+		client-write 5
+		after-write client poll POLLERR POLLHUP
+		after-write client state=CLOSED
+		after-write server unread=0
+		after-write server state=CLOSED
+		server read -1 ECONNRESET
 	EOF
 }

@@ -1,10 +1,10 @@
 /*
- * truth_probe: plays one scenario of /work/shared/TRUTH.md on a loopback
+ * truth_probe: plays one scenario of docs/LINUX.md on a loopback
  * connection and prints what each call returned, one observation a line,
  * for tests/truth.bats.
  *
  *	truth_probe rst-read | write-closed | linger-timeout |
- *	    linger0-other-process
+ *	    linger0-other-process | shutwr-shared | shutrdwr-later-data
  *
  * The probe decides nothing: it prints what it saw ("read2 -1 ECONNRESET",
  * "close returned 0 after 1.00 s") and the test file holds the expected
@@ -513,11 +513,95 @@ scenario_linger0_other_process(void)
 	say_read("parent-closed client read", c.client);
 }
 
+/*
+ * Facts 7 and 8.  After fork the parent shuts the server socket down for
+ * writing while the child still holds a copy; then each holder tries to
+ * write, and the client sends something for the parent to read.
+ */
+static void
+scenario_shutwr_shared(void)
+{
+	struct conn c;
+	struct sigaction dfl;
+	int go[2];
+	pid_t pid;
+	char b;
+	int status;
+
+	conn_open(&c, 0, 0);
+	if (pipe(go) < 0)
+		die("pipe");
+	(void)fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		/* The child holds its copy until the parent's word, then
+		 * writes with SIGPIPE at its default action. */
+		(void)close(go[1]);
+		(void)close(c.client);
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		if (sigaction(SIGPIPE, &dfl, NULL) < 0 ||
+		    read(go[0], &b, 1) != 1)
+			_exit(2);
+		_exit(write(c.server, "hello", 5) == 5 ? 0 : 1);
+	}
+	close_or_die(go[0], "close pipe");
+	if (shutdown(c.server, SHUT_WR) < 0)
+		die("shutdown SHUT_WR");
+	/* The FIN went out although the child still holds the socket. */
+	say_read("shutdown client read", c.client);
+	say_write("parent-write", c.server, "hello");
+	if (write(go[1], "w", 1) != 1)
+		die("write pipe");
+	/* The child's write does not block: alarm() guards this wait. */
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	if (WIFSIGNALED(status))
+		printf("child-write killed by %s\n",
+		    WTERMSIG(status) == SIGPIPE ? "SIGPIPE" : "another signal");
+	else
+		printf("child-write exited %d\n", WEXITSTATUS(status));
+	close_or_die(go[1], "close pipe");
+	/* Reading still works. */
+	say_write("client-write", c.client, "hi");
+	say_read("server read", c.server);
+}
+
+/*
+ * Fact 10.  The server shuts its socket down both ways; the client, which
+ * has seen the FIN, writes.
+ */
+static void
+scenario_shutrdwr_later_data(void)
+{
+	struct conn c;
+	short rev;
+
+	conn_open(&c, 0, 0);
+	if (shutdown(c.server, SHUT_RDWR) < 0)
+		die("shutdown SHUT_RDWR");
+	say_read("shutdown client read", c.client);
+	say_write("client-write", c.client, "hello");
+	/* The answer is an RST: POLLERR at the client. */
+	rev = await_poll(c.client, 0, POLLERR);
+	say_revents("after-write client", rev);
+	say_state("after-write client", c.client);
+	/* The data is not queued at the server, whose socket the RST it
+	 * sent has ended too. */
+	printf("after-write server unread=%d\n", sockinfo_unread(c.server));
+	say_state("after-write server", c.server);
+	say_read("server read", c.server);
+}
+
 static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: truth_probe rst-read|write-closed|"
-	    "linger-timeout|linger0-other-process\n");
+	    "linger-timeout|linger0-other-process|shutwr-shared|"
+	    "shutrdwr-later-data\n");
 	exit(2);
 }
 
@@ -532,6 +616,8 @@ main(int argc, char *argv[])
 		{ "write-closed", scenario_write_closed },
 		{ "linger-timeout", scenario_linger_timeout },
 		{ "linger0-other-process", scenario_linger0_other_process },
+		{ "shutwr-shared", scenario_shutwr_shared },
+		{ "shutrdwr-later-data", scenario_shutrdwr_later_data },
 	};
 	size_t i;
 
