@@ -75,7 +75,7 @@ teardown() {
 }
 
 # reset_clients N: N clients, one after the other, each sending a line and
-# closing with the echo unread: the close sends RST (TRUTH.md fact 4),
+# closing with the echo unread: the close sends RST (docs/LINUX.md, L4),
 # and the server's next read fails with ECONNRESET.  Bash's own sockets:
 # no client program that could hide a server bug.
 reset_clients() {
