@@ -172,6 +172,20 @@ listeners_parse_activation(const char *pid_text, const char *fds_text,
 }
 
 int
+listeners_passed(void)
+{
+	const char *pid_text = getenv("LISTEN_PID");
+	const char *fds_text = getenv("LISTEN_FDS");
+	char err[128];
+	int n;
+
+	if (pid_text == NULL || fds_text == NULL)
+		return 0;
+	n = listeners_parse_activation(pid_text, fds_text, err, sizeof err);
+	return n > 0 ? n : 0;
+}
+
+int
 listeners_inherit(struct listeners *ls, char *err, size_t errlen)
 {
 	const char *pid_text = getenv("LISTEN_PID");

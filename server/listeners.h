@@ -41,6 +41,14 @@ int listeners_parse_activation(const char *pid_text, const char *fds_text,
     char *err, size_t errlen);
 
 /*
+ * How many descriptors, from 3 on, socket activation passed to this
+ * process: LISTEN_FDS if LISTEN_PID names it, else 0.  0 as well when the
+ * values are wrong; listeners_inherit() reports that.  Touches no
+ * descriptor, so that it can run before anything is opened.
+ */
+int listeners_passed(void);
+
+/*
  * For a re-read configuration next: keeps the sockets of addresses that
  * stay (same index order as next->listen), opens the new ones and closes
  * the dropped ones.  opened[i] is set to 1 for a socket opened here.  On

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "fds.h"
 #include "io.h"
 #include "listeners.h"
 #include "model_classic.h"
@@ -58,6 +59,11 @@ main(int argc, char *argv[])
 	int next, check_only;
 
 	diag_set_progname("forkechod");
+	/* Descriptors whoever started us left open (a shell's redirection,
+	 * a supervisor's pipe) would reach every child and worker, and keep
+	 * files and pipes open for as long as the server runs: gone before
+	 * anything is opened here, except the sockets systemd passed. */
+	fds_closefrom(3 + listeners_passed());
 	/* With stdout closed, the first listening socket would become fd 1
 	 * and receive the readiness line. */
 	if (io_reserve_std_fds() < 0) {
