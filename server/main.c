@@ -169,7 +169,10 @@ main(int argc, char *argv[])
 	 * buffered readiness line can be written twice after fork. */
 	for (next = 0; next < ls.count; next++)
 		trace_listen(ls.fd[next], ls.where[next]);
-	if (listeners_announce(&ls) != 0)
+	/* With the JSON trace on stdout the listen events just written are
+	 * the readiness lines: a line of another form would break that
+	 * stream of JSON Lines. */
+	if (strcmp(cfg.trace_json, "-") != 0 && listeners_announce(&ls) != 0)
 		diag_err(errno, "writing the readiness lines");
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # What the server refuses to be turned against: descriptors left open by
-# whoever started it.
+# whoever started it.  And a JSON trace on standard output that must stay
+# JSON Lines alone.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # shellcheck disable=SC2034,SC2153 # SERVER_WRAP, PORT: see helper.bash
 
@@ -10,6 +11,24 @@ ACTIVATE=$TOP/build/tests/activate
 
 teardown() {
 	stop_server
+}
+
+# --- the trace
+
+@test "with --trace-json - standard output holds JSON Lines alone, the listen event giving the port" {
+	local out=$BATS_TEST_TMPDIR/out
+	"$SERVER" "${AS_ROOT[@]}" -l 127.0.0.1:0 --trace-json - >"$out" \
+	    2>"$BATS_TEST_TMPDIR/log" 3>&- &
+	SERVER_PID=$!
+	SERVER_LOG=$BATS_TEST_TMPDIR/log
+	wait_until 10 grep -q '"event":"listen"' "$out"
+	PORT=$(sed -n 's/.*"event":"listen".*"addr":"127\.0\.0\.1 \([0-9]*\)".*/\1/p' "$out")
+	run --separate-stderr timeout 10 "$CLIENT" -m json 127.0.0.1 "$PORT"
+	assert_success
+	assert_output json
+	stop_server
+	run grep -vc '^{"t":.*}$' "$out"
+	assert_output 0
 }
 
 # --- descriptors inherited from whoever started the server
