@@ -7,6 +7,7 @@
  * then the process model.  Only main decides to exit.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,17 @@ print_help(void)
 	(void)fflush(stdout);
 	opt_print_help(options_table, STDOUT_FILENO);
 	(void)fputs("\nSee forkechod(8).\n", stdout);
+}
+
+static int
+ignore_sigxfsz(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGXFSZ, &sa, NULL);
 }
 
 int
@@ -139,6 +151,14 @@ main(int argc, char *argv[])
 		    cfg.lesson->summary);
 		(void)fputs(cfg.lesson->text, stderr);
 		(void)fflush(stderr);
+	}
+	/* A trace file that outgrows RLIMIT_FSIZE must end the trace, not
+	 * the server: the write then fails with EFBIG instead of killing the
+	 * process that made it.  Children and workers inherit this. */
+	if (ignore_sigxfsz() < 0) {
+		diag_err(errno, "sigaction SIGXFSZ");
+		listeners_close(&ls);
+		return 1;
 	}
 	if (trace_open(cfg.trace, cfg.trace_json[0] != '\0' ? cfg.trace_json :
 	    NULL, err, sizeof err) < 0) {
