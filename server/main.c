@@ -129,6 +129,13 @@ main(int argc, char *argv[])
 		diag_msg("%s", err);
 		return cfg.config_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
 	}
+	/* Bound and let go at once: an address the start could not bind
+	 * (one the kernel refuses, or not on this machine) fails here too,
+	 * with the same message and status. */
+	if (cfg.check_only && listeners_check(&cfg, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		return 1;
+	}
 	if (cfg.check_only) {
 		printf("forkechod: configuration OK%s%s\n",
 		    cfg.config_file ? ": " : "",

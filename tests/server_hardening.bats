@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # What the server refuses to be turned against: a trace path prepared by
-# someone else, and descriptors left open by whoever started it.  And a
-# trace that fills its disk, which must still be read to its end, or goes
-# to standard output, which must stay JSON Lines alone.
+# someone else, descriptors left open by whoever started it, and a check
+# (-t) that passes what the start would refuse.  And a trace that fills
+# its disk, which must still be read to its end.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # shellcheck disable=SC2034,SC2153 # SERVER_WRAP, PORT: see helper.bash
 
@@ -240,4 +240,32 @@ open_strays() {
 	run --separate-stderr timeout 10 "$CLIENT" -m activated 127.0.0.1 "$PORT"
 	assert_success
 	assert_output activated
+}
+
+# --- -t
+
+@test "-t refuses a listening address that the start cannot bind, as the start does" {
+	# An IPv4-mapped address on the server's IPv6-only sockets: bind()
+	# fails with EINVAL.
+	run --separate-stderr timeout 10 "$SERVER" "${AS_ROOT[@]}" \
+	    -l '[::ffff:127.0.0.1]:0'
+	assert_failure 1
+	local at_start=$stderr
+	[[ $at_start == "forkechod: "*"::ffff:127.0.0.1 0: "* ]]
+	run --separate-stderr "$SERVER" -t -l 127.0.0.1:0 -l '[::ffff:127.0.0.1]:0'
+	assert_failure 1
+	assert_output ''
+	[ "$stderr" = "$at_start" ]
+}
+
+@test "-t on the configuration of a running server passes, and says its port is in use" {
+	start_server -l 127.0.0.1:0
+	run --separate-stderr "$SERVER" -t -l "127.0.0.1:$PORT"
+	assert_success
+	assert_output 'forkechod: configuration OK'
+	[ "$stderr" = "forkechod: -t: 127.0.0.1 $PORT: port in use (by the running server, perhaps): the address is good, but it could not be bound now" ]
+	# The check took nothing from the running server.
+	run --separate-stderr timeout 10 "$CLIENT" -m still 127.0.0.1 "$PORT"
+	assert_success
+	assert_output still
 }
