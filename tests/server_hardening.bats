@@ -2,9 +2,11 @@
 # What the server refuses to be turned against: a trace path prepared by
 # someone else, descriptors left open by whoever started it, and a check
 # (-t) that passes what the start would refuse.  And a trace that fills
-# its disk, which must still be read to its end.
+# its disk, which must still be read to its end, or goes to standard
+# output, which must stay JSON Lines alone.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # shellcheck disable=SC2034,SC2153 # SERVER_WRAP, PORT: see helper.bash
+# shellcheck disable=SC2030,SC2031 # bats runs each test in its own subshell
 
 load helper
 
