@@ -32,16 +32,18 @@ net_set_linger_abort(int fd)
 }
 
 int
-net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
+net_bind(const struct addr *a, char *err, size_t errlen)
 {
 	char where[ADDR_TEXT_MAX];
 	const char *call;
-	int fd, one = 1;
+	int fd, one = 1, saved;
 
 	addr_text((const struct sockaddr *)&a->ss, a->len, where, sizeof where);
 	fd = socket(a->ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket %s: %s", where, strerror(errno));
+		saved = errno;
+		snprintf(err, errlen, "socket %s: %s", where, strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	call = "setsockopt SO_REUSEADDR";
@@ -54,6 +56,24 @@ net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
 	call = "bind";
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
 		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	snprintf(err, errlen, "%s %s: %s", call, where, strerror(saved));
+	io_close_quiet(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
+{
+	char where[ADDR_TEXT_MAX];
+	const char *call;
+	int fd = net_bind(a, err, errlen), saved;
+
+	if (fd < 0)
+		return -1;
 	call = "listen";
 	if (listen(fd, backlog) < 0)
 		goto fail;
@@ -68,7 +88,9 @@ net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
 		goto fail;
 	return fd;
 fail:
-	snprintf(err, errlen, "%s %s: %s", call, where, strerror(errno));
+	saved = errno;
+	addr_text((const struct sockaddr *)&a->ss, a->len, where, sizeof where);
+	snprintf(err, errlen, "%s %s: %s", call, where, strerror(saved));
 	io_close_quiet(fd);
 	return -1;
 }

@@ -20,6 +20,15 @@
 int net_listen(const struct addr *a, int backlog, char *err, size_t errlen);
 
 /*
+ * The first half of net_listen: socket, the same options, and bind, but
+ * no listen(), so that no client can connect.  Returns the bound, blocking
+ * descriptor, which the caller closes; or -1 with errno set as well as err
+ * (EADDRINUSE, say).  For checking that an address can be
+ * listened on without serving it.
+ */
+int net_bind(const struct addr *a, char *err, size_t errlen);
+
+/*
  * Resolves host and port and connects to the first address that answers,
  * giving up on each after timeout seconds (0: no limit).  Returns a
  * blocking, connected descriptor.

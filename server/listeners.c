@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "num.h"
-
+#include "diag.h"
 #include "io.h"
 #include "net.h"
+#include "num.h"
 
 /* Opens one listener and writes "ADDR PORT" (the real port) to where. */
 static int
@@ -51,6 +51,36 @@ listeners_open(struct listeners *ls, const struct server_config *cfg,
 		}
 		ls->fd[i] = fd;
 		ls->count++;
+	}
+	return 0;
+}
+
+int
+listeners_check(const struct server_config *cfg, char *err, size_t errlen)
+{
+	char where[ADDR_TEXT_MAX], why[512];
+	int i, fd;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		fd = net_bind(&cfg->listen[i], why, sizeof why);
+		if (fd >= 0) {
+			io_close_quiet(fd);
+			continue;
+		}
+		/* The kernel checks the address before it looks for the
+		 * port's users, so "in use" means everything else about it
+		 * is good; and the user is most often the running server
+		 * whose configuration is being checked. */
+		if (errno == EADDRINUSE) {
+			addr_text((const struct sockaddr *)&cfg->listen[i].ss,
+			    cfg->listen[i].len, where, sizeof where);
+			diag_msg("-t: %s: port in use (by the running server, "
+			    "perhaps): the address is good, but it could not "
+			    "be bound now", where);
+			continue;
+		}
+		snprintf(err, errlen, "%s", why);
+		return -1;
 	}
 	return 0;
 }
@@ -169,6 +199,20 @@ listeners_parse_activation(const char *pid_text, const char *fds_text,
 		return -1;
 	}
 	return (int)n;
+}
+
+int
+listeners_passed(void)
+{
+	const char *pid_text = getenv("LISTEN_PID");
+	const char *fds_text = getenv("LISTEN_FDS");
+	char err[128];
+	int n;
+
+	if (pid_text == NULL || fds_text == NULL)
+		return 0;
+	n = listeners_parse_activation(pid_text, fds_text, err, sizeof err);
+	return n > 0 ? n : 0;
 }
 
 int

@@ -21,6 +21,16 @@ int listeners_open(struct listeners *ls, const struct server_config *cfg,
     char *err, size_t errlen);
 
 /*
+ * For -t: binds a socket to each configured address, as listeners_open
+ * would, and closes it at once, without listening (no client can connect
+ * to it meanwhile).  An address whose port is in use is said on standard
+ * error and counts as good: the running server may be the one using it.
+ * Returns 0, or -1 with the failing call and address in err.
+ */
+int listeners_check(const struct server_config *cfg, char *err,
+    size_t errlen);
+
+/*
  * systemd socket activation: if LISTEN_PID names this process, takes the
  * LISTEN_FDS listening sockets passed from descriptor 3 on (making them
  * non-blocking and close-on-exec), and unsets LISTEN_* so that children
@@ -39,6 +49,14 @@ int listeners_inherit(struct listeners *ls, char *err, size_t errlen);
  */
 int listeners_parse_activation(const char *pid_text, const char *fds_text,
     char *err, size_t errlen);
+
+/*
+ * How many descriptors, from 3 on, socket activation passed to this
+ * process: LISTEN_FDS if LISTEN_PID names it, else 0.  0 as well when the
+ * values are wrong; listeners_inherit() reports that.  Touches no
+ * descriptor, so that it can run before anything is opened.
+ */
+int listeners_passed(void);
 
 /*
  * For a re-read configuration next: keeps the sockets of addresses that

@@ -7,12 +7,14 @@
  * then the process model.  Only main decides to exit.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "diag.h"
+#include "fds.h"
 #include "io.h"
 #include "listeners.h"
 #include "model_classic.h"
@@ -46,6 +48,17 @@ print_help(void)
 	(void)fputs("\nSee forkechod(8).\n", stdout);
 }
 
+static int
+ignore_sigxfsz(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGXFSZ, &sa, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -58,6 +71,11 @@ main(int argc, char *argv[])
 	int next, check_only;
 
 	diag_set_progname("forkechod");
+	/* Descriptors whoever started us left open (a shell's redirection,
+	 * a supervisor's pipe) would reach every child and worker, and keep
+	 * files and pipes open for as long as the server runs: gone before
+	 * anything is opened here, except the sockets systemd passed. */
+	fds_closefrom(3 + listeners_passed());
 	/* With stdout closed, the first listening socket would become fd 1
 	 * and receive the readiness line. */
 	if (io_reserve_std_fds() < 0) {
@@ -111,6 +129,13 @@ main(int argc, char *argv[])
 		diag_msg("%s", err);
 		return cfg.config_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
 	}
+	/* Bound and let go at once: an address the start could not bind
+	 * (one the kernel refuses, or not on this machine) fails here too,
+	 * with the same message and status. */
+	if (cfg.check_only && listeners_check(&cfg, err, sizeof err) < 0) {
+		diag_msg("%s", err);
+		return 1;
+	}
 	if (cfg.check_only) {
 		printf("forkechod: configuration OK%s%s\n",
 		    cfg.config_file ? ": " : "",
@@ -133,6 +158,14 @@ main(int argc, char *argv[])
 		    cfg.lesson->summary);
 		(void)fputs(cfg.lesson->text, stderr);
 		(void)fflush(stderr);
+	}
+	/* A trace file that outgrows RLIMIT_FSIZE must end the trace, not
+	 * the server: the write then fails with EFBIG instead of killing the
+	 * process that made it.  Children and workers inherit this. */
+	if (ignore_sigxfsz() < 0) {
+		diag_err(errno, "sigaction SIGXFSZ");
+		listeners_close(&ls);
+		return 1;
 	}
 	if (trace_open(cfg.trace, cfg.trace_json[0] != '\0' ? cfg.trace_json :
 	    NULL, err, sizeof err) < 0) {
@@ -163,7 +196,10 @@ main(int argc, char *argv[])
 	 * buffered readiness line can be written twice after fork. */
 	for (next = 0; next < ls.count; next++)
 		trace_listen(ls.fd[next], ls.where[next]);
-	if (listeners_announce(&ls) != 0)
+	/* With the JSON trace on stdout the listen events just written are
+	 * the readiness lines: a line of another form would break that
+	 * stream of JSON Lines. */
+	if (strcmp(cfg.trace_json, "-") != 0 && listeners_announce(&ls) != 0)
 		diag_err(errno, "writing the readiness lines");
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);

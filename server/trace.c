@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "io.h"
+#include "logfile.h"
 #include "monotime.h"
 #include "shm.h"
 #include "textrow.h"
@@ -115,13 +116,17 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 		if (strcmp(json_path, "-") == 0)
 			tr.json_fd = STDOUT_FILENO;
 		else {
-			/* O_APPEND: every process's single write() lands
-			 * whole at the end, never over another's line. */
-			tr.json_fd = open(json_path, O_WRONLY | O_CREAT |
-			    O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+			char why[1024];
+
+			/* Opened as root, most often, under a name anyone
+			 * may have prepared: see logfile_open for what is
+			 * refused.  0600: every line names a client's
+			 * address, and the one who started the server is
+			 * the one who reads the trace. */
+			tr.json_fd = logfile_open(json_path, 0600, why,
+			    sizeof why);
 			if (tr.json_fd < 0) {
-				snprintf(err, errlen, "--trace-json %s: %s",
-				    json_path, strerror(errno));
+				snprintf(err, errlen, "--trace-json %s", why);
 				return -1;
 			}
 		}
@@ -354,6 +359,8 @@ trace_unlock(unsigned long conn)
  * a closed pipe) ends the JSON trace, not the server: the failure is said
  * once for all the server's processes, and every process stops writing
  * JSON as it next tries; the connections, and the lane view, go on.
+ * A line goes in whole or not at all: what a write that fell short left
+ * of it is cut away, so that forktrace can read every line of the file.
  */
 static void
 json_write(const char *buf, size_t len)
@@ -365,6 +372,9 @@ json_write(const char *buf, size_t len)
 	    io_write_all(tr.json_fd, buf, len) == 0)
 		return;
 	err = errno;
+	/* Every process whose write failed cuts, in turn: at most its own
+	 * part line, or one that another left and has not cut yet. */
+	(void)logfile_cut_partial(tr.json_fd);
 	if (pt == NULL || !atomic_exchange(&pt->json_failed, 1))
 		diag_msg("--trace-json %s: write: %s; the JSON trace stops "
 		    "here, the server goes on", tr.json_path, strerror(err));
