@@ -19,10 +19,6 @@
 #include "traceevent.h"
 #include "traceview.h"
 
-/* Column widths of the lane view, for its heads. */
-#define LANE_WIDTH TRACEVIEW_LANE_WIDTH
-#define WIRE_WIDTH TRACEVIEW_WIRE_WIDTH
-
 int trace_active;
 
 static struct {
@@ -152,20 +148,10 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 		atomic_store(&pt->hw, 1);
 	}
 	if (tr.human) {
-		static const char head[] =
-		    "forkechod trace: one row per event; refs = descriptors "
-		    "open on the socket, in all processes\n";
-		char line[256];
-		int n;
+		struct textrow r = { .len = 0 };
 
-		(void)io_write_all(STDERR_FILENO, head, sizeof head - 1);
-		n = snprintf(line, sizeof line, "%8s  %-*s %-*s %-*s %s\n",
-		    "time", LANE_WIDTH, "parent", LANE_WIDTH, "child",
-		    WIRE_WIDTH, "wire", "state, and why");
-		/* "child" names the lane of a forked child and of a prefork
-		 * worker (w1, w2, ...) alike. */
-		if (n > 0)
-			(void)io_write_all(STDERR_FILENO, line, (size_t)n);
+		traceview_head(&r);
+		(void)io_write_all(STDERR_FILENO, r.buf, r.len);
 	}
 	return 0;
 }
