@@ -18,10 +18,8 @@ CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
-FORKTRACE_SRC = forktrace/main.c forktrace/model.c forktrace/svg.c \
-	forktrace/text.c
-# forktrace alone reads JSON, with jansson (Debian: libjansson-dev).
-FORKTRACE_LIBS = -ljansson
+FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
+	forktrace/svg.c forktrace/text.c
 
 PROGS = bin/forkechod bin/forkecho bin/forktrace
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
@@ -48,7 +46,7 @@ bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
 
 bin/forktrace: $(call forktrace_obj,build) $(call lib_obj,build)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 build/tests/peer: build/tests/peer.o $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
@@ -82,7 +80,7 @@ $(SAN_DIR)/bin/forkecho: $(call client_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR)
 
 $(SAN_DIR)/bin/forktrace: $(call forktrace_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
 
 $(SAN_DIR)/%.o: %.c
 	@mkdir -p $(@D)
