@@ -71,11 +71,9 @@ fail(struct parser *p, const char *fmt, ...)
 	/* The analyzer loses track of ap across va_start here. */
 	(void)vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
-	if (n == 0 && p->broken)
-		snprintf(e->text, sizeof e->text, "%s", msg);
-	else if (n == 0)
+	if (n == 0 && !p->broken)
 		snprintf(e->text, sizeof e->text, "%s near end of file", msg);
-	else if (n <= CONTEXT_MAX)
+	else if (n > 0 && n <= CONTEXT_MAX)
 		snprintf(e->text, sizeof e->text, "%s near '%.*s'", msg, (int)n,
 		    p->buf + p->start);
 	else
@@ -315,7 +313,7 @@ scan_string(struct parser *p)
 		c = get(p);
 		if (c == 'u') {
 			for (i = 0; i < 4; i++)
-				if (hex_value(c = get(p)) < 0) {
+				if (hex_value(get(p)) < 0) {
 					fail(p, "invalid escape");
 					return;
 				}
@@ -414,7 +412,7 @@ scan_number(struct parser *p, int c)
 		return;
 	}
 	if (c == '.') {
-		if (!is_digit(c = get(p))) {
+		if (!is_digit(get(p))) {
 			unget(p);
 			return;
 		}
