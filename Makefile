@@ -19,75 +19,59 @@ CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
-FORKTRACE_SRC = forktrace/main.c forktrace/model.c forktrace/svg.c \
-	forktrace/text.c
-# forktrace alone reads JSON, with jansson (Debian: libjansson-dev).
-FORKTRACE_LIBS = -ljansson
+FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
+	forktrace/svg.c forktrace/text.c
 
-PROGS = bin/forkechod bin/forkecho bin/forktrace
+# The programs: bin/NAME is linked from NAME_SRC and lib/.  A new program
+# is its name here and its NAME_SRC below.
+PROGRAMS = forkechod forkecho forktrace
+forkechod_SRC = $(SERVER_SRC)
+forkecho_SRC = $(CLIENT_SRC)
+forktrace_SRC = $(FORKTRACE_SRC)
+
+PROGS = $(PROGRAMS:%=bin/%)
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate build/tests/dribble
 MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1
 
-ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
-
-# Objects of a build directory B: B/lib/x.o and so on.
-lib_obj = $(LIB_SRC:%.c=$(1)/%.o)
-server_obj = $(SERVER_SRC:%.c=$(1)/%.o)
-client_obj = $(CLIENT_SRC:%.c=$(1)/%.o)
-forktrace_obj = $(FORKTRACE_SRC:%.c=$(1)/%.o)
+# The project's flags first, the user's after them (a later -O or -D
+# wins), in every compile: CPPFLAGS is where dpkg-buildflags puts
+# -D_FORTIFY_SOURCE.
+ALL_CPPFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(ALL_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
 all: $(PROGS)
 
-bin/forkechod: $(call server_obj,build) $(call lib_obj,build)
+# Each program's objects, from build/ (the normal build) and from
+# $(SAN_DIR) (the sanitizer build, apart so that the two never mix).
+SAN_DIR = build/san
+SAN_PROGS = $(PROGRAMS:%=$(SAN_DIR)/bin/%)
+$(foreach p,$(PROGRAMS),$(eval bin/$(p): \
+	$$($(p)_SRC:%.c=build/%.o) $$(LIB_SRC:%.c=build/%.o)))
+$(foreach p,$(PROGRAMS),$(eval $(SAN_DIR)/bin/$(p): \
+	$$($(p)_SRC:%.c=$(SAN_DIR)/%.o) $$(LIB_SRC:%.c=$(SAN_DIR)/%.o)))
+
+# The test helpers: build/tests/NAME from tests/NAME.c, with lib/ but for
+# activate, which must see the environment as a bare program would.
+$(TEST_PROGS): build/tests/%: build/tests/%.o
+$(filter-out build/tests/activate,$(TEST_PROGS)): $(LIB_SRC:%.c=build/%.o)
+
+# One link rule for every program of each build.
+$(PROGS) $(TEST_PROGS):
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
+$(SAN_PROGS):
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-
-bin/forktrace: $(call forktrace_obj,build) $(call lib_obj,build)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
-
-build/tests/peer: build/tests/peer.o $(call lib_obj,build)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-
-build/tests/sockinfo_probe: build/tests/sockinfo_probe.o $(call lib_obj,build)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-
-build/tests/truth_probe: build/tests/truth_probe.o $(call lib_obj,build)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-
-build/tests/dribble: build/tests/dribble.o $(call lib_obj,build)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-
-build/tests/activate: build/tests/activate.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# The sanitizer build lives apart, so that it never mixes with the normal
-# objects.
-SAN_DIR = build/san
-$(SAN_DIR)/bin/forkechod: $(call server_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
-	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
-
-$(SAN_DIR)/bin/forkecho: $(call client_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
-	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
-
-$(SAN_DIR)/bin/forktrace: $(call forktrace_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
-	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
-
 $(SAN_DIR)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(FE_WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
@@ -123,8 +107,7 @@ stress: $(PROGS) build/tests/dribble
 
 sanitize:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(SAN_DIR)/bin/forkechod \
-	    $(SAN_DIR)/bin/forkecho $(SAN_DIR)/bin/forktrace $(TEST_PROGS)
+	@$(MAKE) --no-print-directory $(SAN_PROGS) $(TEST_PROGS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
@@ -147,9 +130,10 @@ diagrams: $(PROGS)
 # the config file (config), forkechod's command line over a config file
 # (options), single option values and lib/num (values), addresses
 # (addr), forkecho's command line (client), and the LISTEN_PID and
-# LISTEN_FDS of socket activation (activation).  FUZZ_SECONDS is per
-# target, and the targets run in turn, so make fuzz takes six times that
-# (less under make -j); make fuzz-NAME runs one.  Seeds are in
+# LISTEN_FDS of socket activation (activation), and forktrace's JSON
+# reader (json).  FUZZ_SECONDS is per target, and the targets run in
+# turn, so make fuzz takes seven times that (less under make -j); make
+# fuzz-NAME runs one.  Seeds are in
 # fuzz/corpus-NAME; what the fuzzer adds goes to build/fuzz/corpus-NAME
 # and an input that fails to build/fuzz/NAME-*, never to the source
 # tree.  A crash, a leak, a failed check or an input slower than 5 s
@@ -157,13 +141,14 @@ diagrams: $(PROGS)
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_DIR = build/fuzz
-FUZZ_TARGETS = config options values addr client activation
+FUZZ_TARGETS = config options values addr client activation json
 FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c fuzz/args.c
 FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test and the common part, built once for every target:
 # lib/ for all, the server's modules for the targets that fuzz them, the
-# client's for client_fuzz.  Neither main.c: the fuzzer has its own main.
+# client's for client_fuzz, forktrace's reader for json_fuzz.  No main.c:
+# the fuzzer has its own main.
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) $(LIB_SRC))
 FUZZ_SERVER_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out server/main.c,$(SERVER_SRC)))
@@ -174,7 +159,7 @@ FUZZ_RUN = $(FUZZ_TARGETS:%=fuzz-%)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) -Iserver $(FUZZ_FLAGS) \
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FE_WARN) -Iserver -Iforktrace $(FUZZ_FLAGS) \
 	    -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 # ld --wrap sends every getaddrinfo call to fuzz/no_dns.c: no DNS.
@@ -182,7 +167,9 @@ $(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=getaddrinfo \
 	    -o $@ $^
 $(FUZZ_DIR)/client_fuzz: $(FUZZ_CLIENT_OBJ)
-$(filter-out $(FUZZ_DIR)/client_fuzz,$(FUZZ_BIN)): $(FUZZ_SERVER_OBJ)
+$(FUZZ_DIR)/json_fuzz: $(FUZZ_DIR)/obj/forktrace/json.o
+$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/json_fuzz,$(FUZZ_BIN)): \
+	$(FUZZ_SERVER_OBJ)
 
 fuzz: $(FUZZ_RUN)
 
@@ -202,7 +189,8 @@ lint:
 	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
-	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
+	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver \
+	    -Iforktrace
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib -DFORKECHO_VERSION=\"lint\" \
 	    $(FORKTRACE_SRC)

@@ -10,9 +10,13 @@ MANDIR = $(PREFIX)/share/man
 SYSCONFDIR = $(PREFIX)/etc
 
 CC = cc
-# User CFLAGS are kept: the project's flags below are added on top of them.
-CFLAGS = -O2 -g
-LDFLAGS =
+# The user's flags, from the command line or the environment (as
+# dpkg-buildflags exports them), are kept: the project's flags below are
+# added to them, never replace them.
+CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
+LDLIBS ?=
 
 FE_STD = -std=c11 -D_POSIX_C_SOURCE=200809L
 FE_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include <jansson.h>
+#include "json.h"
 
 static const char *const kind_names[] = {
 	"listen", "spawn", "accept", "fork", "pass", "eof", "shutdown",
@@ -50,46 +50,46 @@ bad(const struct ctx *c, const char *fmt, ...)
 }
 
 /* Field key of o, or NULL if absent (a JSON null is present). */
-static json_t *
-field(json_t *o, const char *key)
+static const struct json_value *
+field(const struct json_value *o, const char *key)
 {
-	return json_object_get(o, key);
+	return json_member(o, key);
 }
 
 /* A number: *out set, 0; absent and not required: 0, *out untouched. */
 static int
-get_number(const struct ctx *c, json_t *o, const char *key, int required,
-    double *out)
+get_number(const struct ctx *c, const struct json_value *o, const char *key,
+    int required, double *out)
 {
-	json_t *v = field(o, key);
+	const struct json_value *v = field(o, key);
 
 	if (v == NULL)
 		return required ? bad(c, "missing field '%s'", key) : 0;
-	if (!json_is_number(v))
+	if (v->type != JSON_INTEGER && v->type != JSON_REAL)
 		return bad(c, "field '%s' is not a number", key);
-	*out = json_number_value(v);
+	*out = v->number;
 	return 0;
 }
 
 /* A whole number from min to max; null allowed (and then *out = -1) if
  * nullable. */
 static int
-get_int(const struct ctx *c, json_t *o, const char *key, int required,
-    int nullable, long min, long max, long *out)
+get_int(const struct ctx *c, const struct json_value *o, const char *key,
+    int required, int nullable, long min, long max, long *out)
 {
-	json_t *v = field(o, key);
-	json_int_t n;
+	const struct json_value *v = field(o, key);
+	long long n;
 
 	if (v == NULL)
 		return required ? bad(c, "missing field '%s'", key) : 0;
-	if (nullable && json_is_null(v)) {
+	if (nullable && v->type == JSON_NULL) {
 		*out = -1;
 		return 0;
 	}
-	if (!json_is_integer(v))
+	if (v->type != JSON_INTEGER)
 		return bad(c, "field '%s' is not a whole number%s", key,
 		    nullable ? " or null" : "");
-	n = json_integer_value(v);
+	n = v->integer;
 	if (n < min || n > max)
 		return bad(c, "field '%s' is %lld, not from %ld to %ld", key,
 		    (long long)n, min, max);
@@ -100,24 +100,24 @@ get_int(const struct ctx *c, json_t *o, const char *key, int required,
 /* A string that fits buf, without control characters; null allowed (and
  * then buf = "") if nullable. */
 static int
-get_string(const struct ctx *c, json_t *o, const char *key, int required,
-    int nullable, char *buf, size_t len)
+get_string(const struct ctx *c, const struct json_value *o, const char *key,
+    int required, int nullable, char *buf, size_t len)
 {
-	json_t *v = field(o, key);
+	const struct json_value *v = field(o, key);
 	const char *s;
 	size_t i, n;
 
 	if (v == NULL)
 		return required ? bad(c, "missing field '%s'", key) : 0;
-	if (nullable && json_is_null(v)) {
+	if (nullable && v->type == JSON_NULL) {
 		buf[0] = '\0';
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (v->type != JSON_STRING)
 		return bad(c, "field '%s' is not a string%s", key,
 		    nullable ? " or null" : "");
-	s = json_string_value(v);
-	n = json_string_length(v);
+	s = v->str;
+	n = v->len;
 	if (n >= len)
 		return bad(c, "field '%s' is too long (%zu bytes, at most "
 		    "%zu)", key, n, len - 1);
@@ -132,7 +132,7 @@ get_string(const struct ctx *c, json_t *o, const char *key, int required,
 
 /* The string field key is one of the NULL-ended names: its index. */
 static int
-get_choice(const struct ctx *c, json_t *o, const char *key,
+get_choice(const struct ctx *c, const struct json_value *o, const char *key,
     const char *const *names, size_t count, int *out)
 {
 	char buf[32];
@@ -191,10 +191,11 @@ needs_measure(enum model_kind k)
 
 /* The fields every measured event has, all four or none. */
 static int
-read_measure(const struct ctx *c, json_t *o, struct model_event *e)
+read_measure(const struct ctx *c, const struct json_value *o,
+    struct model_event *e)
 {
 	static const char *const wires[] = { "none", "FIN", "RST" };
-	json_t *w;
+	const struct json_value *w;
 	long n;
 	int rc, i;
 
@@ -224,7 +225,7 @@ read_measure(const struct ctx *c, json_t *o, struct model_event *e)
 	w = field(o, "wire");
 	if (w == NULL)
 		return bad(c, "missing field 'wire'");
-	if (json_is_null(w)) {
+	if (w->type == JSON_NULL) {
 		e->wire = WIRE_UNKNOWN;
 		return 0;
 	}
@@ -237,7 +238,8 @@ read_measure(const struct ctx *c, json_t *o, struct model_event *e)
 
 /* The fields of one kind of event. */
 static int
-read_kind_fields(const struct ctx *c, json_t *o, struct model_event *e)
+read_kind_fields(const struct ctx *c, const struct json_value *o,
+    struct model_event *e)
 {
 	static const char *const hows[] = { "SHUT_RD", "SHUT_WR",
 	    "SHUT_RDWR" };
@@ -305,7 +307,8 @@ read_kind_fields(const struct ctx *c, json_t *o, struct model_event *e)
 
 /* Fills e from the object o of line c->line. */
 static int
-read_event(const struct ctx *c, json_t *o, struct model_event *e)
+read_event(const struct ctx *c, const struct json_value *o,
+    struct model_event *e)
 {
 	static const char *const roles[] = { "parent", "child", "worker" };
 	double t = 0;
@@ -535,29 +538,32 @@ place(struct model *m)
 static int
 take_line(struct model *m, const struct ctx *c, const char *buf, size_t len)
 {
-	json_error_t jerr;
-	json_t *o;
+	struct json_error jerr;
+	struct json_doc doc;
 	int rc;
 
 	if (len == 0)
 		return bad(c, "an empty line, not a JSON object");
 	if (memchr(buf, '\0', len) != NULL)
 		return bad(c, "a NUL byte in the line, not JSON");
-	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL)
-		return bad(c, "not JSON: %s (column %d)", jerr.text,
+	rc = json_parse(&doc, buf, len, &jerr);
+	if (rc == JSON_EINVAL) {
+		json_free(&doc);
+		return bad(c, "not JSON: %s (column %lu)", jerr.text,
 		    jerr.column);
-	if (!json_is_object(o)) {
-		json_decref(o);
+	}
+	if (rc == 0 && doc.value[0].type != JSON_OBJECT) {
+		json_free(&doc);
 		return bad(c, "not a JSON object");
 	}
-	if (grow((void **)&m->ev, &m->evcap, m->nev, sizeof *m->ev) < 0) {
-		json_decref(o);
+	if (rc != 0 ||
+	    grow((void **)&m->ev, &m->evcap, m->nev, sizeof *m->ev) < 0) {
+		json_free(&doc);
 		snprintf(c->err, c->errlen, "%s: out of memory", c->path);
 		return MODEL_ENOMEM;
 	}
-	rc = read_event(c, o, &m->ev[m->nev]);
-	json_decref(o);
+	rc = read_event(c, &doc.value[0], &m->ev[m->nev]);
+	json_free(&doc);
 	if (rc != 0)
 		return rc;
 	m->nev++;

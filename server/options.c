@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -136,26 +137,6 @@ set_lesson(struct server_config *cfg, const char *name,
 }
 
 static int
-set_bug(struct server_config *cfg, const char *value, char *err,
-    size_t errlen)
-{
-	if (strcmp(value, "none") == 0)
-		cfg->bug = BUG_NONE;
-	else if (strcmp(value, "zombies") == 0)
-		cfg->bug = BUG_ZOMBIES;
-	else if (strcmp(value, "lost-sigchld") == 0)
-		cfg->bug = BUG_LOST_SIGCHLD;
-	else if (strcmp(value, "eintr-accept") == 0)
-		cfg->bug = BUG_EINTR_ACCEPT;
-	else {
-		snprintf(err, errlen, "'%s' is not none, zombies, "
-		    "lost-sigchld or eintr-accept", value);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 set_listen(struct server_config *cfg, const char *value,
     enum options_origin origin, char *err, size_t errlen)
 {
@@ -179,163 +160,207 @@ set_listen(struct server_config *cfg, const char *value,
 }
 
 static int
-set_count(const char *value, unsigned long min, unsigned long max,
-    unsigned long *out, char *err, size_t errlen)
+set_config_file(struct server_config *cfg, const char *value,
+    enum options_origin origin, char *err, size_t errlen)
 {
-	if (num_parse_ulong(value, min, max, out) < 0) {
-		snprintf(err, errlen, "'%s' is not a whole number from %lu "
-		    "to %lu", value, min, max);
-		return -1;
-	}
+	(void)origin;
+	(void)err;
+	(void)errlen;
+	cfg->config_file = value;
 	return 0;
 }
 
-static int
-set_seconds(const char *value, double max, double *out, char *err,
+/* --- the setters, one per option */
+
+/* How a setting takes its value: each kind has one parser and one
+ * message, so that two settings of a kind cannot drift apart. */
+enum setter_kind {
+	SET_NONE,	/* not an option */
+	SET_FLAG,	/* int field = flag */
+	SET_COUNT,	/* unsigned long (int if is_int) from min to max */
+	SET_SECONDS,	/* double from 0 to max */
+	SET_WORD,	/* one of words: its index, into an enum field */
+	SET_TEXT,	/* a copy, 1 to sizeof field - 1 characters */
+	SET_CHOREO,	/* a parser of server/choreo.c */
+	SET_CALL	/* a parser of its own, above */
+};
+
+struct setter {
+	enum setter_kind kind;
+	size_t field;		/* offsetof(struct server_config, ...) */
+	size_t size;		/* SET_TEXT: the field's size */
+	size_t given;		/* offset of an int set to 1 first, or 0 */
+	int flag;		/* SET_FLAG: the value stored */
+	int is_int;		/* SET_COUNT: the field is an int */
+	unsigned long min, max;	/* SET_COUNT */
+	double max_seconds;	/* SET_SECONDS */
+	const char *const *words;	/* SET_WORD, NULL-ended */
+	const char *what;	/* SET_TEXT: "user name" */
+	int (*choreo)(struct choreo *, const char *, char *, size_t);
+	int (*call)(struct server_config *, const char *, enum options_origin,
+	    char *, size_t);
+};
+
+#define AT(f) offsetof(struct server_config, f)
+#define SIZE(f) sizeof(((struct server_config *)0)->f)
+
+/* The words of SET_WORD settings, in the order of their enums. */
+static const char *const model_words[] = { "fork", "prefork", NULL };
+static const char *const accept_in_words[] = { "workers", "parent", NULL };
+static const char *const bug_words[] = { "none", "zombies", "lost-sigchld",
+	"eintr-accept", NULL };
+
+/* A SET_WORD field is written as an int: each enum must be one. */
+_Static_assert(sizeof(enum server_model) == sizeof(int) &&
+    sizeof(enum accept_in) == sizeof(int) &&
+    sizeof(enum classic_bug) == sizeof(int), "enums are ints");
+
+/* Indexed by the ids of options_table: what each option does with its
+ * value. */
+static const struct setter setters[OPT_COUNT] = {
+	[OPT_LISTEN] = { .kind = SET_CALL, .call = set_listen },
+	[OPT_BACKLOG] = { .kind = SET_COUNT, .field = AT(backlog),
+	    .is_int = 1, .min = 1, .max = 65535 },
+	[OPT_MODEL] = { .kind = SET_WORD, .field = AT(model),
+	    .words = model_words },
+	[OPT_WORKERS] = { .kind = SET_COUNT, .field = AT(workers),
+	    .given = AT(workers_given), .min = 1, .max = WORKERS_LIMIT },
+	[OPT_MAX_REQUESTS] = { .kind = SET_COUNT, .field = AT(max_requests),
+	    .min = 0, .max = MAX_REQUESTS_LIMIT },
+	[OPT_ACCEPT_IN] = { .kind = SET_WORD, .field = AT(accept_in),
+	    .words = accept_in_words },
+	[OPT_PARENT_CLOSE_LISTENER] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_listener_close },
+	[OPT_WORKER_SHUTDOWN_LISTENER] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_listener_shutdown },
+	[OPT_MAX_CHILDREN] = { .kind = SET_COUNT, .field = AT(max_children),
+	    .given = AT(max_children_given), .min = 1,
+	    .max = MAX_CHILDREN_LIMIT },
+	[OPT_DRAIN_TIMEOUT] = { .kind = SET_SECONDS,
+	    .field = AT(drain_timeout), .max_seconds = DRAIN_TIMEOUT_LIMIT },
+	[OPT_PER_SOURCE] = { .kind = SET_COUNT, .field = AT(per_source),
+	    .min = 0, .max = MAX_CHILDREN_LIMIT },
+	[OPT_IDLE_TIMEOUT] = { .kind = SET_SECONDS, .field = AT(idle_timeout),
+	    .max_seconds = IDLE_TIMEOUT_LIMIT },
+	[OPT_CONFIG] = { .kind = SET_CALL, .call = set_config_file },
+	[OPT_CHECK_CONFIG] = { .kind = SET_FLAG, .field = AT(check_only),
+	    .flag = 1 },
+	[OPT_VERBOSE] = { .kind = SET_FLAG, .field = AT(verbosity),
+	    .flag = 1 },
+	[OPT_QUIET] = { .kind = SET_FLAG, .field = AT(verbosity),
+	    .flag = -1 },
+	[OPT_SYSLOG] = { .kind = SET_FLAG, .field = AT(syslog), .flag = 1 },
+	[OPT_USER] = { .kind = SET_TEXT, .field = AT(user),
+	    .size = SIZE(user), .what = "user name" },
+	[OPT_HELP] = { .kind = SET_FLAG, .field = AT(want_help), .flag = 1 },
+	[OPT_VERSION] = { .kind = SET_FLAG, .field = AT(want_version),
+	    .flag = 1 },
+	[OPT_PARENT_CLOSE] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_parent_close },
+	[OPT_PARENT_SHUTDOWN] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_parent_shutdown },
+	[OPT_CHILD_SHUTDOWN] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_child_shutdown },
+	[OPT_CHILD_END] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_child_end },
+	[OPT_CHILD_CLOSE] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_child_close },
+	[OPT_LESSON] = { .kind = SET_CALL, .call = set_lesson },
+	[OPT_LESSONS] = { .kind = SET_FLAG, .field = AT(want_lessons),
+	    .flag = 1 },
+	[OPT_TRACE] = { .kind = SET_FLAG, .field = AT(trace), .flag = 1 },
+	[OPT_TRACE_JSON] = { .kind = SET_TEXT, .field = AT(trace_json),
+	    .size = SIZE(trace_json), .what = "file name" },
+	[OPT_CLASSIC_BUG] = { .kind = SET_WORD, .field = AT(bug),
+	    .words = bug_words },
+};
+
+/* "'x' is not a, b or c" */
+static void
+word_error(const char *value, const char *const *words, char *err,
     size_t errlen)
 {
-	if (num_parse_seconds(value, max, out) < 0) {
-		snprintf(err, errlen, "'%s' is not a number of seconds from 0 "
-		    "to %.0f", value, max);
-		return -1;
+	size_t i, n;
+	int len;
+
+	len = snprintf(err, errlen, "'%s' is not ", value);
+	for (i = 0; words[i] != NULL; i++) {
+		n = len < 0 || (size_t)len >= errlen ? errlen : (size_t)len;
+		len += snprintf(err + n, errlen - n, "%s%s", i == 0 ? "" :
+		    words[i + 1] == NULL ? " or " : ", ", words[i]);
 	}
-	return 0;
 }
 
 int
 options_set(struct server_config *cfg, int id, const char *value,
     enum options_origin origin, char *err, size_t errlen)
 {
+	const struct setter *s;
+	char *field;
 	unsigned long n;
+	double secs;
+	size_t i;
 
 	/* Flags come with no value; nothing below may then read one. */
 	if (value == NULL)
 		value = "";
-	switch (id) {
-	case OPT_LISTEN:
-		return set_listen(cfg, value, origin, err, errlen);
-	case OPT_BACKLOG:
-		if (set_count(value, 1, 65535, &n, err, errlen) < 0)
-			return -1;
-		cfg->backlog = (int)n;
-		return 0;
-	case OPT_MODEL:
-		if (strcmp(value, "fork") == 0) {
-			cfg->model = MODEL_FORK;
-			return 0;
-		}
-		if (strcmp(value, "prefork") == 0) {
-			cfg->model = MODEL_PREFORK;
-			return 0;
-		}
-		snprintf(err, errlen, "'%s' is not fork or prefork", value);
-		return -1;
-	case OPT_WORKERS:
-		cfg->workers_given = 1;
-		return set_count(value, 1, WORKERS_LIMIT, &cfg->workers, err,
-		    errlen);
-	case OPT_MAX_REQUESTS:
-		return set_count(value, 0, MAX_REQUESTS_LIMIT,
-		    &cfg->max_requests, err, errlen);
-	case OPT_ACCEPT_IN:
-		if (strcmp(value, "workers") == 0)
-			cfg->accept_in = ACCEPT_IN_WORKERS;
-		else if (strcmp(value, "parent") == 0)
-			cfg->accept_in = ACCEPT_IN_PARENT;
-		else {
-			snprintf(err, errlen, "'%s' is not workers or parent",
-			    value);
-			return -1;
-		}
-		return 0;
-	case OPT_PARENT_CLOSE_LISTENER:
-		return choreo_parse_listener_close(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_WORKER_SHUTDOWN_LISTENER:
-		return choreo_parse_listener_shutdown(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_MAX_CHILDREN:
-		cfg->max_children_given = 1;
-		if (set_count(value, 1, MAX_CHILDREN_LIMIT, &n, err,
-		    errlen) < 0)
-			return -1;
-		cfg->max_children = n;
-		return 0;
-	case OPT_DRAIN_TIMEOUT:
-		return set_seconds(value, DRAIN_TIMEOUT_LIMIT,
-		    &cfg->drain_timeout, err, errlen);
-	case OPT_PER_SOURCE:
-		return set_count(value, 0, MAX_CHILDREN_LIMIT, &cfg->per_source,
-		    err, errlen);
-	case OPT_IDLE_TIMEOUT:
-		return set_seconds(value, IDLE_TIMEOUT_LIMIT,
-		    &cfg->idle_timeout, err, errlen);
-	case OPT_CONFIG:
-		cfg->config_file = value;
-		return 0;
-	case OPT_CHECK_CONFIG:
-		cfg->check_only = 1;
-		return 0;
-	case OPT_VERBOSE:
-		cfg->verbosity = 1;
-		return 0;
-	case OPT_QUIET:
-		cfg->verbosity = -1;
-		return 0;
-	case OPT_SYSLOG:
-		cfg->syslog = 1;
-		return 0;
-	case OPT_USER:
-		if (*value == '\0' || strlen(value) >= sizeof cfg->user) {
-			snprintf(err, errlen, "'%.60s' is not a user name (1 to "
-			    "%zu characters)", value, sizeof cfg->user - 1);
-			return -1;
-		}
-		memcpy(cfg->user, value, strlen(value) + 1);
-		return 0;
-	case OPT_HELP:
-		cfg->want_help = 1;
-		return 0;
-	case OPT_VERSION:
-		cfg->want_version = 1;
-		return 0;
-	case OPT_PARENT_CLOSE:
-		return choreo_parse_parent_close(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_PARENT_SHUTDOWN:
-		return choreo_parse_parent_shutdown(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_CHILD_SHUTDOWN:
-		return choreo_parse_child_shutdown(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_CHILD_END:
-		return choreo_parse_child_end(&cfg->choreo, value, err, errlen);
-	case OPT_CHILD_CLOSE:
-		return choreo_parse_child_close(&cfg->choreo, value, err,
-		    errlen);
-	case OPT_LESSON:
-		return set_lesson(cfg, value, origin, err, errlen);
-	case OPT_LESSONS:
-		cfg->want_lessons = 1;
-		return 0;
-	case OPT_TRACE:
-		cfg->trace = 1;
-		return 0;
-	case OPT_TRACE_JSON:
-		if (*value == '\0' || strlen(value) >= sizeof cfg->trace_json) {
-			snprintf(err, errlen, "'%.60s' is not a file name "
-			    "(1 to %zu characters)", value,
-			    sizeof cfg->trace_json - 1);
-			return -1;
-		}
-		memcpy(cfg->trace_json, value, strlen(value) + 1);
-		return 0;
-	case OPT_CLASSIC_BUG:
-		return set_bug(cfg, value, err, errlen);
-	default:
+	if (id <= 0 || id >= OPT_COUNT || setters[id].kind == SET_NONE) {
 		snprintf(err, errlen, "unknown setting %d", id);
 		return -1;
 	}
+	s = &setters[id];
+	field = (char *)cfg + s->field;
+	/* Given, even if the value is then refused. */
+	if (s->given != 0)
+		*(int *)(void *)((char *)cfg + s->given) = 1;
+	switch (s->kind) {
+	case SET_FLAG:
+		*(int *)(void *)field = s->flag;
+		return 0;
+	case SET_COUNT:
+		if (num_parse_ulong(value, s->min, s->max, &n) < 0) {
+			snprintf(err, errlen, "'%s' is not a whole number from "
+			    "%lu to %lu", value, s->min, s->max);
+			return -1;
+		}
+		if (s->is_int)
+			*(int *)(void *)field = (int)n;
+		else
+			*(unsigned long *)(void *)field = n;
+		return 0;
+	case SET_SECONDS:
+		if (num_parse_seconds(value, s->max_seconds, &secs) < 0) {
+			snprintf(err, errlen, "'%s' is not a number of seconds "
+			    "from 0 to %.0f", value, s->max_seconds);
+			return -1;
+		}
+		*(double *)(void *)field = secs;
+		return 0;
+	case SET_WORD:
+		for (i = 0; s->words[i] != NULL; i++)
+			if (strcmp(value, s->words[i]) == 0) {
+				*(int *)(void *)field = (int)i;
+				return 0;
+			}
+		word_error(value, s->words, err, errlen);
+		return -1;
+	case SET_TEXT:
+		if (*value == '\0' || strlen(value) >= s->size) {
+			snprintf(err, errlen, "'%.60s' is not a %s (1 to %zu "
+			    "characters)", value, s->what, s->size - 1);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case SET_CHOREO:
+		return s->choreo(&cfg->choreo, value, err, errlen);
+	case SET_CALL:
+		return s->call(cfg, value, origin, err, errlen);
+	case SET_NONE:
+		break;
+	}
+	snprintf(err, errlen, "unknown setting %d", id);
+	return -1;
 }
 
 int

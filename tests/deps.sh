@@ -33,7 +33,6 @@ iproute2	command -v ip && command -v ss
 procps	command -v ps && command -v pgrep
 time	test -x /usr/bin/time
 util-linux	command -v setpriv && command -v setsid && command -v unshare && command -v prlimit
-libjansson-dev	test -f /usr/include/jansson.h
 libxml2-utils	command -v xmllint
 librsvg2-bin	command -v rsvg-convert
 '
@@ -43,8 +42,7 @@ librsvg2-bin	command -v rsvg-convert
 # bsdextrautils: col, which cleans mandoc's output for the SYNOPSIS
 # tests.  time: /usr/bin/time -f %M, the client's memory.  util-linux:
 # setpriv, setsid, unshare, prlimit (essential, so always here).
-# libjansson-dev: forktrace reads the trace's JSON with it.  tcpdump: the
-# lessons' wire checks (as root only).
+# tcpdump: the lessons' wire checks (as root only).
 
 ci_list='
 cppcheck	command -v cppcheck

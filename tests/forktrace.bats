@@ -320,7 +320,7 @@ why_trace() {
 }
 
 @test "the SVG shows the server's why from the trace, and none where the trace carries none" {
-	need xmllint libxml2-utils "the SVG"
+	need_tool xmllint libxml2-utils
 	why_trace >"$BATS_TEST_TMPDIR/t.json"
 	SVG=$BATS_TEST_TMPDIR/t.svg
 	run "$FORKTRACE" -o "$SVG" "$BATS_TEST_TMPDIR/t.json"
@@ -328,4 +328,66 @@ why_trace() {
 	local ev="//*[local-name()='g'][@class='event']"
 	[ "$(xpath "string(${ev}[@data-line='4']/*[local-name()='text'][last()])")" = "ESTABLISHED — words only the server wrote; nothing sent: 1 other holder" ]
 	[ "$(xpath "string(${ev}[@data-line='5']/*[local-name()='text'][last()])")" = "CLOSED" ]
+}
+
+# --- the JSON reader (forktrace/json.c)
+
+# jline JSON: a trace of good_trace's first line and then JSON, in t.json.
+jline() {
+	{ good_trace | head -1; printf '%s\n' "$1"; } >"$BATS_TEST_TMPDIR/t.json"
+}
+
+@test "forktrace needs no library but libc: it reads JSON itself" {
+	need_tool readelf binutils
+	run readelf -d "$FORKTRACE"
+	assert_success
+	# The sanitizer build (make sanitize) adds its own runtimes.
+	needed=$(echo "$output" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]$/\1/p' |
+		grep -vE '^lib(asan|ubsan|m|dl|pthread|rt|gcc_s|stdc\+\+)\.so' || true)
+	[ "$needed" = "libc.so.6" ]
+}
+
+@test "escapes and surrogate pairs in a string reach the lane view decoded" {
+	jline '{"t":0.01,"pid":100,"role":"parent","event":"accept","conn":1,"fd":5,"refs_before":0,"refs":1,"state":"ESTABLISHED","wire":"none","why":"caf\u00e9 \ud83d\ude00 \"q\" a\/b"}'
+	run "$FORKTRACE" --text "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	assert_line --regexp 'ESTABLISHED; café 😀 "q" a/b$'
+}
+
+@test "a key given twice: status 65, the key and its column" {
+	jline '{"t":1,"pid":100,"pid":101,"role":"parent","event":"listen","fd":3}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: duplicate object key near '\"pid\"' (column 22)"
+}
+
+@test "invalid UTF-8, a lone surrogate, a control character: status 65 and the column" {
+	jline $'{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"\xc3\xa9\xff"}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: unable to decode byte 0xff near '\"é' (column 66)"
+	jline '{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"\ud800x"}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: invalid Unicode '\\uD800' near '\"\\ud800x\"' (column 73)"
+	jline $'{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"a\tb"}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: control character 0x9 near '\"a' (column 66)"
+	jline '{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"a\u0000b"}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: \\u0000 is not allowed near '\"a\\u0000b\"' (column 74)"
+}
+
+@test "numbers: a whole number too big, a real where a whole number belongs, a bad exponent" {
+	jline '{"t":1,"pid":99999999999999999999,"role":"parent","event":"listen","fd":3}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: too big integer near '99999999999999999999' (column 33)"
+	jline '{"t":1,"pid":100.0,"role":"parent","event":"listen","fd":3}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: field 'pid' is not a whole number"
+	jline '{"t":1e,"pid":100,"role":"parent","event":"listen","fd":3}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: invalid token near '1e' (column 7)"
+	jline '{"t":1e400,"pid":100,"role":"parent","event":"listen","fd":3}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: real number overflow near '1e400' (column 10)"
+}
+
+@test "nested values the model does not know are read and ignored, up to 64 levels" {
+	local deep
+	deep=$(printf '[%.0s' {1..62})$(printf ']%.0s' {1..62})
+	jline '{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"extra":{"a":[1,{"b":null}],"d":'"$deep"'}}'
+	run "$FORKTRACE" --text "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	deep=$(printf '[%.0s' {1..64})$(printf ']%.0s' {1..64})
+	jline '{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"d":'"$deep"'}'
+	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: maximum parsing depth reached near '[' (column 125)"
 }
