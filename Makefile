@@ -196,7 +196,7 @@ lint:
 	    $(FORKTRACE_SRC)
 	clang-tidy --quiet $(FORKTRACE_SRC) -- $(FE_STD) $(FE_CPPFLAGS)
 	shellcheck -x docs/diagrams.sh docs/lesson-lib.sh
-	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run \
+	shellcheck -x tests/*.bash tests/*.bats tests/run tests/deps.sh .ci/run .ci/fresh \
 	    tests/valgrind.sh \
 	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh stress/stress.sh
 	mandoc -Tlint -Wwarning $(MAN)
