@@ -6,7 +6,8 @@
 include config.mk
 
 LIB_SRC = lib/addr.c lib/diag.c lib/fdpass.c lib/io.c lib/monotime.c \
-	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c lib/textrow.c
+	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c lib/textrow.c \
+	lib/echocheck.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \

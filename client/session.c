@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "echocheck.h"
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
@@ -137,18 +138,12 @@ compare(struct session *s, const char *buf, size_t n)
 	size_t k = unacked < n ? (size_t)unacked : n;
 
 	if (!s->res->differs) {
-		const char *want = p->data + p->start;
+		size_t i = echocheck_prefix(buf, n, p->data + p->start,
+		    unacked);
 
-		if (memcmp(buf, want, k) != 0) {
-			size_t i = 0;
-
-			while (buf[i] == want[i])
-				i++;
+		if (i < n) {
 			s->res->differs = 1;
 			s->res->differs_at = p->acked + i + 1;
-		} else if (k < n) {
-			s->res->differs = 1;
-			s->res->differs_at = p->acked + k + 1;
 		}
 	}
 	p->start += k;
