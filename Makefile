@@ -1,4 +1,5 @@
-# forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
+# forkecho: a forking TCP echo server (forkechod), its client (forkecho)
+# and its load generator (forkecho-bench).
 # Settings are in config.mk; this file holds only the rules.
 # Targets: all run check bench bench-deps install uninstall clean lint sanitize
 # valgrind stress diagrams
@@ -15,7 +16,9 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
 	server/shm.c
 CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
-	client/outcome.c client/bench.c
+	client/outcome.c
+BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
+	bench/pattern.c bench/stats.c bench/report.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
@@ -24,10 +27,11 @@ FORKTRACE_SRC = forktrace/main.c forktrace/model.c forktrace/svg.c \
 # forktrace alone reads JSON, with jansson (Debian: libjansson-dev).
 FORKTRACE_LIBS = -ljansson
 
-PROGS = bin/forkechod bin/forkecho bin/forktrace
+PROGS = bin/forkechod bin/forkecho bin/forktrace bin/forkecho-bench
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate build/tests/dribble
-MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1
+MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
+	docs/forkecho-bench.1
 
 ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
@@ -35,6 +39,7 @@ ALL_CFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 lib_obj = $(LIB_SRC:%.c=$(1)/%.o)
 server_obj = $(SERVER_SRC:%.c=$(1)/%.o)
 client_obj = $(CLIENT_SRC:%.c=$(1)/%.o)
+bench_obj = $(BENCH_SRC:%.c=$(1)/%.o)
 forktrace_obj = $(FORKTRACE_SRC:%.c=$(1)/%.o)
 
 all: $(PROGS)
@@ -44,6 +49,10 @@ bin/forkechod: $(call server_obj,build) $(call lib_obj,build)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 bin/forkecho: $(call client_obj,build) $(call lib_obj,build)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bin/forkecho-bench: $(call bench_obj,build) $(call lib_obj,build)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -81,6 +90,10 @@ $(SAN_DIR)/bin/forkecho: $(call client_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
 
+$(SAN_DIR)/bin/forkecho-bench: $(call bench_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^
+
 $(SAN_DIR)/bin/forktrace: $(call forktrace_obj,$(SAN_DIR)) $(call lib_obj,$(SAN_DIR))
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FORKTRACE_LIBS)
@@ -108,7 +121,7 @@ check:
 # shows the median (see docs/PERFORMANCE.md).  A benchmark, not a test:
 # check does not run it.
 BENCH_SECONDS ?= 3
-bench: bin/forkechod bin/forkecho
+bench: bin/forkechod bin/forkecho-bench
 	BENCH_SECONDS=$(BENCH_SECONDS) sh bench/bench.sh
 
 bench-deps:
@@ -124,7 +137,8 @@ stress: $(PROGS) build/tests/dribble
 sanitize:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory $(SAN_DIR)/bin/forkechod \
-	    $(SAN_DIR)/bin/forkecho $(SAN_DIR)/bin/forktrace $(TEST_PROGS)
+	    $(SAN_DIR)/bin/forkecho $(SAN_DIR)/bin/forktrace \
+	    $(SAN_DIR)/bin/forkecho-bench $(TEST_PROGS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
@@ -146,9 +160,10 @@ diagrams: $(PROGS)
 # make fuzz: every parser under libFuzzer (clang, with ASan and UBSan):
 # the config file (config), forkechod's command line over a config file
 # (options), single option values and lib/num (values), addresses
-# (addr), forkecho's command line (client), and the LISTEN_PID and
-# LISTEN_FDS of socket activation (activation).  FUZZ_SECONDS is per
-# target, and the targets run in turn, so make fuzz takes six times that
+# (addr), forkecho's command line (client), forkecho-bench's (bench),
+# and the LISTEN_PID and LISTEN_FDS of socket activation (activation).
+# FUZZ_SECONDS is per target, and the targets run in turn, so make fuzz
+# takes seven times that
 # (less under make -j); make fuzz-NAME runs one.  Seeds are in
 # fuzz/corpus-NAME; what the fuzzer adds goes to build/fuzz/corpus-NAME
 # and an input that fails to build/fuzz/NAME-*, never to the source
@@ -157,18 +172,21 @@ diagrams: $(PROGS)
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_DIR = build/fuzz
-FUZZ_TARGETS = config options values addr client activation
+FUZZ_TARGETS = config options values addr client activation bench
 FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c fuzz/args.c
 FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test and the common part, built once for every target:
 # lib/ for all, the server's modules for the targets that fuzz them, the
-# client's for client_fuzz.  Neither main.c: the fuzzer has its own main.
+# client's for client_fuzz, the bench's for bench_fuzz.  No main.c: the
+# fuzzer has its own main.
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) $(LIB_SRC))
 FUZZ_SERVER_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out server/main.c,$(SERVER_SRC)))
 FUZZ_CLIENT_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out client/main.c,$(CLIENT_SRC)))
+FUZZ_BENCH_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
+	$(filter-out bench/main.c,$(BENCH_SRC)))
 FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%_fuzz)
 FUZZ_RUN = $(FUZZ_TARGETS:%=fuzz-%)
 
@@ -182,7 +200,9 @@ $(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=getaddrinfo \
 	    -o $@ $^
 $(FUZZ_DIR)/client_fuzz: $(FUZZ_CLIENT_OBJ)
-$(filter-out $(FUZZ_DIR)/client_fuzz,$(FUZZ_BIN)): $(FUZZ_SERVER_OBJ)
+$(FUZZ_DIR)/bench_fuzz: $(FUZZ_BENCH_OBJ)
+$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/bench_fuzz,$(FUZZ_BIN)): \
+	$(FUZZ_SERVER_OBJ)
 
 fuzz: $(FUZZ_RUN)
 
@@ -199,8 +219,9 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib \
 	    -D__linux__ -DFORKECHO_VERSION=\"lint\" \
-	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
-	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
+	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) $(TEST_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) \
+	    $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
 	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
@@ -220,10 +241,12 @@ install: $(PROGS)
 	    $(DESTDIR)$(SYSCONFDIR)
 	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
 	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
+	cp bin/forkecho-bench $(DESTDIR)$(BINDIR)/forkecho-bench
 	cp bin/forktrace $(DESTDIR)$(BINDIR)/forktrace
 	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
 	cp docs/forkechod.conf.5 $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
 	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
+	cp docs/forkecho-bench.1 $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1
 	cp docs/forktrace.1 $(DESTDIR)$(MANDIR)/man1/forktrace.1
 	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 
@@ -232,6 +255,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
 	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
+	    $(DESTDIR)$(BINDIR)/forkecho-bench \
+	    $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1 \
 	    $(DESTDIR)$(BINDIR)/forktrace \
 	    $(DESTDIR)$(MANDIR)/man1/forktrace.1 \
 	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
