@@ -106,6 +106,8 @@ loadgen_resolve(const char *host, const char *port, struct addr *out,
 	return 0;
 }
 
+/* --- what each session sends, and how it ends */
+
 /* The size of session n: --size, or from a range, as often between 2^k
  * and 2^(k+1) as between any other two powers of two, so that small
  * sessions are as common as in real traffic and large ones still come. */
@@ -144,6 +146,8 @@ session_close(const struct bench_config *cfg, uint64_t n)
 		return cfg->close;
 	return (enum bench_close)(pattern_hash(n ^ 0xc105eULL) % BENCH_CLOSE_WAYS);
 }
+
+/* --- source addresses */
 
 static int
 is_ipv4_loopback(const struct addr *a)
