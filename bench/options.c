@@ -156,7 +156,6 @@ bench_options_parse(int argc, char *argv[], struct bench_options *o,
     char *err, size_t errlen)
 {
 	struct opt_state st = { .index = 1 };
-	unsigned long port;
 	int id, rc = 0;
 
 	while (rc == 0 && (id = opt_next(&st, argc, argv,
@@ -206,21 +205,8 @@ bench_options_parse(int argc, char *argv[], struct bench_options *o,
 	if (rc != 0)
 		return -1;
 
-	if (st.index < argc)
-		o->host = argv[st.index++];
-	if (st.index < argc)
-		o->port = argv[st.index++];
-	if (st.index < argc) {
-		snprintf(err, errlen, "too many operands: '%s'",
-		    argv[st.index]);
-		return -1;
-	}
-	if (num_parse_ulong(o->port, 1, 65535, &port) < 0) {
-		snprintf(err, errlen, "port '%s' is not a number from 1 to "
-		    "65535", o->port);
-		return -1;
-	}
-	return 0;
+	return opt_host_port(argc, argv, st.index, &o->host, &o->port, err,
+	    errlen);
 }
 
 int

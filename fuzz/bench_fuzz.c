@@ -14,8 +14,6 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "args.h"
 #include "check.h"
@@ -27,23 +25,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The port as forkecho-bench(1) allows it, read apart from lib/num.c:
- * decimal digits, leading zeros allowed (getaddrinfo() reads "07007" as
- * 7007 too), from 1 to 65535. */
-static int
-port_ok(const char *text)
-{
-	unsigned long n;
-
-	if (text[0] == '\0' || text[strspn(text, "0123456789")] != '\0')
-		return 0;
-	text += strspn(text, "0");
-	if (strlen(text) > 5)
-		return 0;
-	n = strtoul(text, NULL, 10);
-	return n >= 1 && n <= 65535;
-}
-
 /* What an accepted command line must hold, whatever it was. */
 static void
 check_accepted(const struct bench_options *o)
@@ -52,7 +33,7 @@ check_accepted(const struct bench_options *o)
 
 	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
 		fuzz_fail("accepted without a host, port or wait text");
-	if (!port_ok(o->port))
+	if (!fuzz_port_ok(o->port))
 		fuzz_fail("accepted port '%s'", o->port);
 	if ((unsigned)o->mode > BENCH_RTT)
 		fuzz_fail("accepted mode %d", (int)o->mode);

@@ -42,23 +42,6 @@ in_argv(const char *p, int argc, char *argv[])
 	return 0;
 }
 
-/* The port as forkecho(1) allows it, read apart from lib/num.c: decimal
- * digits, leading zeros allowed (getaddrinfo() reads "07007" as 7007
- * too), from 1 to 65535. */
-static int
-port_ok(const char *text)
-{
-	unsigned long n;
-
-	if (text[0] == '\0' || text[strspn(text, "0123456789")] != '\0')
-		return 0;
-	text += strspn(text, "0");
-	if (strlen(text) > 5)
-		return 0;
-	n = strtoul(text, NULL, 10);
-	return n >= 1 && n <= 65535;
-}
-
 static int
 seconds_ok(double secs)
 {
@@ -73,7 +56,7 @@ check_accepted(const struct client_options *o, int argc, char *argv[])
 
 	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
 		fuzz_fail("accepted without a host, port or wait text");
-	if (!port_ok(o->port))
+	if (!fuzz_port_ok(o->port))
 		fuzz_fail("accepted port '%s'", o->port);
 	if (!seconds_ok(o->interval) || !seconds_ok(o->wait) ||
 	    !seconds_ok(o->connect_timeout))
