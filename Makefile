@@ -1,4 +1,5 @@
-# forkecho: a forking TCP echo server (forkechod) and its client (forkecho).
+# forkecho: a forking TCP echo server (forkechod), its client (forkecho)
+# and its load generator (forkecho-bench).
 # Settings are in config.mk; this file holds only the rules.
 # Targets: all run check bench bench-deps install uninstall clean lint sanitize
 # valgrind stress diagrams
@@ -7,7 +8,7 @@ include config.mk
 
 LIB_SRC = lib/addr.c lib/diag.c lib/fdpass.c lib/io.c lib/monotime.c \
 	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c lib/textrow.c \
-	lib/traceevent.c lib/traceview.c lib/fds.c lib/logfile.c
+	lib/traceevent.c lib/traceview.c lib/fds.c lib/logfile.c lib/echocheck.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
@@ -15,7 +16,9 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
 	server/shm.c server/supervise.c server/passing.c
 CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
-	client/outcome.c client/bench.c
+	client/outcome.c
+BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
+	bench/pattern.c bench/stats.c bench/report.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
@@ -24,15 +27,17 @@ FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
 
 # The programs: bin/NAME is linked from NAME_SRC and lib/.  A new program
 # is its name here and its NAME_SRC below.
-PROGRAMS = forkechod forkecho forktrace
+PROGRAMS = forkechod forkecho forktrace forkecho-bench
 forkechod_SRC = $(SERVER_SRC)
 forkecho_SRC = $(CLIENT_SRC)
 forktrace_SRC = $(FORKTRACE_SRC)
+forkecho-bench_SRC = $(BENCH_SRC)
 
 PROGS = $(PROGRAMS:%=bin/%)
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate build/tests/dribble
-MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1
+MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
+	docs/forkecho-bench.1
 
 # The project's flags first, the user's after them (a later -O or -D
 # wins), in every compile: CPPFLAGS is where dpkg-buildflags puts
@@ -92,7 +97,7 @@ check:
 # shows the median (see docs/PERFORMANCE.md).  A benchmark, not a test:
 # check does not run it.
 BENCH_SECONDS ?= 3
-bench: bin/forkechod bin/forkecho
+bench: bin/forkechod bin/forkecho-bench
 	BENCH_SECONDS=$(BENCH_SECONDS) sh bench/bench.sh
 
 bench-deps:
@@ -129,11 +134,11 @@ diagrams: $(PROGS)
 # make fuzz: every parser under libFuzzer (clang, with ASan and UBSan):
 # the config file (config), forkechod's command line over a config file
 # (options), single option values and lib/num (values), addresses
-# (addr), forkecho's command line (client), and the LISTEN_PID and
-# LISTEN_FDS of socket activation (activation), and forktrace's JSON
-# reader (json).  FUZZ_SECONDS is per target, and the targets run in
-# turn, so make fuzz takes seven times that (less under make -j); make
-# fuzz-NAME runs one.  Seeds are in
+# (addr), forkecho's command line (client), forkecho-bench's (bench),
+# the LISTEN_PID and LISTEN_FDS of socket activation (activation), and
+# forktrace's JSON reader (json).  FUZZ_SECONDS is per target, and the
+# targets run in turn, so make fuzz takes eight times that (less under
+# make -j); make fuzz-NAME runs one.  Seeds are in
 # fuzz/corpus-NAME; what the fuzzer adds goes to build/fuzz/corpus-NAME
 # and an input that fails to build/fuzz/NAME-*, never to the source
 # tree.  A crash, a leak, a failed check or an input slower than 5 s
@@ -141,19 +146,21 @@ diagrams: $(PROGS)
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_DIR = build/fuzz
-FUZZ_TARGETS = config options values addr client activation json
+FUZZ_TARGETS = config options values addr client activation bench json
 FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c fuzz/args.c
 FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test and the common part, built once for every target:
 # lib/ for all, the server's modules for the targets that fuzz them, the
-# client's for client_fuzz, forktrace's reader for json_fuzz.  No main.c:
-# the fuzzer has its own main.
+# client's for client_fuzz, the bench's for bench_fuzz, forktrace's
+# reader for json_fuzz.  No main.c: the fuzzer has its own main.
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) $(LIB_SRC))
 FUZZ_SERVER_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out server/main.c,$(SERVER_SRC)))
 FUZZ_CLIENT_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out client/main.c,$(CLIENT_SRC)))
+FUZZ_BENCH_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
+	$(filter-out bench/main.c,$(BENCH_SRC)))
 FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%_fuzz)
 FUZZ_RUN = $(FUZZ_TARGETS:%=fuzz-%)
 
@@ -168,7 +175,8 @@ $(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
 	    -o $@ $^
 $(FUZZ_DIR)/client_fuzz: $(FUZZ_CLIENT_OBJ)
 $(FUZZ_DIR)/json_fuzz: $(FUZZ_DIR)/obj/forktrace/json.o
-$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/json_fuzz,$(FUZZ_BIN)): \
+$(FUZZ_DIR)/bench_fuzz: $(FUZZ_BENCH_OBJ)
+$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/bench_fuzz $(FUZZ_DIR)/json_fuzz,$(FUZZ_BIN)): \
 	$(FUZZ_SERVER_OBJ)
 
 fuzz: $(FUZZ_RUN)
@@ -186,8 +194,9 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib \
 	    -D__linux__ -DFORKECHO_VERSION=\"lint\" \
-	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC)
-	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(TEST_SRC) \
+	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) $(TEST_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) \
+	    $(TEST_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
 	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver \
 	    -Iforktrace
@@ -208,10 +217,12 @@ install: $(PROGS)
 	    $(DESTDIR)$(SYSCONFDIR)
 	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
 	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
+	cp bin/forkecho-bench $(DESTDIR)$(BINDIR)/forkecho-bench
 	cp bin/forktrace $(DESTDIR)$(BINDIR)/forktrace
 	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
 	cp docs/forkechod.conf.5 $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
 	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
+	cp docs/forkecho-bench.1 $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1
 	cp docs/forktrace.1 $(DESTDIR)$(MANDIR)/man1/forktrace.1
 	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
 
@@ -220,6 +231,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
 	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
+	    $(DESTDIR)$(BINDIR)/forkecho-bench \
+	    $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1 \
 	    $(DESTDIR)$(BINDIR)/forktrace \
 	    $(DESTDIR)$(MANDIR)/man1/forktrace.1 \
 	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample

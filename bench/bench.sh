@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the same `forkecho --bench` list against forkechod's process models
+# Runs the same forkecho-bench list against forkechod's process models
 # and, where installed, against the peers a user would otherwise pick
 # (socat, ncat, tcpserver, xinetd), each on 127.0.0.1 port 0, and prints a
 # table with each server's ratio to forkechod's fork model.  `make bench`
@@ -23,7 +23,7 @@
 #                  socat's PIPE stalls only with several streams.
 #   BENCH_GRACE    seconds a client may run past BENCH_SECONDS before it
 #                  is declared hung and killed (default 20)
-#   BENCH_CLIENT   the client (default bin/forkecho)
+#   BENCH_CLIENT   the load generator (default bin/forkecho-bench)
 #   BENCH_SERVER   the server (default bin/forkechod)
 #   BENCH_OUT      where results and logs go (default build/bench)
 #
@@ -49,7 +49,7 @@ esac
 secs=${BENCH_SECONDS:-3}
 runs=${BENCH_RUNS:-1}
 grace=${BENCH_GRACE:-20}
-client=${BENCH_CLIENT:-bin/forkecho}
+client=${BENCH_CLIENT:-bin/forkecho-bench}
 server=${BENCH_SERVER:-bin/forkechod}
 out=${BENCH_OUT:-build/bench}
 servers=${BENCH_SERVERS:-fork prefork prefork-parent fork-trace socat socat-pipe ncat tcpserver xinetd xinetd-default}
@@ -64,9 +64,9 @@ if [ "$table_only" = 0 ]; then
 	case $secs in '' | *[!0-9]* | 0) die "BENCH_SECONDS must be a whole number of seconds > 0, not '$secs'" ;; esac
 	case $runs in '' | *[!0-9]* | 0) die "BENCH_RUNS must be a whole number > 0, not '$runs'" ;; esac
 	case $grace in '' | *[!0-9]*) die "BENCH_GRACE must be a whole number of seconds, not '$grace'" ;; esac
-	[ -x "$client" ] || die "no client at $client (run make)"
+	[ -x "$client" ] || die "no forkecho-bench at $client (run make)"
 	[ -x "$server" ] || die "no server at $server (run make)"
-	"$client" --help 2>&1 | grep -q -- --bench || die "$client has no --bench mode (run make)"
+	"$client" -V 2>/dev/null | grep -q '^forkecho-bench ' || die "$client is not forkecho-bench (run make)"
 	for tool in ss ps setsid timeout; do
 		command -v "$tool" >/dev/null 2>&1 || die "needs $tool (make bench-deps installs it)"
 	done
@@ -443,7 +443,7 @@ run_test() {
 	limit=$((secs + grace))
 	# timeout(1) puts the client in a process group of its own and kills
 	# that group if the client outlives its limit.
-	timeout -k 5 "$limit" "$client" --bench "$2" -c "$3" -d "$secs" --json \
+	timeout -k 5 "$limit" "$client" -m "$2" -c "$3" -d "$secs" --json \
 		127.0.0.1 "$port" >"$log.json" 2>"$log.client"
 	rc=$?
 	server_note=

@@ -1,20 +1,18 @@
 /*
  * forkecho: a client for an RFC 862 echo server that reports how the
- * connection ended: FIN, RST, or no FIN at all; with --bench, one that
- * loads the server and measures it.  See forkecho(1).
+ * connection ended: FIN, RST, or no FIN at all.  See forkecho(1); the
+ * load generator is a program of its own, forkecho-bench(1).
  *
  * main reads as a script: the options, read and checked together by
- * client/options.c, then -h or -V, a run, or one session.  Only main
- * decides to exit.
+ * client/options.c, then -h or -V, or one session.  Only main decides to
+ * exit.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
@@ -23,12 +21,6 @@
 #include "options.h"
 #include "outcome.h"
 #include "session.h"
-
-#define DEFAULT_BENCH_SIZE 64
-#define DEFAULT_BULK_SIZE 65536
-
-/* Set by SIGINT or SIGTERM during a run: end it as at its deadline. */
-static volatile sig_atomic_t bench_stop;
 
 static void
 usage(int fd)
@@ -56,80 +48,6 @@ print_version(void)
 		return OUTCOME_LOCAL;
 	}
 	return 0;
-}
-
-static void
-on_stop_signal(int sig)
-{
-	(void)sig;
-	bench_stop = 1;
-}
-
-/* SIGINT and SIGTERM end a run early, with its result; SA_RESETHAND, so
- * that a second one ends the program without waiting for connections
- * still in flight. */
-static int
-catch_stop_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0)
-		return -1;
-	return 0;
-}
-
-/* forkecho --bench: runs the benchmark, prints its result on standard
- * output, and returns the exit status. */
-static int
-run_bench(const struct client_options *o)
-{
-	struct bench_config cfg;
-	struct bench_result res;
-	char err[512], line[1024];
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.mode = o->bench_mode;
-	cfg.host = o->host;
-	cfg.port = o->port;
-	cfg.concurrency = (unsigned)o->concurrency;
-	cfg.size = o->size > 0 ? o->size : o->bench_mode == BENCH_BULK ?
-	    DEFAULT_BULK_SIZE : DEFAULT_BENCH_SIZE;
-	cfg.size_min = o->size_min;
-	cfg.close = o->bench_close;
-	cfg.duration = o->duration;
-	cfg.count = o->count;
-	cfg.wait = o->wait;
-	cfg.wait_text = o->wait_text;
-	cfg.stop = &bench_stop;
-	if (bench_resolve(o->host, o->port, &cfg.server, err,
-	    sizeof err) < 0) {
-		diag_msg("%s", err);
-		return OUTCOME_CONNECT;
-	}
-	if (catch_stop_signals() < 0) {
-		diag_err(errno, "sigaction SIGINT");
-		return OUTCOME_LOCAL;
-	}
-	if (bench_run(&cfg, &res, err, sizeof err) < 0) {
-		diag_msg("%s", err);
-		return OUTCOME_LOCAL;
-	}
-	if (!o->json && res.errors > 0) {
-		bench_format_errors(&cfg, &res, line, sizeof line);
-		printf("%s\n", line);
-	}
-	bench_format(&cfg, &res, o->json, line, sizeof line);
-	printf("%s\n", line);
-	if (fflush(stdout) != 0) {
-		diag_err(errno, "write standard output");
-		return OUTCOME_LOCAL;
-	}
-	return bench_status(&res);
 }
 
 int
@@ -179,10 +97,6 @@ main(int argc, char *argv[])
 	if (o.want_help || o.want_version) {
 		free(o.messages);
 		return o.want_help ? print_help() : print_version();
-	}
-	if (o.bench) {
-		free(o.messages);
-		return run_bench(&o);
 	}
 
 	fd = net_connect(o.host, o.port, o.connect_timeout, err, sizeof err);

@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 
-#include "bench.h"
 #include "opt.h"
 #include "session.h"
 
@@ -31,29 +30,9 @@ struct client_options {
 	int wait_given;
 	double connect_timeout;
 	enum session_close close_mode;
-	const char *close_text;	/* --close as written: what it names
-				 * depends on --bench, read by the check */
-	char close_shown[64];
 	int quiet;
 	int want_help;		/* -h: main prints the help */
 	int want_version;	/* -V: main prints the version */
-
-	/* --bench and its options. */
-	int bench;
-	enum bench_mode bench_mode;
-	unsigned long concurrency;
-	double duration;
-	unsigned long count;
-	unsigned long size;	/* 0: the mode's default */
-	unsigned long size_min;	/* 0, or the start of a MIN-MAX range */
-	enum bench_close bench_close;
-	int json;
-	/* The first option given that needs --bench, and the first that
-	 * makes no sense with it, as the user wrote them, for the
-	 * refusal; the reason goes with the latter. */
-	char bench_only[64];
-	char not_bench[64];
-	const char *not_bench_why;
 };
 
 /* The table of options, ending with a NULL name. */
@@ -76,11 +55,10 @@ int client_options_parse(int argc, char *argv[], struct client_options *o,
     char *err, size_t errlen);
 
 /*
- * Refuses options that make no sense together, naming them, and reads
- * --close, whose meaning depends on --bench.  Returns 0, or -1 with the
- * message in err.
+ * Refuses options that make no sense together, naming them.  Returns 0,
+ * or -1 with the message in err.
  */
-int client_options_check(struct client_options *o, char *err,
+int client_options_check(const struct client_options *o, char *err,
     size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -22,4 +23,18 @@ fuzz_expect_message(const char *call, const char *err)
 {
 	if (err[0] == '\0')
 		fuzz_fail("%s failed without a message", call);
+}
+
+int
+fuzz_port_ok(const char *text)
+{
+	unsigned long n;
+
+	if (text[0] == '\0' || text[strspn(text, "0123456789")] != '\0')
+		return 0;
+	text += strspn(text, "0");
+	if (strlen(text) > 5)
+		return 0;
+	n = strtoul(text, NULL, 10);
+	return n >= 1 && n <= 65535;
 }

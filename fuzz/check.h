@@ -14,4 +14,9 @@ void fuzz_fail(const char *fmt, ...)
  * empty one would reach the user as "forkechod: " and nothing else. */
 void fuzz_expect_message(const char *call, const char *err);
 
+/* 1 if text is a port as the clients' pages allow it, read apart from
+ * lib/num.c: decimal digits, leading zeros allowed (getaddrinfo() reads
+ * "07007" as 7007 too), from 1 to 65535. */
+int fuzz_port_ok(const char *text);
+
 #endif

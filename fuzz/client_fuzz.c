@@ -42,40 +42,21 @@ in_argv(const char *p, int argc, char *argv[])
 	return 0;
 }
 
-/* The port as forkecho(1) allows it, read apart from lib/num.c: decimal
- * digits, leading zeros allowed (getaddrinfo() reads "07007" as 7007
- * too), from 1 to 65535. */
-static int
-port_ok(const char *text)
-{
-	unsigned long n;
-
-	if (text[0] == '\0' || text[strspn(text, "0123456789")] != '\0')
-		return 0;
-	text += strspn(text, "0");
-	if (strlen(text) > 5)
-		return 0;
-	n = strtoul(text, NULL, 10);
-	return n >= 1 && n <= 65535;
-}
-
 static int
 seconds_ok(double secs)
 {
 	return secs >= 0 && secs <= CLIENT_SECONDS_MAX;
 }
 
-/* What an accepted command line must hold, whatever it was; d holds
- * the defaults. */
+/* What an accepted command line must hold, whatever it was. */
 static void
-check_accepted(const struct client_options *o,
-    const struct client_options *d, int argc, char *argv[])
+check_accepted(const struct client_options *o, int argc, char *argv[])
 {
 	size_t i;
 
 	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
 		fuzz_fail("accepted without a host, port or wait text");
-	if (!port_ok(o->port))
+	if (!fuzz_port_ok(o->port))
 		fuzz_fail("accepted port '%s'", o->port);
 	if (!seconds_ok(o->interval) || !seconds_ok(o->wait) ||
 	    !seconds_ok(o->connect_timeout))
@@ -93,52 +74,17 @@ check_accepted(const struct client_options *o,
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||
 	    o->close_mode == SESSION_CLOSE_LINGER0))
 		fuzz_fail("accepted --wait with --close close or linger0");
-
-	if (!o->bench) {
-		/* Options for --bench alone keep their defaults. */
-		if (o->concurrency != d->concurrency || o->count != d->count ||
-		    o->size != d->size || o->size_min != d->size_min ||
-		    o->json != d->json || o->duration != d->duration)
-			fuzz_fail("accepted --bench options without --bench");
-		return;
-	}
-	if ((unsigned)o->bench_mode > BENCH_RTT)
-		fuzz_fail("accepted bench mode %d", (int)o->bench_mode);
-	if (o->concurrency < 1 || o->concurrency > BENCH_CONCURRENCY_MAX)
-		fuzz_fail("accepted -c %lu", o->concurrency);
-	if (!(o->duration > 0 && o->duration <= BENCH_DURATION_MAX))
-		fuzz_fail("accepted -d %g", o->duration);
-	if (o->count > BENCH_COUNT_MAX)
-		fuzz_fail("accepted -n %lu", o->count);
-	if (o->size > BENCH_SIZE_MAX)
-		fuzz_fail("accepted --size %lu", o->size);
-	if (o->size_min > 0 && (o->size_min >= o->size ||
-	    o->bench_mode != BENCH_SESSIONS))
-		fuzz_fail("accepted --size %lu-%lu with mode %d", o->size_min,
-		    o->size, (int)o->bench_mode);
-	if ((unsigned)o->bench_close > BENCH_CLOSE_MIXED ||
-	    (o->bench_close != BENCH_CLOSE_SHUTDOWN &&
-	    o->bench_mode != BENCH_SESSIONS))
-		fuzz_fail("accepted bench close %d with mode %d",
-		    (int)o->bench_close, (int)o->bench_mode);
-	if (!(o->wait > 0))
-		fuzz_fail("accepted --bench with --wait %g", o->wait);
-	if (o->message_count > 0 || o->quiet != d->quiet ||
-	    o->interval != d->interval ||
-	    o->connect_timeout != d->connect_timeout)
-		fuzz_fail("accepted a plain client's options with --bench");
 }
 
 /* Runs main()'s parse and check over argv. */
 static void
 parse_as_main(int argc, char *argv[])
 {
-	struct client_options o, defaults;
+	struct client_options o;
 	char err[512] = "";
 	int rc;
 
-	client_options_defaults(&defaults);
-	o = defaults;
+	client_options_defaults(&o);
 	o.messages = calloc((size_t)argc, sizeof *o.messages);
 	if (o.messages == NULL)
 		return;
@@ -154,7 +100,7 @@ parse_as_main(int argc, char *argv[])
 	} else if (client_options_check(&o, err, sizeof err) < 0) {
 		fuzz_expect_message("client_options_check", err);
 	} else {
-		check_accepted(&o, &defaults, argc, argv);
+		check_accepted(&o, argc, argv);
 	}
 	free(o.messages);
 }

@@ -6,9 +6,10 @@
  * SECS, lesson names, addresses...), each on fresh settings, then through
  * the checks of option combinations.  Every refusal must say why.
  *
- * forkecho's option values go through its whole command line in
- * client_fuzz.c instead, since their messages and bounds depend on the
- * option that carries them and on --bench.
+ * forkecho's and forkecho-bench's option values go through their whole
+ * command lines in client_fuzz.c and bench_fuzz.c instead, since their
+ * messages and bounds depend on the option that carries them and, for
+ * the bench, on the mode.
  */
 #include <errno.h>
 #include <limits.h>

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "io.h"
+#include "num.h"
 
 const struct opt_spec *
 opt_find(const struct opt_spec *specs, const char *name)
@@ -225,4 +226,26 @@ opt_print_help(const struct opt_spec *specs, int fd)
 			(void)io_write_all(fd, line, (size_t)n < sizeof line ?
 			    (size_t)n : sizeof line - 1);
 	}
+}
+
+int
+opt_host_port(int argc, char *const argv[], int index, const char **host,
+    const char **port, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (index < argc)
+		*host = argv[index++];
+	if (index < argc)
+		*port = argv[index++];
+	if (index < argc) {
+		snprintf(err, errlen, "too many operands: '%s'", argv[index]);
+		return -1;
+	}
+	if (num_parse_ulong(*port, 1, 65535, &n) < 0) {
+		snprintf(err, errlen, "port '%s' is not a number from 1 to "
+		    "65535", *port);
+		return -1;
+	}
+	return 0;
 }

@@ -47,4 +47,13 @@ const char *opt_closest(const struct opt_spec *specs, const char *name);
 /* Writes the option list, one "  -x, --name ARG  help" line each. */
 void opt_print_help(const struct opt_spec *specs, int fd);
 
+/*
+ * Reads the operands "[host [port]]" that the clients take, from
+ * argv[index] on, into *host and *port, which keep their defaults where
+ * an operand is missing; the port must be a number from 1 to 65535.
+ * Returns 0, or -1 with a message naming the bad operand in err.
+ */
+int opt_host_port(int argc, char *const argv[], int index,
+    const char **host, const char **port, char *err, size_t errlen);
+
 #endif

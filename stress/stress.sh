@@ -20,7 +20,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 SERVER=${FORKECHO_BIN:-bin}/forkechod
-CLIENT=${FORKECHO_BIN:-bin}/forkecho
+BENCH=${FORKECHO_BIN:-bin}/forkecho-bench
 DRIBBLE=build/tests/dribble
 SESSIONS=${STRESS_SESSIONS:-100000}
 CONCURRENCY=${STRESS_CONCURRENCY:-16}
@@ -128,7 +128,7 @@ sessions() {
 	until_within 10 has_live_children "$server_pid" "$idle"
 	fd0=$(fd_count "$server_pid") rss0=$(rss_of "$server_pid")
 	t0=$SECONDS
-	out=$(timeout 240 "$CLIENT" --bench sessions -c "$CONCURRENCY" \
+	out=$(timeout 240 "$BENCH" -m sessions -c "$CONCURRENCY" \
 	    -n "$SESSIONS" -d 240 --size 1-1048576 --close mixed --json \
 	    127.0.0.1 "$port")
 	echo "  bench: $out"
@@ -182,7 +182,7 @@ flood() {
 	limit_held
 	check "the parent's memory stays within 64 KiB of its start" \
 	    test "$peak_rss" -le $((rss0 + 64))
-	watched 120 "$CLIENT" --bench sessions -c 640 -n 20000 -d 100 \
+	watched 120 "$BENCH" -m sessions -c 640 -n 20000 -d 100 \
 	    --size 1-65536 -w 30 --json 127.0.0.1 "$port"
 	echo "  sessions: $out; $took s"
 	check "20000 sessions 640 at once: no error" \
@@ -212,7 +212,7 @@ slowloris() {
 	stop
 }
 
-for f in "$SERVER" "$CLIENT" "$DRIBBLE"; do
+for f in "$SERVER" "$BENCH" "$DRIBBLE"; do
 	[ -x "$f" ] || { echo "stress: $f is missing (make stress builds it)"; exit 1; }
 done
 start_time=$SECONDS

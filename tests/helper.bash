@@ -22,6 +22,7 @@ BIN=${FORKECHO_BIN:-$TOP/bin}
 case $BIN in /*) ;; *) BIN=$TOP/$BIN ;; esac
 SERVER=$BIN/forkechod
 CLIENT=$BIN/forkecho
+BENCH=$BIN/forkecho-bench
 PEER=$TOP/build/tests/peer
 # Run as root (CI), the server refuses to serve unless told to stay root;
 # the tests of that refusal, and of --user, leave this out.
@@ -280,7 +281,7 @@ stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }
 
 # json_field NAME: the value of member NAME of the one-line JSON object in
 # $output (a number or a string with its quotes; the last member of that
-# name, as forkecho --bench's error kinds are members of a member).
+# name, as forkecho-bench's error kinds are members of a member).
 json_field() {
 	# shellcheck disable=SC2154 # bats's run sets output
 	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[0-9.]*\).*/\1/p" <<<"$output"

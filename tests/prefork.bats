@@ -514,7 +514,7 @@ none_running() {
 @test "passing sockets untraced: workers that retire after --max-requests-per-worker lose no connection" {
 	start_server -l 127.0.0.1:0 -q -m prefork -w 2 --accept-in parent \
 	    --max-requests-per-worker 3
-	run --separate-stderr "$CLIENT" --bench sessions -c 8 -n 600 \
+	run --separate-stderr "$BENCH" -m sessions -c 8 -n 600 \
 	    --size 1-65536 --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_regex "$output" '"ops":600,.*"errors":0,'
@@ -529,7 +529,7 @@ none_running() {
 	printf 'model = prefork\nworkers = 3\naccept-in = parent\n' >"$conf"
 	start_server -l 127.0.0.1:0 -c "$conf"
 	# Sessions that half-close: a reset in the log would be the server's.
-	"$CLIENT" --bench sessions -c 8 -d 3 --size 1-65536 \
+	"$BENCH" -m sessions -c 8 -d 3 --size 1-65536 \
 	    --json 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/bench.out" 3>&- &
 	FC_PID[bench]=$!
 	for i in 1 2 3 4 5 6 7 8 9 10; do

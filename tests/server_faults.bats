@@ -136,7 +136,7 @@ served_again() {
 @test "SIGSTOP and SIGCONT of the parent under load: no session fails, every child is reaped" {
 	start_server -l 127.0.0.1:0 -q
 	# Sessions of every size and ending, 8 at once, for 3 s.
-	"$CLIENT" --bench sessions -c 8 -d 3 -w 20 --size 1-65536 \
+	"$BENCH" -m sessions -c 8 -d 3 -w 20 --size 1-65536 \
 	    --close mixed --json 127.0.0.1 "$PORT" \
 	    >"$BATS_TEST_TMPDIR/bench.out" 3>&- &
 	BG=($!)

@@ -33,7 +33,7 @@ mixed_load() {
 	wait_until 10 has_live_children "$SERVER_PID" "$idle"
 	fds=$(fd_count "$SERVER_PID")
 	rss_before=$(rss_of "$SERVER_PID")
-	run --separate-stderr "$CLIENT" --bench sessions -c 16 -n 3000 \
+	run --separate-stderr "$BENCH" -m sessions -c 16 -n 3000 \
 	    --close mixed --size 1-262144 --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_equal "$(json_field errors)" 0
@@ -86,7 +86,7 @@ mixed_load() {
 @test "a flood of sessions 10x --max-children at once: no error, no client waits past the deadline" {
 	skip_under_valgrind "2000 sessions in the bench's 5 s, each within 5 s, measure speed"
 	start_server -l 127.0.0.1:0 -q --max-children 4
-	run --separate-stderr "$CLIENT" --bench sessions -c 40 -n 2000 \
+	run --separate-stderr "$BENCH" -m sessions -c 40 -n 2000 \
 	    --size 1-65536 -w 10 --json 127.0.0.1 "$PORT"
 	assert_equal "$status" 0
 	assert_equal "$(json_field errors)" 0

@@ -1,6 +1,6 @@
 #!/bin/sh
-# make valgrind: the test suite with forkechod, forkecho and forktrace
-# under valgrind's memcheck, and forkechod's JSON trace on.
+# make valgrind: the test suite with forkechod, forkecho, forkecho-bench
+# and forktrace under valgrind's memcheck, and forkechod's JSON trace on.
 #
 #   sh tests/valgrind.sh [BATS FILES]      the whole run, as below
 #   sh tests/valgrind.sh exec TOP NAME ARGS...
@@ -128,7 +128,7 @@ rm -rf "$VG"
 mkdir -p "$VG/bin" "$VG/traces" "$VG/logs" || exit 1
 # The server may run as another user (a test's setpriv), and write there.
 chmod 1777 "$VG/logs" "$VG/traces" || exit 1
-for name in forkechod forkecho forktrace; do
+for name in forkechod forkecho forkecho-bench forktrace; do
 	printf '#!/bin/sh\n# Written by tests/valgrind.sh.\nexec sh "%s" exec "%s" %s "$@"\n' \
 	    "$TOP/tests/valgrind.sh" "$TOP" "$name" >"$VG/bin/$name" &&
 	    chmod +x "$VG/bin/$name" || exit 1

@@ -1,19 +1,10 @@
 /*
- * bench: load an echo server and measure it (forkecho --bench).
- *
- * A run keeps a number of connections in flight at once, all driven by
- * one poll(2) loop over non-blocking sockets, so that hundreds cost no
- * more than a few descriptors and a few bytes each.  Every byte sent is
- * part of a fixed pseudo-random pattern, so that every byte that comes
- * back can be checked against the byte sent at that place without keeping
- * a copy of it; memory stays bounded whatever the run's length.
- *
- * The run counts what went wrong, by kind, and shows the first few
- * details on standard error (rate-limited); it prints no result and never
- * exits.  See BENCHMARKS in forkecho(1).
+ * bench: what forkecho-bench's modules share: the modes, the ways a
+ * session ends, the kinds of error, a run's settings and its result, and
+ * the names the options read and the output prints.  See forkecho-bench(1).
  */
-#ifndef FORKECHO_CLIENT_BENCH_H
-#define FORKECHO_CLIENT_BENCH_H
+#ifndef FORKECHO_BENCH_BENCH_H
+#define FORKECHO_BENCH_BENCH_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -46,17 +37,19 @@ enum bench_error {
 	BENCH_ERR_KINDS
 };
 
-/* Limits of the options, as forkecho(1) gives them. */
+/* Limits of the options, as forkecho-bench(1) gives them. */
 #define BENCH_CONCURRENCY_MAX 4096
 #define BENCH_SIZE_MAX ((size_t)16 * 1024 * 1024)
 #define BENCH_DURATION_MAX 3600.0
 #define BENCH_COUNT_MAX 1000000000UL
+/* A day: longer is a typo, and keeps poll()'s milliseconds in an int. */
+#define BENCH_WAIT_MAX 86400.0
 /* Latency samples kept; beyond, a uniform sample of them all. */
 #define BENCH_SAMPLES_MAX 1000000
 
 struct bench_config {
 	enum bench_mode mode;
-	struct addr server;	/* from bench_resolve */
+	struct addr server;	/* from loadgen_resolve */
 	const char *host;	/* as the user wrote them, for messages */
 	const char *port;
 	unsigned concurrency;	/* connections in flight at once */
@@ -103,34 +96,10 @@ const char *bench_mode_name(enum bench_mode mode);
  * -1. */
 int bench_parse_close(const char *text, enum bench_close *out);
 
-/* Resolves host and port to the first address they name, into out: a
- * run measures one server address (unlike a plain forkecho, which tries
- * each address in turn).  Returns 0, or -1 with a message naming them in
- * err. */
-int bench_resolve(const char *host, const char *port, struct addr *out,
-    char *err, size_t errlen);
+/* The name of a way to end, as bench_parse_close reads it. */
+const char *bench_close_name(enum bench_close how);
 
-/*
- * Runs the benchmark that cfg describes and fills res.  Returns 0 when
- * the run took place, whatever its errors, or -1 with a message in err
- * when it could not (no memory, too few descriptors allowed, poll
- * failed).
- */
-int bench_run(const struct bench_config *cfg, struct bench_result *res,
-    char *err, size_t errlen);
-
-/* The result as the one last line, without its newline: human-readable,
- * or with json one JSON object.  See forkecho(1), BENCHMARKS. */
-void bench_format(const struct bench_config *cfg,
-    const struct bench_result *res, int json, char *buf, size_t len);
-
-/* The error breakdown as a line, without its newline: "bench MODE
- * errors: connect N, reset N, mismatch N, short N, timeout N". */
-void bench_format_errors(const struct bench_config *cfg,
-    const struct bench_result *res, char *buf, size_t len);
-
-/* The exit status: 0 at least one operation and no error, 5 no
- * connection could be made, else 1. */
-int bench_status(const struct bench_result *res);
+/* The name of an error kind, as the output prints it ("mismatch"). */
+const char *bench_error_name(enum bench_error kind);
 
 #endif

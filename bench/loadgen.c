@@ -1,4 +1,4 @@
-#include "bench.h"
+#include "loadgen.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,25 +16,13 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "echocheck.h"
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
-#include "outcome.h"
+#include "pattern.h"
+#include "stats.h"
 
-/*
- * Every byte sent comes from one table: PATTERN_PERIOD pseudo-random
- * bytes, repeated.  Byte k of an operation or stream that starts at
- * origin o is pattern[(o + k) % PATTERN_PERIOD], and each operation or
- * stream has its own origin.  So a byte that is changed, lost,
- * duplicated or moved shows up as a difference at its place, unless a
- * whole multiple of the period moved; the period is a prime, which no
- * socket buffer or write size is a multiple of, and a lost or duplicated
- * period changes the total, which is checked at the end too.  The table
- * goes on past the period with a copy of its start as long as the longest
- * window sent or read at once, so that every window is contiguous: sent
- * straight from the table, compared with one memcmp().
- */
-#define PATTERN_PERIOD ((size_t)1048573)
 /* The most read at once: more than loopback hands over in one read. */
 #define READ_SIZE ((size_t)256 * 1024)
 #define MIB 1048576.0
@@ -78,15 +66,6 @@ struct conn {
 	double last_progress;	/* connected, or a byte sent or received */
 };
 
-/* Latencies: every one up to the array's bound, then a uniform sample of
- * all of them (reservoir sampling), with the maximum kept exact. */
-struct samples {
-	double *v;
-	size_t len, cap;
-	uint64_t seen;
-	double max;
-};
-
 struct run {
 	const struct bench_config *cfg;
 	struct bench_result *res;
@@ -101,44 +80,10 @@ struct run {
 	uint64_t conn_ids;	/* connections started */
 	unsigned long sources;	/* source addresses handed out */
 	int spread;		/* bind each socket to a loopback source */
-	struct samples lat;
+	struct stats_samples lat;
 	double tokens;		/* error details that may be shown now */
 	double token_time;
 	uint64_t not_shown;	/* error details left out */
-};
-
-static const char *const mode_names[] = {
-	[BENCH_SESSIONS] = "sessions",
-	[BENCH_BULK] = "bulk",
-	[BENCH_RTT] = "rtt",
-};
-
-static const char *const close_names[] = {
-	[BENCH_CLOSE_SHUTDOWN] = "shutdown",
-	[BENCH_CLOSE_CLOSE] = "close",
-	[BENCH_CLOSE_LINGER0] = "linger0",
-	[BENCH_CLOSE_MIXED] = "mixed",
-};
-
-static const char *const error_names[] = {
-	[BENCH_ERR_CONNECT] = "connect",
-	[BENCH_ERR_RESET] = "reset",
-	[BENCH_ERR_MISMATCH] = "mismatch",
-	[BENCH_ERR_SHORT] = "short",
-	[BENCH_ERR_TIMEOUT] = "timeout",
-};
-
-/* What the last line counts, and its rate's unit. */
-static const char *const op_names[] = {
-	[BENCH_SESSIONS] = "sessions",
-	[BENCH_BULK] = "MiB",
-	[BENCH_RTT] = "round trips",
-};
-
-static const char *const unit_names[] = {
-	[BENCH_SESSIONS] = "sessions/s",
-	[BENCH_BULK] = "MiB/s",
-	[BENCH_RTT] = "round trips/s",
 };
 
 /* What error details call a connection. */
@@ -148,50 +93,8 @@ static const char *const conn_names[] = {
 	[BENCH_RTT] = "connection",
 };
 
-/* The index of text in names, or -1. */
-static int
-name_index(const char *const *names, size_t count, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (strcmp(text, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
 int
-bench_parse_mode(const char *text, enum bench_mode *out)
-{
-	int i = name_index(mode_names, sizeof mode_names / sizeof mode_names[0],
-	    text);
-
-	if (i < 0)
-		return -1;
-	*out = (enum bench_mode)i;
-	return 0;
-}
-
-const char *
-bench_mode_name(enum bench_mode mode)
-{
-	return mode_names[mode];
-}
-
-int
-bench_parse_close(const char *text, enum bench_close *out)
-{
-	int i = name_index(close_names,
-	    sizeof close_names / sizeof close_names[0], text);
-
-	if (i < 0)
-		return -1;
-	*out = (enum bench_close)i;
-	return 0;
-}
-
-int
-bench_resolve(const char *host, const char *port, struct addr *out,
+loadgen_resolve(const char *host, const char *port, struct addr *out,
     char *err, size_t errlen)
 {
 	char why[256];
@@ -203,39 +106,7 @@ bench_resolve(const char *host, const char *port, struct addr *out,
 	return 0;
 }
 
-/* The splitmix64 finaliser: a good hash of a 64-bit number. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* The pattern table, with window bytes past the period. */
-static unsigned char *
-pattern_new(size_t window)
-{
-	unsigned char *p = malloc(PATTERN_PERIOD + window);
-	size_t i;
-
-	if (p == NULL)
-		return NULL;
-	for (i = 0; i < PATTERN_PERIOD; i++)
-		p[i] = (unsigned char)(mix64(i / 8) >> (i % 8 * 8));
-	/* Byte by byte: the window may be longer than the period. */
-	for (i = PATTERN_PERIOD; i < PATTERN_PERIOD + window; i++)
-		p[i] = p[i - PATTERN_PERIOD];
-	return p;
-}
-
-/* Where operation or stream number n starts in the pattern. */
-static size_t
-origin_of(uint64_t n)
-{
-	return (size_t)(mix64(n) % PATTERN_PERIOD);
-}
+/* --- what each session sends, and how it ends */
 
 /* The size of session n: --size, or from a range, as often between 2^k
  * and 2^(k+1) as between any other two powers of two, so that small
@@ -243,7 +114,7 @@ origin_of(uint64_t n)
 static uint64_t
 session_size(const struct bench_config *cfg, uint64_t n)
 {
-	uint64_t h = mix64(n ^ 0x5e55105eULL), lo, hi;
+	uint64_t h = pattern_hash(n ^ 0x5e55105eULL), lo, hi;
 	unsigned bits_min = 0, bits_max = 0, span, b;
 
 	if (cfg->size_min == 0 || cfg->size_min >= cfg->size)
@@ -273,15 +144,10 @@ session_close(const struct bench_config *cfg, uint64_t n)
 {
 	if (cfg->close != BENCH_CLOSE_MIXED)
 		return cfg->close;
-	return (enum bench_close)(mix64(n ^ 0xc105eULL) % BENCH_CLOSE_WAYS);
+	return (enum bench_close)(pattern_hash(n ^ 0xc105eULL) % BENCH_CLOSE_WAYS);
 }
 
-static size_t
-pattern_at(const struct conn *c, uint64_t offset)
-{
-	return (size_t)((c->origin + offset % PATTERN_PERIOD) %
-	    PATTERN_PERIOD);
-}
+/* --- source addresses */
 
 static int
 is_ipv4_loopback(const struct addr *a)
@@ -317,69 +183,6 @@ source_text(unsigned long i, char *buf, size_t len)
 	source_addr(i, &sin);
 	if (inet_ntop(AF_INET, &sin.sin_addr, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
-}
-
-/* --- latencies */
-
-static void
-samples_add(struct samples *s, double x)
-{
-	s->seen++;
-	if (x > s->max)
-		s->max = x;
-	if (s->len == s->cap && s->cap < BENCH_SAMPLES_MAX) {
-		size_t cap = s->cap == 0 ? 4096 : s->cap * 2;
-		double *v;
-
-		if (cap > BENCH_SAMPLES_MAX)
-			cap = BENCH_SAMPLES_MAX;
-		/* Without memory the array stops growing, and the
-		 * sampling below keeps what fits. */
-		v = realloc(s->v, cap * sizeof *v);
-		if (v != NULL) {
-			s->v = v;
-			s->cap = cap;
-		}
-	}
-	if (s->len < s->cap) {
-		s->v[s->len++] = x;
-	} else if (s->len > 0) {
-		/* Algorithm R: the new one replaces a kept one with
-		 * probability len / seen, which keeps every latency seen
-		 * so far equally likely to be in the array. */
-		uint64_t j = mix64(s->seen) % s->seen;
-
-		if (j < s->len)
-			s->v[j] = x;
-	}
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile pct of n sorted values. */
-static double
-percentile(const double *sorted, size_t n, unsigned pct)
-{
-	size_t rank = (n * pct + 99) / 100;
-
-	return sorted[rank > 0 ? rank - 1 : 0];
-}
-
-static void
-samples_finish(struct samples *s, struct bench_result *res)
-{
-	res->max = s->max;
-	if (s->len == 0)
-		return;
-	qsort(s->v, s->len, sizeof *s->v, cmp_double);
-	res->p50 = percentile(s->v, s->len, 50);
-	res->p99 = percentile(s->v, s->len, 99);
 }
 
 /* --- errors */
@@ -427,7 +230,6 @@ conn_close(struct run *r, struct conn *c)
 	c->half_closed = 0;
 	c->state = r->cfg->mode == BENCH_SESSIONS ? CONN_IDLE : CONN_DONE;
 }
-
 
 /* Counts an error of kind on c, shows what happened, and drops the
  * connection. */
@@ -492,7 +294,7 @@ op_done(struct run *r, struct conn *c)
 {
 	r->res->ops++;
 	if (r->cfg->mode != BENCH_BULK)
-		samples_add(&r->lat, monotime_now() - c->op_start);
+		stats_add(&r->lat, monotime_now() - c->op_start);
 }
 
 /* Sends FIN: the end of the op (sessions) or of the connection.  Returns
@@ -553,7 +355,7 @@ conn_send(struct run *r, struct conn *c, double now)
 
 		/* MSG_NOSIGNAL: a server that has gone is an error to
 		 * count, not a reason to die of SIGPIPE. */
-		n = send(c->fd, r->pattern + pattern_at(c, c->sent), len,
+		n = send(c->fd, r->pattern + pattern_at(c->origin, c->sent), len,
 		    MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -589,7 +391,7 @@ next_round_trip(struct run *r, struct conn *c)
 	r->started++;
 	c->in_op = 1;
 	c->op = r->started;
-	c->origin = origin_of(c->op);
+	c->origin = pattern_origin(c->op);
 	c->target = r->cfg->size;
 	c->sent = 0;
 	c->received = 0;
@@ -610,7 +412,7 @@ conn_established(struct run *r, struct conn *c, double now)
 		conn_send(r, c, now);
 		break;
 	case BENCH_BULK:
-		c->origin = origin_of(c->id);
+		c->origin = pattern_origin(c->id);
 		if (r->stopping)
 			c->target = 0;
 		else if (r->cfg->count > 0)
@@ -643,7 +445,7 @@ conn_start(struct run *r, struct conn *c, double now)
 	c->last_progress = now;
 	if (r->cfg->mode == BENCH_SESSIONS) {
 		r->started++;
-		c->origin = origin_of(c->id);
+		c->origin = pattern_origin(c->id);
 		c->target = session_size(r->cfg, c->id);
 		c->how = session_close(r->cfg, c->id);
 	}
@@ -740,34 +542,26 @@ round_trip_text(const struct conn *c, char *buf, size_t len)
 static int
 check_echo(struct run *r, struct conn *c, size_t n)
 {
-	const unsigned char *want = r->pattern + pattern_at(c, c->received);
 	uint64_t room = expected(r, c) - c->received;
-	size_t k = room < n ? (size_t)room : n;
+	size_t ok = echocheck_prefix(r->rbuf, n,
+	    r->pattern + pattern_at(c->origin, c->received), room);
 	char rt[48];
 
-	if (memcmp(r->rbuf, want, k) != 0) {
-		size_t i = 0;
-
-		while (r->rbuf[i] == want[i])
-			i++;
-		/* The bytes before it did come back intact. */
-		c->received += i;
-		r->res->bytes += i;
+	/* The bytes before the first that differs did come back intact. */
+	c->received += ok;
+	r->res->bytes += ok;
+	if (ok == n)
+		return 0;
+	if (ok < room)
 		conn_fail(r, c, BENCH_ERR_MISMATCH, "%secho differs from "
 		    "what was sent at byte %" PRIu64,
 		    round_trip_text(c, rt, sizeof rt), c->received + 1);
-		return -1;
-	}
-	c->received += k;
-	r->res->bytes += k;
-	if (k < n) {
+	else
 		conn_fail(r, c, BENCH_ERR_MISMATCH, "%secho differs from "
 		    "what was sent at byte %" PRIu64 ": more came back than "
 		    "was sent", round_trip_text(c, rt, sizeof rt),
 		    c->received + 1);
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 /* The server's FIN on c. */
@@ -902,7 +696,6 @@ stop(struct run *r)
 	}
 }
 
-
 /*
  * Readies pfds for one poll(): starts sessions on idle slots, drops the
  * connections whose wait is over.  Returns the poll timeout, or -2 when
@@ -913,7 +706,7 @@ prepare(struct run *r, double now)
 {
 	const struct bench_config *cfg = r->cfg;
 	unsigned i, open = 0;
-	int timeout = -1;
+	int timeout = -1, t;
 
 	for (i = 0; i < cfg->concurrency; i++) {
 		struct conn *c = &r->conns[i];
@@ -940,18 +733,14 @@ prepare(struct run *r, double now)
 			continue;
 		}
 		open++;
-		{
-			int t = monotime_ms_until(c->last_progress + cfg->wait, now);
-
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
+		t = monotime_ms_until(c->last_progress + cfg->wait, now);
+		if (timeout < 0 || t < timeout)
+			timeout = t;
 	}
 	if (open == 0)
 		return cfg->mode == BENCH_SESSIONS && may_start(r) ? 0 : -2;
 	if (!r->stopping) {
-		int t = monotime_ms_until(r->deadline, now);
-
+		t = monotime_ms_until(r->deadline, now);
 		if (t < timeout)
 			timeout = t;
 	}
@@ -1014,7 +803,7 @@ enough_descriptors(unsigned concurrency, char *err, size_t errlen)
 }
 
 int
-bench_run(const struct bench_config *cfg, struct bench_result *res,
+loadgen_run(const struct bench_config *cfg, struct bench_result *res,
     char *err, size_t errlen)
 {
 	struct run r;
@@ -1053,7 +842,7 @@ bench_run(const struct bench_config *cfg, struct bench_result *res,
 			conn_start(&r, &r.conns[i], r.start);
 	rc = run_loop(&r, err, errlen);
 	res->elapsed = monotime_now() - r.start;
-	samples_finish(&r.lat, res);
+	stats_finish(&r.lat, res);
 	if (r.not_shown > 0)
 		diag_msg("%" PRIu64 " more error details not shown",
 		    r.not_shown);
@@ -1062,118 +851,10 @@ out:
 		for (i = 0; i < cfg->concurrency; i++)
 			if (r.conns[i].fd >= 0)
 				io_close_quiet(r.conns[i].fd);
-	free(r.lat.v);
+	stats_free(&r.lat);
 	free(r.rbuf);
 	free(r.pattern);
 	free(r.pfds);
 	free(r.conns);
 	return rc;
-}
-
-/* --- the result */
-
-static double
-amount(const struct bench_config *cfg, const struct bench_result *res)
-{
-	if (cfg->mode == BENCH_BULK)
-		return (double)res->bytes / MIB;
-	return (double)res->ops;
-}
-
-static double
-rate(const struct bench_config *cfg, const struct bench_result *res)
-{
-	return res->elapsed > 0 ? amount(cfg, res) / res->elapsed : 0;
-}
-
-static void
-format_json(const struct bench_config *cfg, const struct bench_result *res,
-    char *buf, size_t len)
-{
-	int n;
-	size_t i;
-
-	n = snprintf(buf, len, "{\"mode\":\"%s\",\"concurrency\":%u,"
-	    "\"size\":%zu,\"elapsed\":%.3f,\"ops\":%" PRIu64 ",\"bytes\":%"
-	    PRIu64 ",\"rate\":%.3f,\"unit\":\"%s\",\"p50_ms\":%.3f,"
-	    "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"errors\":%" PRIu64
-	    ",\"error_kinds\":{", mode_names[cfg->mode], cfg->concurrency,
-	    cfg->size, res->elapsed, res->ops, res->bytes, rate(cfg, res),
-	    unit_names[cfg->mode], res->p50 * 1e3, res->p99 * 1e3,
-	    res->max * 1e3, res->errors);
-	for (i = 0; i < BENCH_ERR_KINDS; i++) {
-		if (n < 0 || (size_t)n >= len)
-			return;
-		n += snprintf(buf + n, len - (size_t)n, "%s\"%s\":%" PRIu64,
-		    i > 0 ? "," : "", error_names[i], res->error_kinds[i]);
-	}
-	if (n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "}");
-	if (cfg->mode == BENCH_SESSIONS && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ",\"size_min\":%zu,"
-		    "\"close\":\"%s\",\"closes\":{\"shutdown\":%" PRIu64
-		    ",\"close\":%" PRIu64 ",\"linger0\":%" PRIu64 "}",
-		    cfg->size_min > 0 ? cfg->size_min : cfg->size,
-		    close_names[cfg->close],
-		    res->closes[BENCH_CLOSE_SHUTDOWN],
-		    res->closes[BENCH_CLOSE_CLOSE],
-		    res->closes[BENCH_CLOSE_LINGER0]);
-	if (n >= 0 && (size_t)n < len)
-		(void)snprintf(buf + n, len - (size_t)n, "}");
-}
-
-void
-bench_format(const struct bench_config *cfg, const struct bench_result *res,
-    int json, char *buf, size_t len)
-{
-	if (json)
-		format_json(cfg, res, buf, len);
-	else if (cfg->mode == BENCH_BULK)
-		snprintf(buf, len, "bench bulk: %.1f MiB in %.2f s, %.1f "
-		    "MiB/s, %" PRIu64 " errors", amount(cfg, res),
-		    res->elapsed, rate(cfg, res), res->errors);
-	else {
-		int n = snprintf(buf, len, "bench %s: %" PRIu64 " %s in "
-		    "%.2f s, %.1f %s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %"
-		    PRIu64 " errors", mode_names[cfg->mode], res->ops,
-		    op_names[cfg->mode], res->elapsed, rate(cfg, res),
-		    unit_names[cfg->mode], res->p50 * 1e3, res->p99 * 1e3,
-		    res->max * 1e3, res->errors);
-
-		/* How the sessions ended, when not all by the default. */
-		if (cfg->mode == BENCH_SESSIONS &&
-		    cfg->close != BENCH_CLOSE_SHUTDOWN && n >= 0 &&
-		    (size_t)n < len)
-			(void)snprintf(buf + n, len - (size_t)n, "; ended by "
-			    "shutdown %" PRIu64 ", close %" PRIu64 ", linger0 %"
-			    PRIu64, res->closes[BENCH_CLOSE_SHUTDOWN],
-			    res->closes[BENCH_CLOSE_CLOSE],
-			    res->closes[BENCH_CLOSE_LINGER0]);
-	}
-}
-
-void
-bench_format_errors(const struct bench_config *cfg,
-    const struct bench_result *res, char *buf, size_t len)
-{
-	int n;
-	size_t i;
-
-	n = snprintf(buf, len, "bench %s errors: ", mode_names[cfg->mode]);
-	for (i = 0; i < BENCH_ERR_KINDS; i++) {
-		if (n < 0 || (size_t)n >= len)
-			return;
-		n += snprintf(buf + n, len - (size_t)n, "%s%s %" PRIu64,
-		    i > 0 ? ", " : "", error_names[i], res->error_kinds[i]);
-	}
-}
-
-int
-bench_status(const struct bench_result *res)
-{
-	if (res->connections == 0)
-		return OUTCOME_CONNECT;
-	if (res->errors > 0 || res->ops == 0)
-		return OUTCOME_DIFFERS;
-	return OUTCOME_OK;
 }
