@@ -48,14 +48,20 @@ io_close_quiet(int fd)
 }
 
 int
-io_ignore_sigpipe(void)
+io_ignore_signal(int sig)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGPIPE, &sa, NULL);
+	return sigaction(sig, &sa, NULL);
+}
+
+int
+io_ignore_sigpipe(void)
+{
+	return io_ignore_signal(SIGPIPE);
 }
 
 int

@@ -21,6 +21,9 @@ int io_write_all(int fd, const void *buf, size_t len);
  * Returns 0, or -1 with errno. */
 int io_ignore_sigpipe(void);
 
+/* Sets sig's action to SIG_IGN.  Returns 0, or -1 with errno. */
+int io_ignore_signal(int sig);
+
 /* Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so
  * that the next socket() cannot become "standard output".  Returns 0, or
  * -1 with errno. */

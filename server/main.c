@@ -48,17 +48,6 @@ print_help(void)
 	(void)fputs("\nSee forkechod(8).\n", stdout);
 }
 
-static int
-ignore_sigxfsz(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGXFSZ, &sa, NULL);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -162,7 +151,7 @@ main(int argc, char *argv[])
 	/* A trace file that outgrows RLIMIT_FSIZE must end the trace, not
 	 * the server: the write then fails with EFBIG instead of killing the
 	 * process that made it.  Children and workers inherit this. */
-	if (ignore_sigxfsz() < 0) {
+	if (io_ignore_signal(SIGXFSZ) < 0) {
 		diag_err(errno, "sigaction SIGXFSZ");
 		listeners_close(&ls);
 		return 1;
