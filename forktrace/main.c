@@ -20,7 +20,6 @@
 #include "render.h"
 
 /* Exit statuses (sysexits.h values). */
-#define EXIT_USAGE 64
 #define EXIT_DATAERR 65
 #define EXIT_NOINPUT 66
 #define EXIT_OSERR 71
@@ -65,20 +64,7 @@ static const char usage_text[] =
 static int
 usage_error(const char *msg)
 {
-	diag_msg("%s", msg);
-	(void)fputs(usage_text, stderr);
-	return EXIT_USAGE;
-}
-
-static void
-print_help(void)
-{
-	(void)fputs(usage_text, stdout);
-	(void)fputs("\nDraws a forkechod --trace-json file as a sequence "
-	    "diagram (SVG).  Options:\n", stdout);
-	(void)fflush(stdout);
-	opt_print_help(options, STDOUT_FILENO);
-	(void)fputs("\nSee forktrace(1).\n", stdout);
+	return opt_usage_error(usage_text, msg);
 }
 
 int
@@ -109,7 +95,9 @@ main(int argc, char *argv[])
 			shown_gap = st.shown;
 			break;
 		case OPT_HELP:
-			print_help();
+			opt_print_usage_help(usage_text, "Draws a "
+			    "forkechod --trace-json file as a sequence "
+			    "diagram (SVG).", options, "forktrace(1)");
 			return 0;
 		case OPT_OUTPUT:
 			output = st.value;

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "diag.h"
 #include "io.h"
 #include "num.h"
 
@@ -226,6 +228,25 @@ opt_print_help(const struct opt_spec *specs, int fd)
 			(void)io_write_all(fd, line, (size_t)n < sizeof line ?
 			    (size_t)n : sizeof line - 1);
 	}
+}
+
+int
+opt_usage_error(const char *usage, const char *msg)
+{
+	diag_msg("%s", msg);
+	(void)fputs(usage, stderr);
+	return 64;
+}
+
+void
+opt_print_usage_help(const char *usage, const char *what,
+    const struct opt_spec *specs, const char *manual)
+{
+	(void)printf("%s\n%s  Options:\n", usage, what);
+	/* The list is written to the descriptor: stdio's buffer first. */
+	(void)fflush(stdout);
+	opt_print_help(specs, STDOUT_FILENO);
+	(void)printf("\nSee %s.\n", manual);
 }
 
 int

@@ -33,19 +33,7 @@
 static int
 usage_error(const char *msg)
 {
-	diag_msg("%s", msg);
-	(void)fputs(options_usage, stderr);
-	return EXIT_USAGE;
-}
-
-static void
-print_help(void)
-{
-	(void)fputs(options_usage, stdout);
-	(void)fputs("\nAn RFC 862 TCP echo server.  Options:\n", stdout);
-	(void)fflush(stdout);
-	opt_print_help(options_table, STDOUT_FILENO);
-	(void)fputs("\nSee forkechod(8).\n", stdout);
+	return opt_usage_error(options_usage, msg);
 }
 
 int
@@ -84,7 +72,9 @@ main(int argc, char *argv[])
 		return usage_error(err);
 	}
 	if (cfg.want_help) {
-		print_help();
+		opt_print_usage_help(options_usage,
+		    "An RFC 862 TCP echo server.", options_table,
+		    "forkechod(8)");
 		return 0;
 	}
 	if (cfg.want_version) {
