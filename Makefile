@@ -23,7 +23,8 @@ TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c
 FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
-	forktrace/svg.c forktrace/text.c
+	forktrace/svg.c forktrace/text.c \
+	forktrace/perfetto.c forktrace/mermaid.c
 
 # The programs: bin/NAME is linked from NAME_SRC and lib/.  A new program
 # is its name here and its NAME_SRC below.

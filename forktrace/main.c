@@ -1,7 +1,9 @@
 /*
  * forktrace: draws a forkechod --trace-json file as a sequence diagram
  * (SVG), one lane per process and the client beside the wire, or prints
- * it as the server's terminal lane view (--text).  See forktrace(1).
+ * it as the server's terminal lane view (--text), or exports it for other
+ * viewers: Perfetto's Trace Event Format (--perfetto), a Mermaid
+ * sequenceDiagram (--mermaid).  See forktrace(1).
  *
  * main reads as a script: options, the checks that span several of them,
  * the trace (read and checked whole before anything is written, so that
@@ -34,7 +36,9 @@
 enum {
 	OPT_GAP = 1,
 	OPT_HELP,
+	OPT_MERMAID,
 	OPT_OUTPUT,
+	OPT_PERFETTO,
 	OPT_SCALE,
 	OPT_TEXT,
 	OPT_TITLE,
@@ -45,8 +49,12 @@ static const struct opt_spec options[] = {
 	{ "gap", 'g', "SECS", OPT_GAP,
 	    "cut quiet stretches longer than SECS (default 0.25)" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	{ "mermaid", 0, NULL, OPT_MERMAID,
+	    "write a Mermaid sequenceDiagram instead of SVG" },
 	{ "output", 'o', "FILE", OPT_OUTPUT,
 	    "write to FILE instead of standard output" },
+	{ "perfetto", 0, NULL, OPT_PERFETTO,
+	    "write Trace Event Format JSON (Perfetto, chrome://tracing)" },
 	{ "scale", 's', "PX", OPT_SCALE,
 	    "PX pixels of extra space per second between rows (default 300)" },
 	{ "text", 0, NULL, OPT_TEXT,
@@ -58,8 +66,8 @@ static const struct opt_spec options[] = {
 };
 
 static const char usage_text[] =
-    "usage: forktrace [-hV] [--text] [-g secs] [-o file] [-s px] "
-    "[-t title] file\n";
+    "usage: forktrace [-hV] [--mermaid | --perfetto | --text] [-g secs] "
+    "[-o file] [-s px] [-t title] file\n";
 
 static int
 usage_error(const char *msg)
@@ -73,11 +81,14 @@ main(int argc, char *argv[])
 	struct opt_state st = { 1, NULL, NULL, { 0 }, 0 };
 	struct svg_options so = { NULL, DEFAULT_SCALE, DEFAULT_GAP };
 	struct model m;
-	const char *output = NULL, *input, *shown_scale = NULL,
-	    *shown_gap = NULL;
+	const char *output = NULL, *input;
+	/* Copies: st.shown is overwritten by the next option. */
+	char shown_scale[16] = "", shown_gap[16] = "";
 	char err[512];
 	unsigned long px;
-	int id, text = 0, rc;
+	const char *format = NULL, *name;	/* the format option */
+	enum { OUT_SVG, OUT_TEXT, OUT_PERFETTO, OUT_MERMAID } as = OUT_SVG;
+	int id, rc;
 	FILE *out;
 
 	diag_set_progname("forktrace");
@@ -92,13 +103,29 @@ main(int argc, char *argv[])
 				    st.shown, st.value, GAP_MAX);
 				return usage_error(err);
 			}
-			shown_gap = st.shown;
+			snprintf(shown_gap, sizeof shown_gap, "%s", st.shown);
 			break;
 		case OPT_HELP:
 			opt_print_usage_help(usage_text, "Draws a "
 			    "forkechod --trace-json file as a sequence "
 			    "diagram (SVG).", options, "forktrace(1)");
 			return 0;
+		case OPT_MERMAID:
+		case OPT_PERFETTO:
+		case OPT_TEXT:
+			/* One output format; the same one twice is no
+			 * conflict. */
+			name = id == OPT_TEXT ? "--text" : id == OPT_MERMAID ?
+			    "--mermaid" : "--perfetto";
+			if (format != NULL && strcmp(format, name) != 0) {
+				snprintf(err, sizeof err, "%s and %s: one "
+				    "output format at a time", format, name);
+				return usage_error(err);
+			}
+			format = name;
+			as = id == OPT_TEXT ? OUT_TEXT : id == OPT_MERMAID ?
+			    OUT_MERMAID : OUT_PERFETTO;
+			break;
 		case OPT_OUTPUT:
 			output = st.value;
 			break;
@@ -110,10 +137,8 @@ main(int argc, char *argv[])
 				return usage_error(err);
 			}
 			so.px_per_second = (double)px;
-			shown_scale = st.shown;
-			break;
-		case OPT_TEXT:
-			text = 1;
+			snprintf(shown_scale, sizeof shown_scale, "%s",
+			    st.shown);
 			break;
 		case OPT_TITLE:
 			so.title = st.value;
@@ -133,10 +158,11 @@ main(int argc, char *argv[])
 		    argv[st.index + 1]);
 		return usage_error(err);
 	}
-	if (text && (shown_scale != NULL || shown_gap != NULL)) {
-		snprintf(err, sizeof err, "%s shapes the SVG; --text has no "
-		    "use for it", shown_scale != NULL ? shown_scale :
-		    shown_gap);
+	if (as != OUT_SVG && (shown_scale[0] != '\0' ||
+	    shown_gap[0] != '\0')) {
+		snprintf(err, sizeof err, "%s shapes the SVG; %s has no "
+		    "use for it", shown_scale[0] != '\0' ? shown_scale :
+		    shown_gap, format);
 		return usage_error(err);
 	}
 	input = argv[st.index];
@@ -159,7 +185,20 @@ main(int argc, char *argv[])
 		model_free(&m);
 		return EXIT_CANTCREAT;
 	}
-	rc = text ? text_render(&m, so.title, out) : svg_render(&m, &so, out);
+	switch (as) {
+	case OUT_TEXT:
+		rc = text_render(&m, so.title, out);
+		break;
+	case OUT_PERFETTO:
+		rc = perfetto_render(&m, so.title, out);
+		break;
+	case OUT_MERMAID:
+		rc = mermaid_render(&m, so.title, out);
+		break;
+	default:
+		rc = svg_render(&m, &so, out);
+		break;
+	}
 	/* fclose (or fflush) is where a full disk shows. */
 	if ((out == stdout ? fflush(out) : fclose(out)) != 0 || rc != 0) {
 		diag_err(errno, "writing %s", output != NULL ? output :

@@ -1,6 +1,6 @@
 /*
- * render: the two pictures of a model.  Both write to out and return 0,
- * or -1 if writing failed (errno set by stdio).
+ * render: the pictures and exports of a model.  Each writes to out and
+ * returns 0, or -1 if writing failed (errno set by stdio).
  */
 #ifndef FORKTRACE_RENDER_H
 #define FORKTRACE_RENDER_H
@@ -23,5 +23,13 @@ struct svg_options {
 /* The sequence diagram, an SVG document. */
 int svg_render(const struct model *m, const struct svg_options *o,
     FILE *out);
+
+/* The Trace Event Format JSON that ui.perfetto.dev and chrome://tracing
+ * open: a track per process, an instant per event, a counter track per
+ * socket's reference count.  title, if not NULL, names the trace. */
+int perfetto_render(const struct model *m, const char *title, FILE *out);
+
+/* A Mermaid sequenceDiagram, for Markdown.  title: as for the SVG. */
+int mermaid_render(const struct model *m, const char *title, FILE *out);
 
 #endif

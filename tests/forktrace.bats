@@ -12,6 +12,7 @@ FORKTRACE=$BIN/forktrace
 
 teardown() {
 	stop_server
+	stop_readers
 }
 
 trace_has() { grep -q "$1" "$TRACE"; }
@@ -390,4 +391,188 @@ jline() {
 	deep=$(printf '[%.0s' {1..64})$(printf ']%.0s' {1..64})
 	jline '{"t":1,"pid":100,"role":"parent","event":"listen","fd":3,"d":'"$deep"'}'
 	bad 65 "forktrace: $BATS_TEST_TMPDIR/t.json:2: not JSON: maximum parsing depth reached near '[' (column 125)"
+}
+
+# --- pipelines: --trace-json - read by jq and forktrace
+
+# The readers of a pipeline, stopped by PID at the end of the test (they
+# end by themselves at the server's stop, when their input ends).
+stop_readers() {
+	local pid
+	for pid in ${READER_PIDS[@]+"${READER_PIDS[@]}"}; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	READER_PIDS=()
+}
+
+@test "a lesson's --trace-json - piped through jq -c . and forktrace --text -: every line parses, the lane view comes out" {
+	need_tool jq jq
+	local d=$BATS_TEST_TMPDIR
+	# forkechod --trace-json - | tee raw | jq --unbuffered -c ., through
+	# FIFOs so that every process of the pipeline has a PID of its own.
+	mkfifo "$d/trace" "$d/copy"
+	jq --unbuffered -c . <"$d/copy" >"$d/jq" 2>"$d/jq.err" 3>&- &
+	READER_PIDS=($!)
+	tee "$d/raw" <"$d/trace" >"$d/copy" 3>&- &
+	READER_PIDS+=($!)
+	SERVER_LOG=$d/log
+	"$SERVER" "${AS_ROOT[@]}" --lesson proper-close -l 127.0.0.1:0 \
+	    --trace-json - >"$d/trace" 2>"$SERVER_LOG" 3>&- &
+	# shellcheck disable=SC2034 # stop_server (helper.bash) stops it by PID
+	SERVER_PID=$!
+	# jq reads the events as the server writes them: the port is in the
+	# listen event that comes out of jq.
+	wait_until 10 grep -q '"event":"listen"' "$d/jq"
+	PORT=$(sed -n 's/.*"event":"listen".*"addr":"127\.0\.0\.1 \([0-9]*\)".*/\1/p' "$d/jq")
+	run timeout 10 "$CLIENT" -q -m hello 127.0.0.1 "$PORT"
+	assert_success
+	wait_until 5 grep -q '"role":"child","event":"exit"' "$d/jq"
+	stop_server >/dev/null
+	# The server's end is the readers' end of input.
+	wait_exit "${READER_PIDS[0]}" 10
+	cat "$d/jq.err"
+	[ "$EXIT_STATUS" -eq 0 ]
+	# One JSON value out of jq for every line the server wrote.
+	[ "$(wc -l <"$d/jq")" -eq "$(wc -l <"$d/raw")" ]
+	grep -q '"event":"stop"' "$d/jq"
+	stop_readers
+	# forktrace reads the server's own lines from a pipe.
+	# shellcheck disable=SC2016 # the inner shell expands $1 and $2
+	run --separate-stderr bash -c 'cat "$1" | "$2" --text -' _ "$d/raw" "$FORKTRACE"
+	assert_success
+	[ -z "$stderr" ]
+	[ "$(echo "$output" | lane_rows | wc -l)" -eq "$(wc -l <"$d/raw")" ]
+	assert_line --regexp '^ +[0-9.]+  listen fd [0-9]+ 127\.0\.0\.1 '"$PORT"'$'
+	assert_line --regexp '^ +[0-9.]+ {33}\[1\] close fd [0-9]+ refs 1→0 +FIN +CLOSED; done with the connection; last reference: FIN$'
+}
+
+# --- exports: Perfetto's Trace Event Format, Mermaid
+
+# check_perfetto FILE: FILE is Trace Event Format JSON as the format's
+# rules say: an object with a traceEvents array, each event with ph, a
+# numeric ts in microseconds (but metadata), pid and tid numbers; an
+# instant per trace line, on its writer's pid, at t in microseconds;
+# counters with numeric args; process_name metadata for every process of
+# the trace.
+check_perfetto() {
+	local f=$1
+	jq -e '.traceEvents | type == "array" and length > 0' "$f"
+	jq -e '[.traceEvents[] | select((.ph | type) != "string" or (.pid | type) != "number" or (.tid | type) != "number")] | length == 0' "$f"
+	jq -e '[.traceEvents[] | select(.ph != "M" and (.ts | type) != "number")] | length == 0' "$f"
+	jq -e '[.traceEvents[] | select(.ph == "i" and (.s != "t" and .s != "p" and .s != "g"))] | length == 0' "$f"
+	jq -e '[.traceEvents[] | select(.ph == "C" and ((.args | length) == 0 or ([.args[] | type] | any(. != "number"))))] | length == 0' "$f"
+	# One instant per line of the trace, at its time in microseconds, on
+	# the pid that wrote it.
+	diff <(jq -r '"\(.t * 1000000 | round) \(.pid)"' "$TRACE") \
+		<(jq -r '.traceEvents[] | select(.ph == "i") | "\(.ts) \(.pid)"' "$f")
+	# Metadata names every lane.
+	diff <(trace_pids) \
+		<(jq -r '.traceEvents[] | select(.ph == "M" and .name == "process_name" and (.args.name | type) == "string") | .pid' "$f" | sort -un)
+	diff <(trace_pids) \
+		<(jq -r '.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .tid' "$f" | sort -un)
+}
+
+@test "proper-close: forktrace --perfetto writes Trace Event Format JSON: a track per process, an instant per event, a refs counter per connection" {
+	need_tool jq jq
+	proper_close
+	local f=$BATS_TEST_TMPDIR/proper-close.perfetto.json
+	run --separate-stderr "$FORKTRACE" --perfetto -o "$f" "$TRACE"
+	assert_success
+	check_perfetto "$f"
+	# The counter of connection 1 follows the trace's refs: 1, 2, 1, 0.
+	diff <(jq -r 'select(.conn == 1 and .refs != null) | .refs' "$TRACE") \
+		<(jq -r '.traceEvents[] | select(.ph == "C" and .name == "conn 1 refs") | .args.refs' "$f")
+	# The FIN is found by its name, with the fields in args.
+	[ "$(jq -r '.traceEvents[] | select(.name == "close FIN") | "\(.args.wire) \(.args.refs_before)→\(.args.refs) \(.args.state)"' "$f")" = "FIN 1→0 CLOSED" ]
+	[ "$(jq -r '.traceEvents[] | select(.name == "close FIN") | .args.why' "$f")" = "done with the connection; last reference: FIN" ]
+}
+
+@test "parent-forgets-close: forktrace --perfetto keeps every event and count of the lesson" {
+	need_tool jq jq
+	parent_forgets_close
+	local f=$BATS_TEST_TMPDIR/pfc.perfetto.json
+	"$FORKTRACE" --perfetto "$TRACE" >"$f"
+	check_perfetto "$f"
+	diff <(jq -r 'select(.conn == 1 and .refs != null) | .refs' "$TRACE") \
+		<(jq -r '.traceEvents[] | select(.ph == "C" and .name == "conn 1 refs") | .args.refs' "$f")
+}
+
+# check_mermaid FILE: FILE is a Mermaid sequenceDiagram by the syntax's
+# rules: the first line is sequenceDiagram; every participant is declared
+# before any message or note, once; every message and note names declared
+# participants only; no label holds a bare ';', '#' that is not an entity
+# code, '%%', or the word "end"; no block is opened, so none is left open.
+check_mermaid() {
+	awk '
+	NR == 1 { if ($0 != "sequenceDiagram") { print "line 1: " $0; bad = 1 }; next }
+	/^    title / { checklabel(substr($0, 11)); next }
+	/^    participant [A-Za-z0-9_]+ as / {
+		if (msgs) { print NR ": participant after a message"; bad = 1 }
+		if ($2 in decl) { print NR ": " $2 " declared twice"; bad = 1 }
+		decl[$2] = 1; label = substr($0, index($0, " as ") + 4); checklabel(label); next
+	}
+	/^    Note over [A-Za-z0-9_]+: / {
+		msgs++; p = $3; sub(/:$/, "", p)
+		if (!(p in decl)) { print NR ": note over undeclared " p; bad = 1 }
+		checklabel(substr($0, index($0, ": ") + 2)); next
+	}
+	/^    [A-Za-z0-9_]+(->>|-->>|-x)[A-Za-z0-9_]+: / {
+		msgs++; match($0, /[A-Za-z0-9_]+(->>|-->>|-x)/); from = substr($0, RSTART, RLENGTH)
+		sub(/(->>|-->>|-x)$/, "", from)
+		rest = substr($0, RSTART + RLENGTH); to = substr(rest, 1, index(rest, ":") - 1)
+		if (!(from in decl) || !(to in decl)) { print NR ": undeclared in " $0; bad = 1 }
+		checklabel(substr(rest, index(rest, ": ") + 2)); next
+	}
+	{ print NR ": not a statement: " $0; bad = 1 }
+	function checklabel(s,   t) {
+		t = s; gsub(/#[0-9]+;/, "", t)
+		if (t ~ /[;#"]|%%/) { print NR ": unescaped in label: " s; bad = 1 }
+		if (tolower(t) ~ /(^|[^a-z0-9_])end([^a-z0-9_]|$)/) { print NR ": bare end in label: " s; bad = 1 }
+	}
+	END { if (!msgs) { print "no messages"; bad = 1 }; exit bad }
+	' "$1"
+}
+
+@test "proper-close: forktrace --mermaid writes a sequenceDiagram, a note or message per event, FIN to the client" {
+	proper_close
+	local f=$BATS_TEST_TMPDIR/proper-close.mmd
+	run --separate-stderr "$FORKTRACE" --mermaid -t proper-close -o "$f" "$TRACE"
+	assert_success
+	check_mermaid "$f"
+	[ "$(sed -n 2p "$f")" = "    title proper-close" ]
+	# One statement per trace line, and one FIN arrow per wire FIN.
+	[ "$(grep -cE '^    (Note over |L[0-9]+-)' "$f" | tr -d ' ')" -eq \
+		"$(($(wc -l <"$TRACE") + $(grep -c '"wire":"FIN"' "$TRACE")))" ]
+	[ "$(grep -c -- '->>client: FIN$' "$f")" -eq "$(grep -c '"wire":"FIN"' "$TRACE")" ]
+	# A participant per process of the trace, and the client.
+	[ "$(grep -c '^    participant L' "$f")" -eq "$(trace_pids | wc -l)" ]
+	grep -q '^    participant client as ' "$f"
+	grep -q '^    L0->>L1: [0-9.]* #35;1 fork fd [0-9]* refs 1→2 to child 1' "$f"
+}
+
+@test "forktrace --mermaid escapes end, ';', '#', ':', quotes and arrows in the server's words" {
+	printf '%s\n' \
+		'{"t":0.000100,"pid":100,"role":"parent","event":"listen","fd":3,"addr":"127.0.0.1 7007"}' \
+		'{"t":0.010000,"pid":100,"role":"parent","event":"accept","conn":1,"fd":5,"refs_before":0,"refs":1,"state":"ESTABLISHED","wire":"none","why":"end; #1 %% \"q\" a->>b: End end"}' \
+		>"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" --mermaid -t 'the end; #2' -o "$BATS_TEST_TMPDIR/t.mmd" "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	check_mermaid "$BATS_TEST_TMPDIR/t.mmd"
+	grep -qF 'ESTABLISHED#58; #101;nd#59; #35;1 #37;#37; #34;q#34; a-#62;#62;b#58; #69;nd #101;nd' "$BATS_TEST_TMPDIR/t.mmd"
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/t.mmd")" = "    title the #101;nd#59; #35;2" ]
+}
+
+@test "one output format at a time, and --scale and --gap are named when another format has no use for them" {
+	good_trace >"$BATS_TEST_TMPDIR/t.json"
+	run --separate-stderr "$FORKTRACE" --perfetto --mermaid "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 64
+	[[ $stderr == "forktrace: --perfetto and --mermaid: one output format at a time"* ]]
+	run --separate-stderr "$FORKTRACE" --mermaid -g 1 "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 64
+	[[ $stderr == "forktrace: -g shapes the SVG; --mermaid has no use for it"* ]]
+	# The option named is the one that shapes the SVG, whatever follows.
+	run --separate-stderr "$FORKTRACE" --scale 10 --text "$BATS_TEST_TMPDIR/t.json"
+	assert_failure 64
+	[[ $stderr == "forktrace: --scale shapes the SVG; --text has no use for it"* ]]
 }
