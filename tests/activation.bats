@@ -92,8 +92,8 @@ passed_ports() { # the ports activate said it passed, one a line
 	server=$(reachable "$SERVER")
 	conf=$(reachable "$TOP/conf/forkechod.conf")
 	activate=$(reachable "$ACTIVATE")
-	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$server}
-	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$conf}
+	exec_start=${exec_start//@SBINDIR@\/forkechod/$server}
+	exec_start=${exec_start//@SYSCONFDIR@\/forkechod.conf/$conf}
 	read -ra cmd <<<"$exec_start"
 	SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
 	# start_server runs "$SERVER" after the wrapper: the unit's program.
