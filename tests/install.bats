@@ -69,7 +69,8 @@ files_under() {
 	run sed -n 's/^ExecStart=//p' "$dest/usr/local/usr/local/lib/systemd/system/forkechod.service"
 	assert_output "/usr/local/sbin/forkechod -c /usr/local/etc/forkechod.conf"
 	# No placeholder is left anywhere in the installed units.
-	run grep -rn '@[A-Z]*@' "$dest"
+	run grep -rn '@[A-Z]*@' "$dest/usr/usr/lib/systemd/system" \
+	    "$dest/usr/local/usr/local/lib/systemd/system"
 	assert_failure 1
 	assert_output ''
 }
