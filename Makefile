@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho: a forking TCP echo server (forkechod), its client (forkecho)
 # and its load generator (forkecho-bench).
 # Settings are in config.mk; this file holds only the rules.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho build settings.  Edit here or override on the command line
 # (make CC=clang CFLAGS=-O0); the rules live in Makefile.
 

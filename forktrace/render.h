@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * render: the two pictures of a model.  Both write to out and return 0,
  * or -1 if writing failed (errno set by stdio).

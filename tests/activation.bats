@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # systemd socket activation: with LISTEN_PID and LISTEN_FDS set for it,
 # forkechod serves on the passed sockets instead of binding its own.
 # tests/activate plays systemd: it listens on 127.0.0.1 port 0, passes

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # The one list of what the build and the test suite need, as Debian
 # packages, each with a probe for what is used of it.
 #

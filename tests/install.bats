@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # make install, make uninstall and make dist: where each file goes, with
 # which mode, what the installed systemd units run, that uninstall leaves
 # no file behind, and that the dist tarball builds on its own.
