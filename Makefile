@@ -1,8 +1,10 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho: a forking TCP echo server (forkechod), its client (forkecho)
 # and its load generator (forkecho-bench).
 # Settings are in config.mk; this file holds only the rules.
-# Targets: all run check bench bench-deps install uninstall clean lint sanitize
-# valgrind stress diagrams
+# Targets: all run check bench bench-deps install uninstall dist clean lint
+# sanitize valgrind stress diagrams
 
 include config.mk
 
@@ -211,35 +213,52 @@ lint:
 	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh stress/stress.sh
 	mandoc -Tlint -Wwarning $(MAN)
 
+# make install: programs 0755, pages and samples 0644, with install -m so
+# that the modes never depend on the umask or on the tree's own modes.
+# The systemd units get the installed paths in place of @SBINDIR@ and
+# @SYSCONFDIR@.  The configuration is installed as a sample only, never
+# over a forkechod.conf the administrator wrote.
+UNITS = forkechod.service forkechod.socket
+INSTALL_DIRS = $(SBINDIR) $(BINDIR) $(MANDIR)/man8 $(MANDIR)/man5 \
+	$(MANDIR)/man1 $(SYSCONFDIR) $(UNITDIR)
 install: $(PROGS)
-	mkdir -p $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(SYSCONFDIR)
-	cp bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
-	cp bin/forkecho $(DESTDIR)$(BINDIR)/forkecho
-	cp bin/forkecho-bench $(DESTDIR)$(BINDIR)/forkecho-bench
-	cp bin/forktrace $(DESTDIR)$(BINDIR)/forktrace
-	cp docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
-	cp docs/forkechod.conf.5 $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
-	cp docs/forkecho.1 $(DESTDIR)$(MANDIR)/man1/forkecho.1
-	cp docs/forkecho-bench.1 $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1
-	cp docs/forktrace.1 $(DESTDIR)$(MANDIR)/man1/forktrace.1
-	cp conf/forkechod.conf $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
+	for d in $(INSTALL_DIRS); do install -d -m 0755 "$(DESTDIR)$$d" || exit 1; done
+	install -m 0755 bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
+	install -m 0755 bin/forkecho bin/forkecho-bench bin/forktrace \
+	    $(DESTDIR)$(BINDIR)
+	install -m 0644 docs/forkechod.8 $(DESTDIR)$(MANDIR)/man8/forkechod.8
+	install -m 0644 docs/forkechod.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5
+	install -m 0644 docs/forkecho.1 docs/forkecho-bench.1 docs/forktrace.1 \
+	    $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 conf/forkechod.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
+	for u in $(UNITS); do \
+	    sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        "conf/$$u" >"build/$$u" && \
+	    install -m 0644 "build/$$u" "$(DESTDIR)$(UNITDIR)/$$u" || exit 1; \
+	done
 
+# The directories stay: they may be shared with other packages.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/forkechod $(DESTDIR)$(BINDIR)/forkecho \
+	    $(DESTDIR)$(BINDIR)/forkecho-bench $(DESTDIR)$(BINDIR)/forktrace \
 	    $(DESTDIR)$(MANDIR)/man8/forkechod.8 \
 	    $(DESTDIR)$(MANDIR)/man5/forkechod.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho.1 \
-	    $(DESTDIR)$(BINDIR)/forkecho-bench \
 	    $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1 \
-	    $(DESTDIR)$(BINDIR)/forktrace \
 	    $(DESTDIR)$(MANDIR)/man1/forktrace.1 \
-	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample
+	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+
+# make dist: forkecho-VERSION.tar.gz in DISTDIR, from the commit checked
+# out (git archive), so what is not committed is not in it.
+dist:
+	git archive --format=tar.gz --prefix=forkecho-$(VERSION)/ \
+	    -o $(DISTDIR)/forkecho-$(VERSION).tar.gz HEAD
 
 clean:
 	rm -rf bin build
 
 .PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
-	clean diagrams valgrind stress
+	dist clean diagrams valgrind stress

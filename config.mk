@@ -1,13 +1,25 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho build settings.  Edit here or override on the command line
 # (make CC=clang CFLAGS=-O0); the rules live in Makefile.
 
+# The one place the version is written: the programs get it as
+# FORKECHO_VERSION, make dist names its tarball with it.
 VERSION = 0.1.0
 
+# make install's directories.  PREFIX=/usr is a distribution's install,
+# whose configuration lives in /etc, not /usr/etc, as the FHS and the GNU
+# coding standards say; any other prefix keeps it under the prefix.
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 SBINDIR = $(PREFIX)/sbin
 MANDIR = $(PREFIX)/share/man
-SYSCONFDIR = $(PREFIX)/etc
+SYSCONFDIR = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# systemd reads system units from /usr/lib/systemd/system and from
+# /usr/local/lib/systemd/system, so the prefix's own is right for both.
+UNITDIR = $(PREFIX)/lib/systemd/system
+# Where make dist writes forkecho-VERSION.tar.gz.
+DISTDIR = .
 
 CC = cc
 # The user's flags, from the command line or the environment (as

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * bench: what forkecho-bench's modules share: the modes, the ways a
  * session ends, the kinds of error, a run's settings and its result, and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Runs the same forkecho-bench list against forkechod's process models
 # and, where installed, against the peers a user would otherwise pick
 # (socat, ncat, tcpserver, xinetd), each on 127.0.0.1 port 0, and prints a

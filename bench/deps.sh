@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Installs what `make bench` compares forkechod with, from Debian packages:
 # socat, ncat, tcpserver (ucspi-tcp) and xinetd, and the tools bench.sh
 # uses (jq, ss from iproute2, ps from procps).  As root on Debian it

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * loadgen: load an echo server and measure it: the three modes of
  * forkecho-bench.

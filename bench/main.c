@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * forkecho-bench: loads an RFC 862 echo server with many connections at
  * once, checks every byte that comes back, and prints a rate, latencies

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * options: forkecho-bench's command line, the one table that names its
  * options, and the checks of options given together.

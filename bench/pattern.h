@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * pattern: the bytes forkecho-bench sends, and the hash that picks them.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * report: a run's result as forkecho-bench prints it, and its exit
  * status, both made from the same counts.  See forkecho-bench(1),

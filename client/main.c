@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * forkecho: a client for an RFC 862 echo server that reports how the
  * connection ended: FIN, RST, or no FIN at all.  See forkecho(1); the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * outcome: the client's last line and its exit status, both derived from
  * how the session ended, so that the two can never disagree.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # diagrams.sh [-k DIR] [LESSON...]: runs each lesson (default: every one
 # that bin/forkechod --lessons lists) against the real server and client,
 # as docs/LESSONS.md's terminal 2 does, with the JSON trace on, and draws

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # lesson-lib.sh: what docs/lesson-trace.sh and docs/diagrams.sh share,
 # sourced by both: polling with a deadline, and starting and watching a
 # lesson's server.  SERVER_PID and PORT are set by start_lesson.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # lesson-trace.sh NAME SNIPPET: runs bin/forkechod --lesson NAME on a free
 # loopback port, runs SNIPPET (terminal 2's commands; $PORT and
 # $SERVER_PID are set), stops the server with SIGTERM unless it has stopped

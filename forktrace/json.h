@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * json: a small, strict reader of one JSON text (RFC 8259), enough for
  * forkechod's JSON Lines trace, so that forktrace needs nothing beyond

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * forktrace: draws a forkechod --trace-json file as a sequence diagram
  * (SVG), one lane per process and the client beside the wire, or prints

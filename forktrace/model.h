@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * model: a forkechod --trace-json file, read and checked, as the events
  * in file order and the processes (lanes) they happen in.  Both renderers

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * render: the pictures and exports of a model.  Each writes to out and
  * returns 0, or -1 if writing failed (errno set by stdio).

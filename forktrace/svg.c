@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * svg: the sequence diagram.  One lane per server process (the parent,
  * then each child or worker as it appears), the wire, and the client's

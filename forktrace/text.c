@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * text: the lane view of forkechod --trace, drawn from the model by the
  * same formatter the server uses (lib/traceview.c), so that the rows are

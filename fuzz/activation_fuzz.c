@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for systemd socket activation's two variables, as
  * forkechod reads them: listeners_parse_activation(), the part of

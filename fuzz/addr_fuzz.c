@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for addresses as users write them: "HOST:PORT",
  * "[IPV6]:PORT" or "HOST" for --listen (addr_parse_listen), and a host

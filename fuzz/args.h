@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * args: an argument vector from fuzzer input, for the targets that fuzz
  * a command line.  Each line is one argument after argv[0], so that seeds

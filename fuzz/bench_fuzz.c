@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for forkecho-bench's command line, the way main()
  * takes it: bench_options_defaults(), then bench_options_parse() and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * check: what the fuzz targets assert beyond "no crash, no leak, no
  * hang".  A broken promise aborts, so that libFuzzer saves the input

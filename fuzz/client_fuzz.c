@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for forkecho's command line, the way main() takes
  * it: client_options_defaults(), a messages array of argc entries, then

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for the config file parser (make fuzz).  Each input
  * is read as a whole config file, from memory, into fresh settings; what

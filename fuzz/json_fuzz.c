@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for forktrace's JSON reader (forktrace/json.c).  The
  * input, NUL bytes and all, is one JSON text.

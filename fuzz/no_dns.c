@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * Every fuzz target is linked with ld --wrap=getaddrinfo, so that each
  * call the code under test makes to getaddrinfo() comes here.  An input

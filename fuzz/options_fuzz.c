@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for forkechod's command line, alone and on top of a
  * config file, the way main() takes it: a first pass over the command

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * A libFuzzer target for option values, one at a time.  The input, up to
  * its first NUL, is the value.  It goes to the number parsers of

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * echocheck: whether bytes that came back from an echo server are the
  * bytes that were sent.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * fdpass: a descriptor handed from one process to another over a UNIX
  * socket (SCM_RIGHTS), with a small fixed-size message beside it.

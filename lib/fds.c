@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /* syscall() is not POSIX; glibc declares it only with _DEFAULT_SOURCE.
  * The glibc wrapper close_range() would need _GNU_SOURCE and glibc 2.34;
  * the system call itself needs neither. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * logfile: a file that a daemon, often root, appends to by name, such as
  * a trace: opened so that nobody else's file is harmed through it, and

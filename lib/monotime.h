@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /* monotime: seconds on the monotonic clock, for deadlines and durations. */
 #ifndef FORKECHO_MONOTIME_H
 #define FORKECHO_MONOTIME_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * sockinfo: what the kernel knows about a TCP socket that several
  * processes may share: how many descriptors refer to it, its TCP state,

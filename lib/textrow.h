@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * textrow: one line of text built piece by piece and padded to columns,
  * for the trace's lane view (the server's --trace and forktrace --text

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * traceevent: one event of forkechod's trace, the record that both of its
  * forms are made from: the JSON line the server writes (--trace-json,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * traceview: the lane view of forkechod's trace, one row per event: the
  * time, the parent's lane, one lane for every child and worker, what went

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * choreo: the close choreography.  Who closes or shuts down which copy of
  * an accepted socket, and when, as data that the parent and the child

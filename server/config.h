@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * config: the config file, "key = value" lines whose keys are the long
  * option names.  It only reads and reports; main decides what to do.

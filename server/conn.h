@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * conn: one accepted connection, and its service in the process that
  * serves it (a forked child, later a worker): echo until the peer's EOF,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * counter: a number that the processes of a prefork pool draw from
  * together, so that connections accepted by different workers still get

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * echo: the RFC 862 connection handler.  It knows nothing of processes:
  * the same loop serves a forked child or a prefork worker.  It knows

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * lessons: named presets of the close choreography, each with a text
  * that says what to try, what you will see and why.  A lesson is data:

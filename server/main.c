@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * forkechod: a forking TCP echo server (RFC 862) that shows what happens
  * to a socket that several processes share.

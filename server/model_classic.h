@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * model_classic: the textbook forking server (blocking accept(), SIGCHLD
  * as the books first show it) with the three classic bugs that the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * model_fork: the fork-per-connection process model.  The parent accepts
  * and forks; each child serves one connection and exits.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * model_prefork: the prefork process model (UNP chapter 30).  The parent
  * starts a fixed pool of workers and keeps it full; the workers either

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * passing: prefork's parent-accepts path (--accept-in parent).  The
  * parent accepts each connection into a queue of at most one per worker

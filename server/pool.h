@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * pool: the prefork parent's table of its workers, as model_prefork.c
  * (which starts, reaps and replaces them) and passing.c (which passes

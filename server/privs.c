@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /* setgroups() is not POSIX; glibc declares it only with _DEFAULT_SOURCE.
  * Without it the server would keep root's supplementary groups. */
 #define _DEFAULT_SOURCE 1

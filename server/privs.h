@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * privs: giving up root after the sockets are bound, so that port 7 (the
  * echo port, below 1024) can be served without serving as root.

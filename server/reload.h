@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * reload: what SIGHUP does to the settings.  The config file is read
  * again, with the command line on top as at start, and what may change

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * shm: memory that a process and the processes it forks later share, for
  * the few numbers they keep together (the connection counter, the trace's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * supervise: the parent's loop, the same for every process model that
  * supervises children (fork, prefork).  It waits in pselect() with the

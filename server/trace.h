@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * trace: an observer of every step a process takes with a connection's
  * socket.  It records the socket's real reference count, its TCP state

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * worker: a prefork worker, the process that serves one connection after
  * another for as long as the pool keeps it.  It either accepts on the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # make stress: the long versions of tests/server_load.bats.  Bounded: each
 # phase has a count and a deadline, the whole run takes a few minutes.
 #

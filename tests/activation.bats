@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # systemd socket activation: with LISTEN_PID and LISTEN_FDS set for it,
 # forkechod serves on the passed sockets instead of binding its own.
 # tests/activate plays systemd: it listens on 127.0.0.1 port 0, passes
@@ -92,8 +94,8 @@ passed_ports() { # the ports activate said it passed, one a line
 	server=$(reachable "$SERVER")
 	conf=$(reachable "$TOP/conf/forkechod.conf")
 	activate=$(reachable "$ACTIVATE")
-	exec_start=${exec_start//\/usr\/local\/sbin\/forkechod/$server}
-	exec_start=${exec_start//\/usr\/local\/etc\/forkechod.conf/$conf}
+	exec_start=${exec_start//@SBINDIR@\/forkechod/$server}
+	exec_start=${exec_start//@SYSCONFDIR@\/forkechod.conf/$conf}
 	read -ra cmd <<<"$exec_start"
 	SERVER_WRAP=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups)
 	# start_server runs "$SERVER" after the wrapper: the unit's program.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho-bench: the result line the bench harness parses, the counts,
 # the error kinds and the exit statuses, against forkechod and against the
 # test peer (tests/peer.c) misbehaving on purpose; its command line.

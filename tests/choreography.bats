@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # The close choreography beyond the lessons: timed parent actions,
 # SHUT_RD from the other process, and combinations that are refused.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho, the client: every way a connection can end, against the test
 # peer (tests/peer.c), with the exit status and the last line scripts read.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forkecho, the client, against servers that send what they were never
 # sent: a flood, a drip, unasked data first (tests/peer.c).  Each must end
 # within the client's -w wait, with status 1, with no more written to

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # The config file: every bad file is refused with status 78 and one line
 # "forkechod: FILE:LINE: reason", good files start the server, and the

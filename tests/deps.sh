@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # The one list of what the build and the test suite need, as Debian
 # packages, each with a probe for what is used of it.
 #
@@ -35,6 +37,8 @@ time	test -x /usr/bin/time
 util-linux	command -v setpriv && command -v setsid && command -v unshare && command -v prlimit
 libxml2-utils	command -v xmllint
 librsvg2-bin	command -v rsvg-convert
+git	command -v git
+systemd	command -v systemd-analyze
 '
 # netcat-openbsd: the tests use its -N (shut down the sending side at end
 # of input), -s, -U and -k; busybox's and the traditional nc have none of
@@ -43,6 +47,8 @@ librsvg2-bin	command -v rsvg-convert
 # tests.  time: /usr/bin/time -f %M, the client's memory.  util-linux:
 # setpriv, setsid, unshare, prlimit (essential, so always here).
 # tcpdump: the lessons' wire checks (as root only).
+# git: make dist (git archive).  systemd: systemd-analyze verify on the
+# installed units; it reads unit files, no running systemd needed.
 
 ci_list='
 cppcheck	command -v cppcheck

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * dribble: many slow clients at once (slowloris), for the tests and
  * make stress.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # forktrace: the real trace of two lessons, drawn as SVG (well-formed, a
 # lane per process, a FIN arrow exactly where the trace has wire FIN, a
 # "nothing sent" badge where a close sent nothing, rendered to PNG) and as

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Loaded by every test file: paths, and starting and stopping servers.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # variables are used by the test files

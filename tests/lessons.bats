@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Every fork-model lesson, proven three ways: what the client sees, what
 # the trace JSON says (refs, state, wire, as measured by the server), and
 # what tcpdump saw on the wire.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * peer: a tiny echo server that misbehaves on purpose, for the tests.
  *

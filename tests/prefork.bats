@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # The prefork model: a fixed pool of workers that serves many clients, is
 # kept full when workers die or retire, never becomes a fork storm, and
 # stops (SIGTERM) or renews itself (SIGHUP) without cutting a connection.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Looking at a process from outside (Linux: ps and /proc): its children,
 # its descriptors, its memory.  Sourced by tests/helper.bash and by
 # stress/stress.sh.

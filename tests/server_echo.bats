@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # The echo is exact, through every kind of peer: nc, bash's /dev/tcp and
 # the bundled client, for text, binary and large data, alone and in crowds.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Faults around the server: running out of descriptors or processes, a
 # stopped parent, a killed child.  Each time the server says what happened,
 # does not spin, and serves again.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # What the server refuses to be turned against: a trace path prepared by
 # someone else, descriptors left open by whoever started it, and a check
 # (-t) that passes what the start would refuse.  And a trace that fills

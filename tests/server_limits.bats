@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # --per-source: at most N connections at once from one client host; the
 # next one is told so in one line and closed, and the log says so.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

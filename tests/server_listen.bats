@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Listening: port 0 and the readiness line, IPv6, several sockets, and a
 # port that is taken.
 

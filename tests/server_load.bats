@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Under load: many sessions of every size that end in every way, a flood
 # of clients past --max-children, and slow clients (slowloris).  These are
 # the short versions, seconds each; make stress runs the long ones

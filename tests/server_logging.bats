@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # What forkechod writes on standard error: with -v a line at every
 # connection's start and end, with -q errors only.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Processes and descriptors: children are reaped, the parent leaks
 # nothing, and --max-children holds the rest in the backlog.
 

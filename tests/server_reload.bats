@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # SIGHUP: the config file is read again; new connections get the new
 # settings, running ones keep theirs; a bad file changes nothing.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Stopping: SIGTERM and SIGINT drain open connections within
 # --drain-timeout, then end the rest; the server exits 0.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # --idle-timeout: a connection whose client is silent (or never reads)
 # that long is closed, and the log says why; a client that keeps talking

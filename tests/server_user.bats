@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # --user: bind as root (port 7, the echo port), serve as another user;
 # started as root without it, the server refuses to serve.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # lib/sockinfo: reference counts and TCP states of a socket that several
 # descriptors share, as tests/sockinfo_probe sees them on loopback.  The
 # expected lines are the measured facts L1, L2, L5, L15, L16 of docs/LINUX.md.

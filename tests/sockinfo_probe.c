@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * sockinfo_probe: runs one scenario on a loopback connection and prints
  * what lib/sockinfo sees, one line per observation, for tests/sockinfo.bats.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # Facts of docs/LINUX.md where Linux differs from the textbook, as
 # tests/truth_probe observes them on a loopback connection.  The probe
 # prints what each call returned; the expected values are here.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * truth_probe: plays one scenario of docs/LINUX.md on a loopback
  * connection and prints what each call returned, one observation a line,

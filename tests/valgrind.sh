@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 the forkecho authors
 # make valgrind: the test suite with forkechod, forkecho, forkecho-bench
 # and forktrace under valgrind's memcheck, and forkechod's JSON trace on.
 #
