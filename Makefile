@@ -212,6 +212,15 @@ lint:
 	    tests/valgrind.sh \
 	    docs/lesson-trace.sh bench/bench.sh bench/deps.sh stress/stress.sh
 	mandoc -Tlint -Wwarning $(MAN)
+	@# Every source file says its licence (LICENSE) near its top.
+	@missing=$$(for f in $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) \
+	    $(BENCH_SRC) $(FORKTRACE_SRC) $(TEST_SRC) $(FUZZ_SRC) \
+	    $$(git ls-files '*.h' '*.sh' '*.bash' '*.bats' 2>/dev/null); do \
+	    head -n 4 "$$f" | grep -q 'SPDX-License-Identifier: ISC' || \
+	    echo "$$f"; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "lint: no SPDX-License-Identifier line in:" $$missing; \
+	    exit 1; fi
 
 # make install: programs 0755, pages and samples 0644, with install -m so
 # that the modes never depend on the umask or on the tree's own modes.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * mermaid: the trace as a Mermaid sequenceDiagram, text that renders
  * inside Markdown (GitLab, GitHub, most wikis).  A participant for each

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
 /*
  * perfetto: the trace in the Trace Event Format, the JSON that
  * ui.perfetto.dev and chrome://tracing open, so that a long trace gets
