@@ -80,10 +80,9 @@ $(SAN_DIR)/%.o: %.c
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# As root, the server serves as nobody (it refuses to serve as root).
+# As root, the server serves as nobody by itself.
 run: bin/forkechod bin/forkecho
-	bin/forkechod -c conf/forkechod.conf --trace \
-	    $$(test "$$(id -u)" -eq 0 && echo --user nobody)
+	bin/forkechod -c conf/forkechod.conf --trace
 
 # The tools first (they include a library the build needs), then the
 # build, then the suite.
