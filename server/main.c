@@ -23,6 +23,7 @@
 #include "monotime.h"
 #include "options.h"
 #include "privs.h"
+#include "sdnotify.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -196,6 +197,10 @@ main(int argc, char *argv[])
 	 * stream of JSON Lines. */
 	if (strcmp(cfg.trace_json, "-") != 0 && listeners_announce(&ls) != 0)
 		diag_err(errno, "writing the readiness lines");
+	/* The same news for systemd (Type=notify); a failure is said and
+	 * the server serves on, as it would without systemd. */
+	if (sdnotify_send("READY=1", err, sizeof err) < 0)
+		diag_msg("%s", err);
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);
 	if (cfg.model == MODEL_PREFORK)
