@@ -15,13 +15,18 @@ teardown() {
 	stop_server
 }
 
+# start_server without helper.bash's --user root: these tests are about
+# the user the server becomes by itself.
+start_unpinned() {
+	# shellcheck disable=SC2034 # read by start_server, in this scope
+	local AS_ROOT=()
+	start_server "$@"
+}
+
 uid_of() { awk '/^Uid:/ {print $2 "/" $3}' "/proc/$1/status"; }
 
 @test "as root without --user the server serves as nobody, and says so in one log line" {
-	local saved=("${AS_ROOT[@]}")
-	AS_ROOT=()
-	start_server -l 127.0.0.1:0
-	AS_ROOT=("${saved[@]}")
+	start_unpinned -l 127.0.0.1:0
 	[ "$(uid_of "$SERVER_PID")" = "$NOBODY/$NOBODY" ]
 	[ "$(grep -c '^forkechod: running as ' "$SERVER_LOG")" -eq 1 ]
 	grep -qx 'forkechod: running as nobody: started as root without --user (--user root keeps root)' "$SERVER_LOG"
@@ -38,10 +43,7 @@ uid_of() { awk '/^Uid:/ {print $2 "/" $3}' "/proc/$1/status"; }
 }
 
 @test "--user root keeps root, and says nothing about it" {
-	local saved=("${AS_ROOT[@]}")
-	AS_ROOT=()
-	start_server -l 127.0.0.1:0 --user root
-	AS_ROOT=("${saved[@]}")
+	start_unpinned -l 127.0.0.1:0 --user root
 	[ "$(uid_of "$SERVER_PID")" = "0/0" ]
 	! grep -q 'running as' "$SERVER_LOG" || false
 	run --separate-stderr timeout 10 "$SERVER" -t -l 127.0.0.1:0 --user root
@@ -72,13 +74,9 @@ check 1"
 }
 
 @test "--user nobody: the server and its children run as nobody, and the trace still counts" {
-	# Not start_server's --user root: this test is about another user.
-	local saved=("${AS_ROOT[@]}")
-	AS_ROOT=()
 	chmod 755 "$BATS_TEST_TMPDIR"
-	start_server -l 127.0.0.1:0 --user nobody --parent-close 2 \
+	start_unpinned -l 127.0.0.1:0 --user nobody --parent-close 2 \
 	    --trace-json "$BATS_TEST_TMPDIR/t.json"
-	AS_ROOT=("${saved[@]}")
 	[ "$(uid_of "$SERVER_PID")" = "$NOBODY/$NOBODY" ]
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'hi\n' >&5
