@@ -10,7 +10,8 @@ include config.mk
 
 LIB_SRC = lib/addr.c lib/diag.c lib/fdpass.c lib/io.c lib/monotime.c \
 	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c lib/textrow.c \
-	lib/traceevent.c lib/traceview.c lib/fds.c lib/logfile.c lib/echocheck.c
+	lib/traceevent.c lib/traceview.c lib/fds.c lib/logfile.c lib/echocheck.c \
+	lib/sdnotify.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
@@ -23,7 +24,7 @@ BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
 	bench/pattern.c bench/stats.c bench/report.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
-	tests/activate.c
+	tests/activate.c tests/notified.c
 FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
 	forktrace/svg.c forktrace/text.c \
 	forktrace/perfetto.c forktrace/mermaid.c
@@ -38,7 +39,8 @@ forkecho-bench_SRC = $(BENCH_SRC)
 
 PROGS = $(PROGRAMS:%=bin/%)
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
-	build/tests/truth_probe build/tests/activate build/tests/dribble
+	build/tests/truth_probe build/tests/activate build/tests/dribble \
+	build/tests/notified
 MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
 	docs/forkecho-bench.1
 
@@ -83,10 +85,9 @@ $(SAN_DIR)/%.o: %.c
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# As root, the server serves as nobody (it refuses to serve as root).
+# As root, the server serves as nobody by itself.
 run: bin/forkechod bin/forkecho
-	bin/forkechod -c conf/forkechod.conf --trace \
-	    $$(test "$$(id -u)" -eq 0 && echo --user nobody)
+	bin/forkechod -c conf/forkechod.conf --trace
 
 # The tools first (they include a library the build needs), then the
 # build, then the suite.

@@ -25,6 +25,7 @@
 #include "monotime.h"
 #include "options.h"
 #include "privs.h"
+#include "sdnotify.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -47,7 +48,8 @@ main(int argc, char *argv[])
 	sigset_t wait_mask;
 	char err[512];
 	struct reload_cli cli = { argc, argv };
-	int next, check_only;
+	const char *serve_as;
+	int next, check_only, by_default;
 
 	diag_set_progname("forkechod");
 	/* Descriptors whoever started us left open (a shell's redirection,
@@ -105,9 +107,14 @@ main(int argc, char *argv[])
 		break;
 	}
 	cfg.check_only = check_only;
-	if (cfg.check_only && cfg.user[0] != '\0' &&
-	    privs_check(cfg.user, err, sizeof err) < 0) {
+	/* Decided once, so that -t reports what a start would do. */
+	serve_as = privs_target(cfg.user);
+	by_default = serve_as != NULL && cfg.user[0] == '\0';
+	if (cfg.check_only && serve_as != NULL &&
+	    privs_check(serve_as, by_default, err, sizeof err) < 0) {
 		diag_msg("%s", err);
+		if (by_default)
+			return 1;	/* the machine's users, not the settings */
 		return cfg.config_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
 	}
 	/* Bound and let go at once: an address the start could not bind
@@ -118,6 +125,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (cfg.check_only) {
+		if (by_default)
+			diag_msg("-t: started as root without --user: would "
+			    "serve as %s", serve_as);
 		printf("forkechod: configuration OK%s%s\n",
 		    cfg.config_file ? ": " : "",
 		    cfg.config_file ? cfg.config_file : "");
@@ -160,18 +170,15 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/* Root was needed to bind (port 7, say), not to serve. */
-	if (cfg.user[0] != '\0') {
-		if (privs_drop(cfg.user, err, sizeof err) < 0) {
+	if (serve_as != NULL) {
+		if (privs_drop(serve_as, by_default, err, sizeof err) < 0) {
 			diag_msg("%s", err);
 			listeners_close(&ls);
 			return 1;
 		}
-	} else if (geteuid() == 0) {
-		diag_msg("refusing to serve connections as root: give --user "
-		    "NAME to serve as NAME once the sockets are bound (--user "
-		    "nobody, say), or --user root to insist");
-		listeners_close(&ls);
-		return EXIT_USAGE;
+		if (by_default)
+			diag_msg("running as %s: started as root without "
+			    "--user (--user root keeps root)", serve_as);
 	}
 	/* stdout is flushed here once; children never write to it, so no
 	 * buffered readiness line can be written twice after fork. */
@@ -182,6 +189,10 @@ main(int argc, char *argv[])
 	 * stream of JSON Lines. */
 	if (strcmp(cfg.trace_json, "-") != 0 && listeners_announce(&ls) != 0)
 		diag_err(errno, "writing the readiness lines");
+	/* The same news for systemd (Type=notify); a failure is said and
+	 * the server serves on, as it would without systemd. */
+	if (sdnotify_send("READY=1", err, sizeof err) < 0)
+		diag_msg("%s", err);
 	if (cfg.bug != BUG_NONE)
 		return model_classic_run(&cfg, &ls);
 	if (cfg.model == MODEL_PREFORK)

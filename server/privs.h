@@ -9,15 +9,32 @@
 
 #include <stddef.h>
 
+/* The user a server started as root serves as when none is given. */
+#define PRIVS_DEFAULT_USER "nobody"
+
+/*
+ * The user a start would serve as: user when one is given (non-empty);
+ * without one, PRIVS_DEFAULT_USER when running as root, else NULL (stay
+ * who we are).
+ */
+const char *privs_target(const char *user);
+
 /*
  * Becomes user (a name): its group, no supplementary groups, its uid,
  * for good (a later setuid(0) fails).  Being that user already is fine;
- * becoming another needs root.  Returns 0, or -1 with the failing call
- * and the user named in err.
+ * becoming another needs root.  by_default says the user was not given
+ * but chosen by privs_target, so that an error says where the name came
+ * from.  Returns 0, or -1 with the failing call and the user named in
+ * err.
  */
-int privs_drop(const char *user, char *err, size_t errlen);
+int privs_drop(const char *user, int by_default, char *err, size_t errlen);
 
-/* Checks that user exists (for -t).  Returns 0, or -1 with err. */
-int privs_check(const char *user, char *err, size_t errlen);
+/*
+ * For -t: what privs_drop would refuse without changing anything (a
+ * user that does not exist, another user when not root).  Returns 0, or
+ * -1 with err.
+ */
+int privs_check(const char *user, int by_default, char *err,
+    size_t errlen);
 
 #endif

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "monotime.h"
 #include "net.h"
+#include "sdnotify.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -97,6 +98,18 @@ supervise_forget(struct supervisor *sv, int keep_listeners)
 		listeners_close(sv->ls);
 }
 
+/* Tells systemd (Type=notify) what the server is doing; without
+ * $NOTIFY_SOCKET nothing happens. */
+static void
+notify(const struct supervisor *sv, const char *state)
+{
+	char err[256];
+
+	if (sdnotify_send(state, err, sizeof err) < 0 &&
+	    sv->cfg->verbosity >= 0)
+		diag_msg("%s", err);
+}
+
 /* --- stopping */
 
 static void
@@ -106,6 +119,7 @@ start_drain(struct supervisor *sv, const struct supervise_model *model,
 	size_t live;
 
 	sv->draining = 1;
+	notify(sv, "STOPPING=1");
 	sv->drain_deadline = monotime_now() + sv->cfg->drain_timeout;
 	sv->resume_at = 0;
 	/* New clients are refused from here on, not left in a backlog that
@@ -149,6 +163,7 @@ reload(struct supervisor *sv, const struct supervise_model *model, void *m)
 	char err[640];
 	int rc;
 
+	notify(sv, "RELOADING=1");
 	rc = reload_settings(sv->cfg, sv->ls, sv->cli, err, sizeof err);
 	if (rc < 0)
 		diag_msg("SIGHUP: %s; keeping the old settings", err);
@@ -158,6 +173,7 @@ reload(struct supervisor *sv, const struct supervise_model *model, void *m)
 		diag_msg("SIGHUP: settings re-read from %s",
 		    sv->cfg->config_file);
 	model->reloaded(m, rc);
+	notify(sv, "READY=1");
 }
 
 /* SIGCHLDs merge: one signal may stand for many exits. */

@@ -26,8 +26,8 @@ SERVER=$BIN/forkechod
 CLIENT=$BIN/forkecho
 BENCH=$BIN/forkecho-bench
 PEER=$TOP/build/tests/peer
-# Run as root (CI), the server refuses to serve unless told to stay root;
-# the tests of that refusal, and of --user, leave this out.
+# Run as root (CI), the server would serve as nobody unless told to stay root;
+# the tests of that default, and of --user, leave this out.
 AS_ROOT=()
 if [ "$(id -u)" -eq 0 ]; then AS_ROOT=(--user root); fi
 

@@ -263,7 +263,7 @@ open_strays() {
 
 @test "-t on the configuration of a running server passes, and says its port is in use" {
 	start_server -l 127.0.0.1:0
-	run --separate-stderr "$SERVER" -t -l "127.0.0.1:$PORT"
+	run --separate-stderr "$SERVER" -t -l "127.0.0.1:$PORT" "${AS_ROOT[@]}"
 	assert_success
 	assert_output 'forkechod: configuration OK'
 	[ "$stderr" = "forkechod: -t: 127.0.0.1 $PORT: port in use (by the running server, perhaps): the address is good, but it could not be bound now" ]
