@@ -57,10 +57,9 @@ const struct opt_spec client_options_table[] = {
 
 /* The same words as the SYNOPSIS of forkecho(1). */
 const char client_options_usage[] =
-    "usage: forkecho [-46hNqvV] [-i secs] [-m text] [-w secs] "
+    "usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
     "[--close mode]\n"
-    "\t[--connect-timeout secs] [host [port] | host:port | "
-    "[addr]:port]\n";
+    "\t[--connect-timeout secs] [host [port] | host:port]\n";
 
 static const char *const close_names[] = {
 	[SESSION_CLOSE_SHUTDOWN] = "shutdown",
