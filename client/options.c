@@ -194,7 +194,7 @@ static int
 parse_operands(struct client_options *o, char *operands[], int count,
     char *err, size_t errlen)
 {
-	int port_given;
+	int port_given = 0;
 
 	if (count >= 1 && parse_host(o, operands[0], &port_given, err,
 	    errlen) < 0)
