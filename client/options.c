@@ -162,6 +162,11 @@ parse_host(struct client_options *o, const char *text, int *port_given,
 	const char *colon;
 
 	*port_given = 0;
+	if (text[0] == '\0') {
+		snprintf(err, errlen, "missing host: the host operand is "
+		    "empty");
+		return -1;
+	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 
