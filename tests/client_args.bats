@@ -145,3 +145,9 @@ need_services() {
 	assert_equal "$output" hi
 	assert_regex "$stderr" "$FIN_LINE"
 }
+
+@test "an empty host operand is a usage error" {
+	run --separate-stderr "$CLIENT" -m hi '' 7007
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" 'forkecho: missing host: the host operand is empty'
+}
