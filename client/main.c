@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include "addr.h"
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
@@ -50,6 +53,22 @@ print_version(void)
 		return OUTCOME_LOCAL;
 	}
 	return 0;
+}
+
+/* -v: the address it reached, numeric, before any data. */
+static void
+say_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char text[ADDR_TEXT_MAX];
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
+		diag_err(errno, "getpeername");
+		return;
+	}
+	addr_text((struct sockaddr *)&ss, len, text, sizeof text);
+	diag_msg("connected to %s", text);
 }
 
 int
@@ -101,12 +120,19 @@ main(int argc, char *argv[])
 		return o.want_help ? print_help() : print_version();
 	}
 
-	fd = net_connect(o.host, o.port, o.connect_timeout, err, sizeof err);
+	if (o.verbose)
+		diag_msg("connecting to %s %s%s", o.host, o.port,
+		    o.family == AF_INET ? " over IPv4" :
+		    o.family == AF_INET6 ? " over IPv6" : "");
+	fd = net_connect(o.host, o.port, o.family, o.connect_timeout, err,
+	    sizeof err);
 	if (fd < 0) {
 		diag_msg("%s", err);
 		free(o.messages);
 		return OUTCOME_CONNECT;
 	}
+	if (o.verbose)
+		say_connected(fd);
 	started = monotime_now();
 
 	if (o.message_count > 0)

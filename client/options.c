@@ -2,9 +2,13 @@
 /* Copyright (c) 2026 the forkecho authors */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "num.h"
 
@@ -15,17 +19,23 @@
 #define DEFAULT_CONNECT_TIMEOUT 10.0
 
 enum {
-	OPT_CLOSE = 1,
+	OPT_FOUR = 1,
+	OPT_SIX,
+	OPT_CLOSE,
 	OPT_CONNECT_TIMEOUT,
 	OPT_HELP,
 	OPT_INTERVAL,
 	OPT_MESSAGE,
+	OPT_NOOP_N,
 	OPT_QUIET,
+	OPT_VERBOSE,
 	OPT_VERSION,
 	OPT_WAIT
 };
 
 const struct opt_spec client_options_table[] = {
+	{ "ipv4", '4', NULL, OPT_FOUR, "connect over IPv4 only" },
+	{ "ipv6", '6', NULL, OPT_SIX, "connect over IPv6 only" },
 	{ "close", 0, "MODE", OPT_CLOSE,
 	    "once input is sent: shutdown (default), close, linger0, none" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
@@ -35,7 +45,11 @@ const struct opt_spec client_options_table[] = {
 	    "pause SECS between messages or input lines" },
 	{ "message", 'm', "TEXT", OPT_MESSAGE,
 	    "send TEXT and a newline instead of standard input (repeatable)" },
+	{ "half-close", 'N', NULL, OPT_NOOP_N,
+	    "accepted as netcat's -N: the half-close is already the default" },
 	{ "quiet", 'q', NULL, OPT_QUIET, "do not print the last line" },
+	{ "verbose", 'v', NULL, OPT_VERBOSE,
+	    "say where it connects, before the data" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
 	{ "wait", 'w', "SECS", OPT_WAIT,
 	    "wait SECS for the server's FIN or progress (default 10, "
@@ -45,8 +59,9 @@ const struct opt_spec client_options_table[] = {
 
 /* The same words as the SYNOPSIS of forkecho(1). */
 const char client_options_usage[] =
-    "usage: forkecho [-hqV] [-i secs] [-m text] [-w secs] [--close mode]\n"
-    "\t[--connect-timeout secs] [host [port]]\n";
+    "usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
+    "[--close mode]\n"
+    "\t[--connect-timeout secs] [host [port] | host:port]\n";
 
 static const char *const close_names[] = {
 	[SESSION_CLOSE_SHUTDOWN] = "shutdown",
@@ -88,6 +103,122 @@ parse_close(const char *shown, const char *text, enum session_close *out,
 	return -1;
 }
 
+/*
+ * Reads PORT, a number from 1 to 65535 or a TCP service name, into
+ * o->port as a number: the rest of the client, its messages included,
+ * sees only numbers.  0, or -1 with a message in err.
+ */
+static int
+parse_port(struct client_options *o, const char *text, char *err,
+    size_t errlen)
+{
+	unsigned long n;
+	struct servent *se;
+
+	if (num_parse_ulong(text, 1, 65535, &n) == 0) {
+		o->port = text;
+		return 0;
+	}
+	/* A word that starts with a digit was meant as a number. */
+	if (text[0] != '\0' && (text[0] < '0' || text[0] > '9') &&
+	    (se = getservbyname(text, "tcp")) != NULL) {
+		snprintf(o->port_buf, sizeof o->port_buf, "%u",
+		    (unsigned)ntohs((unsigned short)se->s_port));
+		o->port = o->port_buf;
+		return 0;
+	}
+	snprintf(err, errlen, "port '%s' is neither a number from 1 to 65535 "
+	    "nor a TCP service in /etc/services", text);
+	return -1;
+}
+
+/* Copies len bytes of text into o->host_buf as the host. */
+static int
+set_host(struct client_options *o, const char *text, size_t len,
+    const char *whole, char *err, size_t errlen)
+{
+	if (len == 0) {
+		snprintf(err, errlen, "'%s': missing host", whole);
+		return -1;
+	}
+	if (len >= sizeof o->host_buf) {
+		snprintf(err, errlen, "'%s': host too long", whole);
+		return -1;
+	}
+	memcpy(o->host_buf, text, len);
+	o->host_buf[len] = '\0';
+	o->host = o->host_buf;
+	return 0;
+}
+
+/*
+ * Reads the first operand: "HOST", "HOST:PORT", "[ADDR]" or "[ADDR]:PORT".
+ * A word with two colons or more is a bare IPv6 address, never
+ * "HOST:PORT": "::1" is the host ::1.  *port_given says whether the
+ * operand named a port.  0, or -1 with a message in err.
+ */
+static int
+parse_host(struct client_options *o, const char *text, int *port_given,
+    char *err, size_t errlen)
+{
+	const char *colon;
+
+	*port_given = 0;
+	if (text[0] == '\0') {
+		snprintf(err, errlen, "missing host: the host operand is "
+		    "empty");
+		return -1;
+	}
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
+			snprintf(err, errlen, "'%s': expected [ADDR]:PORT",
+			    text);
+			return -1;
+		}
+		if (set_host(o, text + 1, (size_t)(close - text - 1), text,
+		    err, errlen) < 0)
+			return -1;
+		if (close[1] == '\0')
+			return 0;
+		*port_given = 1;
+		return parse_port(o, close + 2, err, errlen);
+	}
+	colon = strchr(text, ':');
+	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
+		o->host = text;
+		return 0;
+	}
+	if (set_host(o, text, (size_t)(colon - text), text, err, errlen) < 0)
+		return -1;
+	*port_given = 1;
+	return parse_port(o, colon + 1, err, errlen);
+}
+
+/* Reads the operands, of which the caller allows at most two. */
+static int
+parse_operands(struct client_options *o, char *operands[], int count,
+    char *err, size_t errlen)
+{
+	int port_given = 0;
+
+	if (count >= 1 && parse_host(o, operands[0], &port_given, err,
+	    errlen) < 0)
+		return -1;
+	if (count == 2) {
+		if (port_given) {
+			snprintf(err, errlen, "'%s' names a port already: "
+			    "'%s' is one too many", operands[0], operands[1]);
+			return -1;
+		}
+		return parse_port(o, operands[1], err, errlen);
+	}
+	if (count == 0 || !port_given)
+		return parse_port(o, o->port, err, errlen);
+	return 0;
+}
+
 void
 client_options_defaults(struct client_options *o)
 {
@@ -98,6 +229,7 @@ client_options_defaults(struct client_options *o)
 	o->wait_text = DEFAULT_WAIT_TEXT;
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 	o->close_mode = SESSION_CLOSE_SHUTDOWN;
+	o->family = AF_UNSPEC;
 }
 
 int
@@ -105,11 +237,43 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
     char *err, size_t errlen)
 {
 	struct opt_state st = { .index = 1 };
-	int id, rc = 0;
+	char *operands[3];
+	int count = 0, id, rc = 0, before;
 
-	while (rc == 0 && (id = opt_next(&st, argc, argv,
-	    client_options_table, err, errlen)) != 0) {
+	for (;;) {
+		before = st.index;
+		id = opt_next(&st, argc, argv, client_options_table, err,
+		    errlen);
+		if (id == 0) {
+			/* An operand, or the end.  As with glibc's getopt,
+			 * options may follow the operands, unless "--" (which
+			 * opt_next steps over) ended them. */
+			if (st.index >= argc)
+				break;
+			if (st.index > before) {
+				while (st.index < argc && count < 3)
+					operands[count++] = argv[st.index++];
+				break;
+			}
+			if (count < 3)
+				operands[count++] = argv[st.index];
+			st.index++;
+			continue;
+		}
 		switch (id) {
+		case OPT_FOUR:
+			o->four = 1;
+			o->family = AF_INET;
+			break;
+		case OPT_SIX:
+			o->six = 1;
+			o->family = AF_INET6;
+			break;
+		case OPT_NOOP_N:
+			break;
+		case OPT_VERBOSE:
+			o->verbose = 1;
+			break;
 		case OPT_CLOSE:
 			rc = parse_close(st.shown, st.value, &o->close_mode,
 			    err, errlen);
@@ -144,18 +308,37 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
 		default:
 			return -1;	/* opt_next's message is in err */
 		}
+		if (rc != 0)
+			return -1;
 	}
-	if (rc != 0)
+	if (count == 3 || st.index < argc) {
+		snprintf(err, errlen, "too many operands: '%s'",
+		    count == 3 ? operands[2] : argv[st.index]);
 		return -1;
-
-	return opt_host_port(argc, argv, st.index, &o->host, &o->port, err,
-	    errlen);
+	}
+	return parse_operands(o, operands, count, err, errlen);
 }
 
 int
 client_options_check(const struct client_options *o, char *err,
     size_t errlen)
 {
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (o->four && o->six) {
+		snprintf(err, errlen, "-4 and -6 exclude each other");
+		return -1;
+	}
+	/* A numeric address of the other family can never connect: say so
+	 * here rather than with the resolver's vaguer words. */
+	if (o->four && inet_pton(AF_INET6, o->host, buf) == 1) {
+		snprintf(err, errlen, "-4: '%s' is an IPv6 address", o->host);
+		return -1;
+	}
+	if (o->six && inet_pton(AF_INET, o->host, buf) == 1) {
+		snprintf(err, errlen, "-6: '%s' is an IPv4 address", o->host);
+		return -1;
+	}
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||
 	    o->close_mode == SESSION_CLOSE_LINGER0)) {
 		snprintf(err, errlen, "--wait makes no sense with --close %s: "

@@ -20,9 +20,18 @@
 /* A day: longer is a typo, and keeps poll()'s milliseconds in an int. */
 #define CLIENT_SECONDS_MAX 86400.0
 
+/* Room for a host taken out of "HOST:PORT" or "[ADDR]:PORT". */
+#define CLIENT_HOST_MAX 256
+
 struct client_options {
-	const char *host;
-	const char *port;
+	const char *host;	/* as written, or host_buf */
+	const char *port;	/* always numeric: a service name is looked
+				 * up while parsing, into port_buf */
+	char host_buf[CLIENT_HOST_MAX];
+	char port_buf[8];
+	int family;		/* AF_UNSPEC, or AF_INET (-4), AF_INET6 (-6) */
+	int four, six;		/* -4 and -6 as given, for the check */
+	int verbose;		/* -v: say where it connects */
 	char **messages;	/* the -m texts, pointers into argv; the
 				 * caller gives room for argc of them */
 	size_t message_count;
@@ -48,7 +57,10 @@ void client_options_defaults(struct client_options *o);
 
 /*
  * Reads the options and operands of argv into o, which holds the
- * defaults and room for argc messages.  Returns 0 to go on, 1 when -h or
+ * defaults and room for argc messages.  Options may follow the operands,
+ * as glibc's getopt allows; "--" ends the options.  The operands are
+ * "[HOST [PORT]]", "HOST:PORT" or "[ADDR]:PORT"; PORT is a number or a
+ * TCP service name from /etc/services.  Returns 0 to go on, 1 when -h or
  * -V asks main to answer (want_help or want_version says which; the rest
  * of argv is left unread), or -1 with a message naming the bad input in
  * err.

@@ -14,7 +14,8 @@
  * messages array, which AddressSanitizer sees), a refusal without a
  * message fails, and so do options accepted outside the bounds that
  * forkecho(1) gives, or accepted together when the page says they make
- * no sense together.
+ * no sense together.  The port is always numeric once accepted, a
+ * service name included (getservbyname reads only /etc/services).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +72,10 @@ check_accepted(const struct client_options *o, int argc, char *argv[])
 		if (o->messages[i] == NULL ||
 		    !in_argv(o->messages[i], argc, argv))
 			fuzz_fail("message %zu is not in argv", i);
+	if (o->four && o->six)
+		fuzz_fail("accepted -4 and -6 together");
+	if (o->host[0] == '\0')
+		fuzz_fail("accepted an empty host");
 	if ((unsigned)o->close_mode > SESSION_CLOSE_NONE)
 		fuzz_fail("accepted close mode %d", (int)o->close_mode);
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||

@@ -142,14 +142,14 @@ connect_within(int fd, const struct addrinfo *ai, double timeout)
 }
 
 int
-net_connect(const char *host, const char *port, double timeout, char *err,
-    size_t errlen)
+net_connect(const char *host, const char *port, int family, double timeout,
+    char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, rc, saved = 0;
 
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {

@@ -31,12 +31,12 @@ int net_listen(const struct addr *a, int backlog, char *err, size_t errlen);
 int net_bind(const struct addr *a, char *err, size_t errlen);
 
 /*
- * Resolves host and port and connects to the first address that answers,
- * giving up on each after timeout seconds (0: no limit).  Returns a
- * blocking, connected descriptor.
+ * Resolves host and port, in family (AF_UNSPEC: any), and connects to the
+ * first address that answers, giving up on each after timeout seconds
+ * (0: no limit).  Returns a blocking, connected descriptor.
  */
-int net_connect(const char *host, const char *port, double timeout,
-    char *err, size_t errlen);
+int net_connect(const char *host, const char *port, int family,
+    double timeout, char *err, size_t errlen);
 
 /* Sets SO_LINGER {on, 0 s}: the next close of the last reference aborts
  * the connection with RST instead of FIN.  Returns 0, or -1 with errno. */

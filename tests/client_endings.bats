@@ -284,7 +284,7 @@ line_seconds_ms() {
 	run --separate-stderr "$CLIENT" -x
 	assert_equal "$status" 64
 	assert_equal "${stderr_lines[0]}" 'forkecho: unknown option -x'
-	assert_equal "${stderr_lines[1]}" 'usage: forkecho [-hqV] [-i secs] [-m text] [-w secs] [--close mode]'
+	assert_equal "${stderr_lines[1]}" 'usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] [--close mode]'
 }
 
 @test "a --wait that is not a number is a usage error naming it" {
@@ -308,7 +308,7 @@ line_seconds_ms() {
 @test "a port that is not a number is a usage error" {
 	run --separate-stderr "$CLIENT" 127.0.0.1 seven
 	assert_equal "$status" 64
-	assert_equal "${stderr_lines[0]}" "forkecho: port 'seven' is not a number from 1 to 65535"
+	assert_equal "${stderr_lines[0]}" "forkecho: port 'seven' is neither a number from 1 to 65535 nor a TCP service in /etc/services"
 }
 
 @test "--wait with --close close is refused, naming both" {

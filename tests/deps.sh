@@ -33,6 +33,7 @@ bsdextrautils	command -v col
 jq	command -v jq
 iproute2	command -v ip && command -v ss
 procps	command -v ps && command -v pgrep
+netbase	grep -Eq "^echo[[:space:]]+7/tcp" /etc/services
 time	test -x /usr/bin/time
 util-linux	command -v setpriv && command -v setsid && command -v unshare && command -v prlimit
 libxml2-utils	command -v xmllint
@@ -46,7 +47,8 @@ systemd	command -v systemd-analyze
 # bsdextrautils: col, which cleans mandoc's output for the SYNOPSIS
 # tests.  time: /usr/bin/time -f %M, the client's memory.  util-linux:
 # setpriv, setsid, unshare, prlimit (essential, so always here).
-# tcpdump: the lessons' wire checks (as root only).
+# tcpdump: the lessons' wire checks (as root only).  netbase:
+# /etc/services, for forkecho's service names (client_args.bats).
 # git: make dist (git archive).  systemd: systemd-analyze verify on the
 # installed units; it reads unit files, no running systemd needed.
 
