@@ -12,6 +12,7 @@ traceevent_init(struct traceevent *ev, const char *name)
 	ev->name = name;
 	ev->fd = -1;
 	ev->refs_before = ev->refs = -1;
+	ev->port = -1;
 }
 
 const char *
@@ -117,6 +118,8 @@ traceevent_json(const struct traceevent *ev, struct textrow *r)
 		textrow_add(r, ",\"status\":%d", ev->status);
 	if (ev->addr != NULL)
 		textrow_add(r, ",\"addr\":\"%s\"", ev->addr);
+	if (ev->port >= 0)
+		textrow_add(r, ",\"port\":%d", ev->port);
 	if (ev->why != NULL)
 		add_string(r, "why", ev->why);
 	textrow_add(r, "}\n");

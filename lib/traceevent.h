@@ -40,6 +40,7 @@ struct traceevent {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	const char *addr;	/* listen: "ADDR PORT", or NULL */
+	int port;		/* listen: the real port; -1: none */
 	const char *why;	/* the server's reason, or NULL */
 };
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -516,6 +517,24 @@ explain_shutdown(struct traceevent *ev, int how, const struct trace_snapshot *b,
 
 /* --- events */
 
+/* The port fd is bound to, or -1: for the listen event's own field, so
+ * that a script reading the JSON on standard output (where no readiness
+ * line goes) need not take "ADDR PORT" apart. */
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
 void
 trace_listen(int fd, const char *where)
 {
@@ -525,6 +544,7 @@ trace_listen(int fd, const char *where)
 		return;
 	event_init(&ev, "listen", 0, fd);
 	ev.addr = where;
+	ev.port = bound_port(fd);
 	emit(&ev);
 }
 

@@ -91,14 +91,18 @@ start_refused() {
 	[ "$(cat "$t")" = keep ]
 }
 
-@test "with --trace-json - standard output holds JSON Lines alone, the listen event giving the port" {
+@test "with --trace-json - standard output holds JSON Lines alone, the listen event giving the port in a field" {
 	local out=$BATS_TEST_TMPDIR/out
 	"$SERVER" "${AS_ROOT[@]}" -l 127.0.0.1:0 --trace-json - >"$out" \
 	    2>"$BATS_TEST_TMPDIR/log" 3>&- &
 	SERVER_PID=$!
 	SERVER_LOG=$BATS_TEST_TMPDIR/log
 	wait_until 10 grep -q '"event":"listen"' "$out"
-	PORT=$(sed -n 's/.*"event":"listen".*"addr":"127\.0\.0\.1 \([0-9]*\)".*/\1/p' "$out")
+	need_tool jq jq
+	# The port in a field of its own, the same as in "addr".
+	PORT=$(jq -r 'select(.event == "listen") | .port' "$out")
+	[[ $PORT =~ ^[1-9][0-9]*$ ]]
+	[ "$(jq -r 'select(.event == "listen") | .addr' "$out")" = "127.0.0.1 $PORT" ]
 	run --separate-stderr timeout 10 "$CLIENT" -m json 127.0.0.1 "$PORT"
 	assert_success
 	assert_output json
