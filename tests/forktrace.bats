@@ -341,6 +341,7 @@ jline() {
 }
 
 @test "forktrace needs no library but libc: it reads JSON itself" {
+	skip_under_valgrind "forktrace is memcheck's wrapper script there; make check and make sanitize read the program itself"
 	need_tool readelf binutils
 	run readelf -d "$FORKTRACE"
 	assert_success
