@@ -142,7 +142,7 @@ accept_on(struct worker *w, int i)
 			 * others find nothing.  Not an error. */
 			return;
 		case NET_ACCEPT_SHUT:
-			/* Shut down (fact 11): it will never accept again.
+			/* Shut down (docs/LINUX.md, L11): it will never accept again.
 			 * At a drain the parent does that itself, after its
 			 * SIGTERM, which is then pending here. */
 			if (stop_pending())
@@ -226,7 +226,7 @@ send_msg(const struct worker *w, unsigned int type, unsigned long conn)
 }
 
 /* With the trace on, the parent measures the pass only once the worker
- * holds the descriptor (fact 15: in flight it is in no table), then
+ * holds the descriptor (docs/LINUX.md, L15: in flight it is in no table), then
  * writes its own events; the worker waits for that, like a forked child
  * at its start gate. */
 static int

@@ -236,7 +236,7 @@ server_recvq() {
 	unread() { [ "$(server_recvq)" -eq 4 ]; }
 	wait_until 5 unread
 	kill -KILL "$victim"
-	# The last reference goes with unread data queued: RST (fact 4).
+	# The last reference goes with unread data queued: RST (docs/LINUX.md, L4).
 	client_exit a 5
 	[ "$EXIT_STATUS" -eq 3 ]
 	[[ $LAST == *"sent 8 bytes, received 4 bytes, connection reset by server (RST)"* ]]
