@@ -244,7 +244,8 @@ say_write(const char *step, int fd, const char *text)
 }
 
 /*
- * docs/LINUX.md, L12.  The server sends 5 bytes, which the client leaves unread,
+ * docs/LINUX.md, L12.
+ * The server sends 5 bytes, which the client leaves unread,
  * then aborts (SO_LINGER {1,0}: RST).  The client then reads.
  */
 static void
@@ -275,7 +276,8 @@ scenario_rst_read(void)
 }
 
 /*
- * docs/LINUX.md, L13.  The server closes (FIN) and is gone; the client, which has
+ * docs/LINUX.md, L13.
+ * The server closes (FIN) and is gone; the client, which has
  * seen the FIN, writes into it.
  */
 static void
@@ -400,7 +402,8 @@ fill_until_stalled(int fd)
 }
 
 /*
- * docs/LINUX.md, L5, second half.  The server does not read; the client fills its
+ * docs/LINUX.md, L5, second half.
+ * The server does not read; the client fills its
  * window and send queue, sets SO_LINGER {1,1} and closes its blocking
  * socket.  Then the server reads everything.
  */
@@ -462,7 +465,8 @@ scenario_linger_timeout(void)
 }
 
 /*
- * docs/LINUX.md, L5, first half.  After fork the child sets SO_LINGER {1,0} through
+ * docs/LINUX.md, L5, first half.
+ * After fork the child sets SO_LINGER {1,0} through
  * its descriptor and closes it; the parent, which never set the option,
  * closes last.
  */
@@ -516,7 +520,8 @@ scenario_linger0_other_process(void)
 }
 
 /*
- * docs/LINUX.md, L7 and L8.  After fork the parent shuts the server socket down for
+ * docs/LINUX.md, L7 and L8.
+ * After fork the parent shuts the server socket down for
  * writing while the child still holds a copy; then each holder tries to
  * write, and the client sends something for the parent to read.
  */
@@ -573,7 +578,8 @@ scenario_shutwr_shared(void)
 }
 
 /*
- * docs/LINUX.md, L10.  The server shuts its socket down both ways; the client, which
+ * docs/LINUX.md, L10.
+ * The server shuts its socket down both ways; the client, which
  * has seen the FIN, writes.
  */
 static void
