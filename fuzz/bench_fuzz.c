@@ -69,19 +69,13 @@ parse_as_main(int argc, char *argv[])
 
 	bench_options_defaults(&o);
 	rc = bench_options_parse(argc, argv, &o, err, sizeof err);
-	if (rc < 0) {
-		fuzz_expect_message("bench_options_parse", err);
-	} else if (rc > 0) {
-		if (o.want_help == o.want_version)
-			fuzz_fail("returned 1 with want_help %d, want_version "
-			    "%d", o.want_help, o.want_version);
-	} else if (o.want_help || o.want_version) {
-		fuzz_fail("returned 0 with -h or -V");
-	} else if (bench_options_check(&o, err, sizeof err) < 0) {
+	if (!fuzz_parse_goes_on("bench_options_parse", rc, o.want_help,
+	    o.want_version, err))
+		return;
+	if (bench_options_check(&o, err, sizeof err) < 0)
 		fuzz_expect_message("bench_options_check", err);
-	} else {
+	else
 		check_accepted(&o);
-	}
 }
 
 int

@@ -28,6 +28,25 @@ fuzz_expect_message(const char *call, const char *err)
 }
 
 int
+fuzz_parse_goes_on(const char *call, int rc, int want_help,
+    int want_version, const char *err)
+{
+	if (rc < 0) {
+		fuzz_expect_message(call, err);
+		return 0;
+	}
+	if (rc > 0) {
+		if (want_help == want_version)
+			fuzz_fail("%s returned 1 with want_help %d, "
+			    "want_version %d", call, want_help, want_version);
+		return 0;
+	}
+	if (want_help || want_version)
+		fuzz_fail("%s returned 0 with -h or -V", call);
+	return 1;
+}
+
+int
 fuzz_port_ok(const char *text)
 {
 	unsigned long n;

@@ -96,18 +96,12 @@ parse_as_main(int argc, char *argv[])
 	if (o.messages == NULL)
 		return;
 	rc = client_options_parse(argc, argv, &o, err, sizeof err);
-	if (rc < 0) {
-		fuzz_expect_message("client_options_parse", err);
-	} else if (rc > 0) {
-		if (o.want_help == o.want_version)
-			fuzz_fail("returned 1 with want_help %d, want_version "
-			    "%d", o.want_help, o.want_version);
-	} else if (o.want_help || o.want_version) {
-		fuzz_fail("returned 0 with -h or -V");
-	} else if (client_options_check(&o, err, sizeof err) < 0) {
-		fuzz_expect_message("client_options_check", err);
-	} else {
-		check_accepted(&o, argc, argv);
+	if (fuzz_parse_goes_on("client_options_parse", rc, o.want_help,
+	    o.want_version, err)) {
+		if (client_options_check(&o, err, sizeof err) < 0)
+			fuzz_expect_message("client_options_check", err);
+		else
+			check_accepted(&o, argc, argv);
 	}
 	free(o.messages);
 }
