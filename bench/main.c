@@ -85,8 +85,8 @@ config_from(const struct bench_options *o, struct bench_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->mode = o->mode;
-	cfg->host = o->host;
-	cfg->port = o->port;
+	cfg->host = o->to.host;
+	cfg->port = o->to.port;
 	cfg->concurrency = (unsigned)o->concurrency;
 	cfg->size = bench_options_size(o);
 	cfg->size_min = o->size_min;
@@ -136,7 +136,7 @@ main(int argc, char *argv[])
 		return o.want_help ? print_help() : print_version();
 
 	config_from(&o, &cfg);
-	if (loadgen_resolve(o.host, o.port, &cfg.server, err,
+	if (loadgen_resolve(o.to.host, o.to.port, &cfg.server, err,
 	    sizeof err) < 0) {
 		diag_msg("%s", err);
 		return REPORT_CONNECT;

@@ -8,8 +8,6 @@
 
 #include "num.h"
 
-#define DEFAULT_HOST "127.0.0.1"
-#define DEFAULT_PORT "7007"
 #define DEFAULT_DURATION 5.0
 #define DEFAULT_WAIT 10.0
 #define DEFAULT_WAIT_TEXT "10"	/* as the error details show it */
@@ -56,7 +54,8 @@ const struct opt_spec bench_options_table[] = {
 /* The same words as the SYNOPSIS of forkecho-bench(1). */
 const char bench_options_usage[] =
     "usage: forkecho-bench [-hV] [-c n] [-d secs] [-m mode] [-n count]\n"
-    "\t[-w secs] [--close how] [--json] [--size bytes] [host [port]]\n";
+    "\t[-w secs] [--close how] [--json] [--size bytes]\n"
+    "\t[host [port] | host:port]\n";
 
 /* Reads a number from min to max for the option shown; 0, or -1 with a
  * message in err. */
@@ -143,8 +142,6 @@ void
 bench_options_defaults(struct bench_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->host = DEFAULT_HOST;
-	o->port = DEFAULT_PORT;
 	o->mode = BENCH_SESSIONS;
 	o->concurrency = 1;
 	o->duration = DEFAULT_DURATION;
@@ -207,7 +204,7 @@ bench_options_parse(int argc, char *argv[], struct bench_options *o,
 	if (rc != 0)
 		return -1;
 
-	return opt_host_port(argc, argv, st.index, &o->host, &o->port, err,
+	return opt_host_port(&o->to, argv + st.index, argc - st.index, err,
 	    errlen);
 }
 

@@ -18,8 +18,7 @@
 #include "opt.h"
 
 struct bench_options {
-	const char *host;
-	const char *port;
+	struct opt_endpoint to;	/* the server, from the operands */
 	enum bench_mode mode;
 	char mode_shown[80];	/* "-m rtt" as written, for refusals */
 	unsigned long concurrency;

@@ -121,10 +121,10 @@ main(int argc, char *argv[])
 	}
 
 	if (o.verbose)
-		diag_msg("connecting to %s %s%s", o.host, o.port,
+		diag_msg("connecting to %s %s%s", o.to.host, o.to.port,
 		    o.family == AF_INET ? " over IPv4" :
 		    o.family == AF_INET6 ? " over IPv6" : "");
-	fd = net_connect(o.host, o.port, o.family, o.connect_timeout, err,
+	fd = net_connect(o.to.host, o.to.port, o.family, o.connect_timeout, err,
 	    sizeof err);
 	if (fd < 0) {
 		diag_msg("%s", err);
@@ -153,7 +153,7 @@ main(int argc, char *argv[])
 
 	if (res.end == SESSION_ERROR) {
 		if (res.on_socket)
-			diag_err(res.err, "%s %s %s", res.call, o.host, o.port);
+			diag_err(res.err, "%s %s %s", res.call, o.to.host, o.to.port);
 		else
 			diag_err(res.err, "%s", res.call);
 	} else if (!o.quiet) {

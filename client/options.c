@@ -12,8 +12,6 @@
 
 #include "num.h"
 
-#define DEFAULT_HOST "127.0.0.1"
-#define DEFAULT_PORT "7007"
 #define DEFAULT_WAIT 10.0
 #define DEFAULT_WAIT_TEXT "10"	/* as the last line shows it */
 #define DEFAULT_CONNECT_TIMEOUT 10.0
@@ -103,128 +101,10 @@ parse_close(const char *shown, const char *text, enum session_close *out,
 	return -1;
 }
 
-/*
- * Reads PORT, a number from 1 to 65535 or a TCP service name, into
- * o->port as a number: the rest of the client, its messages included,
- * sees only numbers.  0, or -1 with a message in err.
- */
-static int
-parse_port(struct client_options *o, const char *text, char *err,
-    size_t errlen)
-{
-	unsigned long n;
-	struct servent *se;
-
-	if (num_parse_ulong(text, 1, 65535, &n) == 0) {
-		o->port = text;
-		return 0;
-	}
-	/* A word that starts with a digit was meant as a number. */
-	if (text[0] != '\0' && (text[0] < '0' || text[0] > '9') &&
-	    (se = getservbyname(text, "tcp")) != NULL) {
-		snprintf(o->port_buf, sizeof o->port_buf, "%u",
-		    (unsigned)ntohs((unsigned short)se->s_port));
-		o->port = o->port_buf;
-		return 0;
-	}
-	snprintf(err, errlen, "port '%s' is neither a number from 1 to 65535 "
-	    "nor a TCP service in /etc/services", text);
-	return -1;
-}
-
-/* Copies len bytes of text into o->host_buf as the host. */
-static int
-set_host(struct client_options *o, const char *text, size_t len,
-    const char *whole, char *err, size_t errlen)
-{
-	if (len == 0) {
-		snprintf(err, errlen, "'%s': missing host", whole);
-		return -1;
-	}
-	if (len >= sizeof o->host_buf) {
-		snprintf(err, errlen, "'%s': host too long", whole);
-		return -1;
-	}
-	memcpy(o->host_buf, text, len);
-	o->host_buf[len] = '\0';
-	o->host = o->host_buf;
-	return 0;
-}
-
-/*
- * Reads the first operand: "HOST", "HOST:PORT", "[ADDR]" or "[ADDR]:PORT".
- * A word with two colons or more is a bare IPv6 address, never
- * "HOST:PORT": "::1" is the host ::1.  *port_given says whether the
- * operand named a port.  0, or -1 with a message in err.
- */
-static int
-parse_host(struct client_options *o, const char *text, int *port_given,
-    char *err, size_t errlen)
-{
-	const char *colon;
-
-	*port_given = 0;
-	if (text[0] == '\0') {
-		snprintf(err, errlen, "missing host: the host operand is "
-		    "empty");
-		return -1;
-	}
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-
-		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
-			snprintf(err, errlen, "'%s': expected [ADDR]:PORT",
-			    text);
-			return -1;
-		}
-		if (set_host(o, text + 1, (size_t)(close - text - 1), text,
-		    err, errlen) < 0)
-			return -1;
-		if (close[1] == '\0')
-			return 0;
-		*port_given = 1;
-		return parse_port(o, close + 2, err, errlen);
-	}
-	colon = strchr(text, ':');
-	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
-		o->host = text;
-		return 0;
-	}
-	if (set_host(o, text, (size_t)(colon - text), text, err, errlen) < 0)
-		return -1;
-	*port_given = 1;
-	return parse_port(o, colon + 1, err, errlen);
-}
-
-/* Reads the operands, of which the caller allows at most two. */
-static int
-parse_operands(struct client_options *o, char *operands[], int count,
-    char *err, size_t errlen)
-{
-	int port_given = 0;
-
-	if (count >= 1 && parse_host(o, operands[0], &port_given, err,
-	    errlen) < 0)
-		return -1;
-	if (count == 2) {
-		if (port_given) {
-			snprintf(err, errlen, "'%s' names a port already: "
-			    "'%s' is one too many", operands[0], operands[1]);
-			return -1;
-		}
-		return parse_port(o, operands[1], err, errlen);
-	}
-	if (count == 0 || !port_given)
-		return parse_port(o, o->port, err, errlen);
-	return 0;
-}
-
 void
 client_options_defaults(struct client_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->host = DEFAULT_HOST;
-	o->port = DEFAULT_PORT;
 	o->wait = DEFAULT_WAIT;
 	o->wait_text = DEFAULT_WAIT_TEXT;
 	o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -311,12 +191,12 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
 		if (rc != 0)
 			return -1;
 	}
-	if (count == 3 || st.index < argc) {
+	if (st.index < argc) {
 		snprintf(err, errlen, "too many operands: '%s'",
-		    count == 3 ? operands[2] : argv[st.index]);
+		    argv[st.index]);
 		return -1;
 	}
-	return parse_operands(o, operands, count, err, errlen);
+	return opt_host_port(&o->to, operands, count, err, errlen);
 }
 
 int
@@ -331,12 +211,12 @@ client_options_check(const struct client_options *o, char *err,
 	}
 	/* A numeric address of the other family can never connect: say so
 	 * here rather than with the resolver's vaguer words. */
-	if (o->four && inet_pton(AF_INET6, o->host, buf) == 1) {
-		snprintf(err, errlen, "-4: '%s' is an IPv6 address", o->host);
+	if (o->four && inet_pton(AF_INET6, o->to.host, buf) == 1) {
+		snprintf(err, errlen, "-4: '%s' is an IPv6 address", o->to.host);
 		return -1;
 	}
-	if (o->six && inet_pton(AF_INET, o->host, buf) == 1) {
-		snprintf(err, errlen, "-6: '%s' is an IPv4 address", o->host);
+	if (o->six && inet_pton(AF_INET, o->to.host, buf) == 1) {
+		snprintf(err, errlen, "-6: '%s' is an IPv4 address", o->to.host);
 		return -1;
 	}
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||

@@ -20,15 +20,8 @@
 /* A day: longer is a typo, and keeps poll()'s milliseconds in an int. */
 #define CLIENT_SECONDS_MAX 86400.0
 
-/* Room for a host taken out of "HOST:PORT" or "[ADDR]:PORT". */
-#define CLIENT_HOST_MAX 256
-
 struct client_options {
-	const char *host;	/* as written, or host_buf */
-	const char *port;	/* always numeric: a service name is looked
-				 * up while parsing, into port_buf */
-	char host_buf[CLIENT_HOST_MAX];
-	char port_buf[8];
+	struct opt_endpoint to;	/* the server, from the operands */
 	int family;		/* AF_UNSPEC, or AF_INET (-4), AF_INET6 (-6) */
 	int four, six;		/* -4 and -6 as given, for the check */
 	int verbose;		/* -v: say where it connects */

@@ -33,10 +33,10 @@ check_accepted(const struct bench_options *o)
 {
 	size_t size = bench_options_size(o);
 
-	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
+	if (o->to.host == NULL || o->to.port == NULL || o->wait_text == NULL)
 		fuzz_fail("accepted without a host, port or wait text");
-	if (!fuzz_port_ok(o->port))
-		fuzz_fail("accepted port '%s'", o->port);
+	if (!fuzz_port_ok(o->to.port))
+		fuzz_fail("accepted port '%s'", o->to.port);
 	if ((unsigned)o->mode > BENCH_RTT)
 		fuzz_fail("accepted mode %d", (int)o->mode);
 	if (o->concurrency < 1 || o->concurrency > BENCH_CONCURRENCY_MAX)

@@ -57,10 +57,10 @@ check_accepted(const struct client_options *o, int argc, char *argv[])
 {
 	size_t i;
 
-	if (o->host == NULL || o->port == NULL || o->wait_text == NULL)
+	if (o->to.host == NULL || o->to.port == NULL || o->wait_text == NULL)
 		fuzz_fail("accepted without a host, port or wait text");
-	if (!fuzz_port_ok(o->port))
-		fuzz_fail("accepted port '%s'", o->port);
+	if (!fuzz_port_ok(o->to.port))
+		fuzz_fail("accepted port '%s'", o->to.port);
 	if (!seconds_ok(o->interval) || !seconds_ok(o->wait) ||
 	    !seconds_ok(o->connect_timeout))
 		fuzz_fail("accepted -i %g, -w %g, --connect-timeout %g",
@@ -74,7 +74,7 @@ check_accepted(const struct client_options *o, int argc, char *argv[])
 			fuzz_fail("message %zu is not in argv", i);
 	if (o->four && o->six)
 		fuzz_fail("accepted -4 and -6 together");
-	if (o->host[0] == '\0')
+	if (o->to.host[0] == '\0')
 		fuzz_fail("accepted an empty host");
 	if ((unsigned)o->close_mode > SESSION_CLOSE_NONE)
 		fuzz_fail("accepted close mode %d", (int)o->close_mode);

@@ -2,6 +2,9 @@
 /* Copyright (c) 2026 the forkecho authors */
 #include "opt.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -251,24 +254,117 @@ opt_print_usage_help(const char *usage, const char *what,
 	(void)printf("\nSee %s.\n", manual);
 }
 
-int
-opt_host_port(int argc, char *const argv[], int index, const char **host,
-    const char **port, char *err, size_t errlen)
+/*
+ * Reads PORT, a number from 1 to 65535 or a TCP service name, into
+ * ep->port as a number: the rest of a client, its messages included,
+ * sees only numbers.
+ */
+static int
+endpoint_port(struct opt_endpoint *ep, const char *text, char *err,
+    size_t errlen)
 {
 	unsigned long n;
+	struct servent *se;
 
-	if (index < argc)
-		*host = argv[index++];
-	if (index < argc)
-		*port = argv[index++];
-	if (index < argc) {
-		snprintf(err, errlen, "too many operands: '%s'", argv[index]);
+	if (num_parse_ulong(text, 1, 65535, &n) == 0) {
+		ep->port = text;
+		return 0;
+	}
+	/* A word that starts with a digit was meant as a number. */
+	if (text[0] != '\0' && (text[0] < '0' || text[0] > '9') &&
+	    (se = getservbyname(text, "tcp")) != NULL) {
+		snprintf(ep->port_buf, sizeof ep->port_buf, "%u",
+		    (unsigned)ntohs((unsigned short)se->s_port));
+		ep->port = ep->port_buf;
+		return 0;
+	}
+	snprintf(err, errlen, "port '%s' is neither a number from 1 to 65535 "
+	    "nor a TCP service in /etc/services", text);
+	return -1;
+}
+
+/* Copies len bytes of text, a part of the operand whole, as the host. */
+static int
+endpoint_host(struct opt_endpoint *ep, const char *text, size_t len,
+    const char *whole, char *err, size_t errlen)
+{
+	if (len == 0) {
+		snprintf(err, errlen, "'%s': missing host", whole);
 		return -1;
 	}
-	if (num_parse_ulong(*port, 1, 65535, &n) < 0) {
-		snprintf(err, errlen, "port '%s' is not a number from 1 to "
-		    "65535", *port);
+	if (len >= sizeof ep->host_buf) {
+		snprintf(err, errlen, "'%s': host too long", whole);
 		return -1;
+	}
+	memcpy(ep->host_buf, text, len);
+	ep->host_buf[len] = '\0';
+	ep->host = ep->host_buf;
+	return 0;
+}
+
+/* Reads the first operand; *port_given says whether it named a port. */
+static int
+endpoint_first(struct opt_endpoint *ep, const char *text, int *port_given,
+    char *err, size_t errlen)
+{
+	const char *colon;
+
+	*port_given = 0;
+	if (text[0] == '\0') {
+		snprintf(err, errlen, "missing host: the host operand is "
+		    "empty");
+		return -1;
+	}
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
+			snprintf(err, errlen, "'%s': expected [ADDR]:PORT",
+			    text);
+			return -1;
+		}
+		if (endpoint_host(ep, text + 1, (size_t)(close - text - 1),
+		    text, err, errlen) < 0)
+			return -1;
+		if (close[1] == '\0')
+			return 0;
+		*port_given = 1;
+		return endpoint_port(ep, close + 2, err, errlen);
+	}
+	colon = strchr(text, ':');
+	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
+		ep->host = text;
+		return 0;
+	}
+	if (endpoint_host(ep, text, (size_t)(colon - text), text, err,
+	    errlen) < 0)
+		return -1;
+	*port_given = 1;
+	return endpoint_port(ep, colon + 1, err, errlen);
+}
+
+int
+opt_host_port(struct opt_endpoint *ep, char *const operands[], int count,
+    char *err, size_t errlen)
+{
+	int port_given = 0;
+
+	ep->host = "127.0.0.1";
+	ep->port = "7007";
+	if (count > 2) {
+		snprintf(err, errlen, "too many operands: '%s'", operands[2]);
+		return -1;
+	}
+	if (count >= 1 && endpoint_first(ep, operands[0], &port_given, err,
+	    errlen) < 0)
+		return -1;
+	if (count == 2) {
+		if (port_given) {
+			snprintf(err, errlen, "'%s' names a port already: "
+			    "'%s' is one too many", operands[0], operands[1]);
+			return -1;
+		}
+		return endpoint_port(ep, operands[1], err, errlen);
 	}
 	return 0;
 }

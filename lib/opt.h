@@ -58,13 +58,27 @@ int opt_usage_error(const char *usage, const char *msg);
 void opt_print_usage_help(const char *usage, const char *what,
     const struct opt_spec *specs, const char *manual);
 
+/* Room for a host taken out of "HOST:PORT" or "[ADDR]:PORT". */
+#define OPT_HOST_MAX 256
+
+/* Where a client connects, as its operands say. */
+struct opt_endpoint {
+	const char *host;	/* as written, or host_buf */
+	const char *port;	/* always numeric: a service name is looked
+				 * up while parsing, into port_buf */
+	char host_buf[OPT_HOST_MAX];
+	char port_buf[8];
+};
+
 /*
- * Reads the operands "[host [port]]" that the clients take, from
- * argv[index] on, into *host and *port, which keep their defaults where
- * an operand is missing; the port must be a number from 1 to 65535.
- * Returns 0, or -1 with a message naming the bad operand in err.
+ * Reads the count operands the clients take: none, "HOST", "HOST PORT",
+ * "HOST:PORT", "[ADDR]" or "[ADDR]:PORT", into ep; what is missing is
+ * 127.0.0.1 and 7007.  A word with two colons or more is a bare IPv6
+ * address, never "HOST:PORT".  A port is a number from 1 to 65535 or a
+ * TCP service name.  Returns 0, or -1 with a message naming the bad
+ * operand in err.
  */
-int opt_host_port(int argc, char *const argv[], int index,
-    const char **host, const char **port, char *err, size_t errlen);
+int opt_host_port(struct opt_endpoint *ep, char *const operands[],
+    int count, char *err, size_t errlen);
 
 #endif

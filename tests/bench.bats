@@ -97,6 +97,22 @@ ms_since() { echo $((($(now_us) - $1) / 1000)); }
 		(.error_kinds | keys | length) == 5' <<<"$output"
 }
 
+@test "the server as forkecho names it: HOST:PORT and [ADDR]:PORT as one operand" {
+	need_tool jq jq
+	start_server -l 127.0.0.1:0 -l '[::1]:0' -q
+	local port6
+	port6=$(awk '/^listening on ::1 /{print $4; exit}' "$SERVER_OUT")
+	run --separate-stderr "$BENCH" -m sessions --json -n 3 "127.0.0.1:$PORT"
+	assert_success
+	jq -e '.ops == 3 and .errors == 0' <<<"$output"
+	run --separate-stderr "$BENCH" -m sessions --json -n 3 "[::1]:$port6"
+	assert_success
+	jq -e '.ops == 3 and .errors == 0' <<<"$output"
+	run --separate-stderr "$BENCH" -n 3 "127.0.0.1:$PORT" "$PORT"
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho-bench: '127.0.0.1:$PORT' names a port already: '$PORT' is one too many"
+}
+
 @test "-n bounds the count: 10 sessions, 25 round trips on 4 connections, 1 MiB a stream" {
 	start_server -l 127.0.0.1:0 -q
 	run --separate-stderr "$BENCH" -m sessions -n 10 -c 3 127.0.0.1 "$PORT"
