@@ -88,18 +88,6 @@ static struct {
 	int refs_before;	/* measured just before it */
 } pending = { { -1, -1 }, -1 };
 
-/*
- * Recomputes trace_active from the outputs and returns it.  trace_open
- * asks this once it has opened them, which is where the flag is first
- * set; emit asks it again after each event, since a JSON trace that
- * cannot be written ends.
- */
-static int
-trace_enabled(void)
-{
-	trace_active = tr.human || tr.json_fd >= 0;
-	return trace_active;
-}
 
 int
 trace_open(int human, const char *json_path, char *err, size_t errlen)
@@ -130,7 +118,12 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 			}
 		}
 	}
-	if (!trace_enabled())
+	/* Set once, here, and never cleared: a connection's steps pair up
+	 * across processes (the start gate, a pass and its go-ahead), so a
+	 * JSON trace that cannot be written any more stops writing, in
+	 * emit, but every process keeps taking the same steps. */
+	trace_active = tr.human || tr.json_fd >= 0;
+	if (!trace_active)
 		return 0;
 
 	/* The lock file needs no name once every process has it open. */
@@ -395,7 +388,6 @@ emit(struct traceevent *ev)
 		traceview_row(ev, &r);
 		(void)io_write_all(STDERR_FILENO, r.buf, r.len);
 	}
-	(void)trace_enabled();
 }
 
 /* An event of connection conn (0: none) on fd (-1: none). */

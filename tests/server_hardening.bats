@@ -136,6 +136,32 @@ clients_until_trace_stops() {
 	return 1
 }
 
+@test "a JSON trace that stops in the middle of the fork event leaves no connection waiting" {
+	local t=$BATS_TEST_TMPDIR/t.json cut
+	# A first run says where the fork event's line lies in such a trace
+	# (in bytes: LC_ALL=C).
+	start_server -l 127.0.0.1:0 --trace-json "$t"
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	stop_server
+	cut=$(LC_ALL=C awk '/"event":"fork"/ { print n + int(length($0) / 2); exit }
+		{ n += length($0) + 1 }' "$t")
+	[[ $cut =~ ^[0-9]+$ ]]
+	rm -f "$t"
+	# Now the file may not grow past the middle of that line: the
+	# parent's write of its fork event falls short, the trace stops
+	# there, and the child at its start gate must still be let go.
+	SERVER_WRAP=(prlimit --fsize="$cut")
+	start_server -l 127.0.0.1:0 --trace-json "$t"
+	run --separate-stderr timeout 10 "$CLIENT" -w 3 -m hi 127.0.0.1 "$PORT"
+	assert_success
+	assert_output hi
+	grep -q 'the JSON trace stops here' "$SERVER_LOG"
+	# It stopped at the fork: accept is the last event written.
+	[ "$(tail -n 1 "$t" | jq -r .event)" = accept ]
+	trace_ends_whole "$t"
+}
+
 @test "a trace cut short by the file size limit ends in whole lines, and forktrace reads them all" {
 	local t=$BATS_TEST_TMPDIR/t.json
 	# 8 KiB: room for the server's table of its processes (4 KiB, in a
