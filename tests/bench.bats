@@ -414,7 +414,7 @@ grep_count_is() { [ "$(grep -cE "$2" "$1")" -eq "$3" ]; }
 }
 
 @test "the usage text is forkecho-bench(1)'s SYNOPSIS" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	need_mandoc
 	assert_equal "$(usage_text "$BENCH")" "$(man_synopsis "$TOP/docs/forkecho-bench.1")"
 }
 
