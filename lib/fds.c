@@ -6,11 +6,10 @@
 #define _DEFAULT_SOURCE 1
 
 #include "fds.h"
+#include "num.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -35,13 +34,11 @@ closefrom_listed(int lowfd)
 	/* Closing while reading is safe here: the directory is read by
 	 * descriptor number, and a closed number is simply not listed. */
 	while ((de = readdir(dir)) != NULL) {
-		char *end;
-		long fd;
+		unsigned long fd;
 
-		errno = 0;
-		fd = strtol(de->d_name, &end, 10);
-		if (errno != 0 || end == de->d_name || *end != '\0' ||
-		    fd < lowfd || fd > INT_MAX || fd == own)
+		/* Not a number ("." and ".."), below lowfd, or our own. */
+		if (num_parse_ulong(de->d_name, (unsigned long)lowfd, INT_MAX,
+		    &fd) != 0 || fd == (unsigned long)own)
 			continue;
 		(void)close((int)fd);
 	}

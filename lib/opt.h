@@ -49,12 +49,12 @@ const char *opt_closest(const struct opt_spec *specs, const char *name);
 /* Writes the option list, one "  -x, --name ARG  help" line each. */
 void opt_print_help(const struct opt_spec *specs, int fd);
 
-/* Writes a program's -h to standard output: its usage line, what, the
- * option list, then where its manual page is (manual, e.g. "forktrace(1)"). */
 /* Says msg, then the usage line, on standard error.  Returns 64, the
  * status of a usage error (sysexits' EX_USAGE), for main to exit with. */
 int opt_usage_error(const char *usage, const char *msg);
 
+/* Writes a program's -h to standard output: its usage line, what, the
+ * option list, then where its manual page is (manual, e.g. "forktrace(1)"). */
 void opt_print_usage_help(const char *usage, const char *what,
     const struct opt_spec *specs, const char *manual);
 

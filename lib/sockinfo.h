@@ -12,7 +12,8 @@
  * TIME_WAIT entry is a separate kernel object that only the 4-tuple
  * finds).  Elsewhere sockinfo_refs, sockinfo_state and sockinfo_unread
  * answer "unknown"; the rest uses only POSIX and works everywhere.  This
- * is the only Linux-specific file of the project.
+ * is the only file whose job needs Linux (fds.c merely takes Linux's
+ * close_range as a shortcut, with a POSIX way beside it).
  */
 #ifndef FORKECHO_SOCKINFO_H
 #define FORKECHO_SOCKINFO_H
