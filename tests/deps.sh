@@ -23,6 +23,7 @@ set -u
 # none of the non-essential ones.
 check_list='
 build-essential	command -v cc && command -v make
+binutils	command -v readelf
 bats	command -v bats
 bats-support	test -f /usr/lib/bats/bats-support/load.bash
 bats-assert	test -f /usr/lib/bats/bats-assert/load.bash
@@ -47,6 +48,8 @@ systemd	command -v systemd-analyze
 # bsdextrautils: col, which cleans mandoc's output for the SYNOPSIS
 # tests.  time: /usr/bin/time -f %M, the client's memory.  util-linux:
 # setpriv, setsid, unshare, prlimit (essential, so always here).
+# binutils: readelf, which shows forktrace links libc alone (it comes
+# with build-essential, but is named for what it is used for).
 # tcpdump: the lessons' wire checks (as root only).  netbase:
 # /etc/services, for forkecho's service names (client_args.bats).
 # git: make dist (git archive).  systemd: systemd-analyze verify on the
@@ -81,7 +84,8 @@ tab=$(printf '\t')
 missing() {
 	echo "$list" | while IFS=$tab read -r pkg probe; do
 		[ -n "$pkg" ] || continue
-		sh -c "$probe" >/dev/null 2>&1 || printf ' %s' "$pkg"
+		# </dev/null: a probe must not read the rest of the list.
+		sh -c "$probe" </dev/null >/dev/null 2>&1 || printf ' %s' "$pkg"
 	done
 }
 

@@ -49,12 +49,28 @@ states_are() { [ "$(states)" = "$1" ]; }
 	wait_until 5 states_are "READY=1 RELOADING=1 READY=1 "
 }
 
-@test "SIGTERM sends STOPPING=1 as the drain begins" {
+@test "SIGTERM sends STOPPING=1 as the drain begins, not when it ends" {
 	SERVER_WRAP=("$NOTIFIED" "$BATS_TEST_TMPDIR/notify")
-	start_server -l 127.0.0.1:0
+	start_server -l 127.0.0.1:0 --drain-timeout 30
 	wait_until 5 states_are "READY=1 "
-	stop_server
+	# A connection served by a child keeps the drain going.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hello\n' >&5
+	read -r -t 5 got <&5
+	assert_equal "$got" hello
+	kill -TERM "$SERVER_PID"
 	wait_until 5 states_are "READY=1 STOPPING=1 "
+	# Said while the connection still drains: the server is there and the
+	# connection still echoes.
+	kill -0 "$SERVER_PID"
+	printf 'more\n' >&5
+	read -r -t 5 got <&5
+	assert_equal "$got" more
+	exec 5>&-
+	wait_exit "$SERVER_PID" 10
+	assert_equal "$EXIT_STATUS" 0
+	SERVER_PID=
+	assert_equal "$(states)" "READY=1 STOPPING=1 "
 }
 
 @test "a NOTIFY_SOCKET nobody listens on is said in the log, and the server serves on" {
