@@ -239,8 +239,9 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 	f.rules.idle_timeout = cfg->idle_timeout;
 	f.rules.verbosity = cfg->verbosity;
 	f.next_conn = 1;
-	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0 ||
-	    children_init(&f.kids, cfg->max_children) < 0) {
+	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0)
+		return 1;
+	if (children_init(&f.kids, cfg->max_children) < 0) {
 		diag_err(errno, "allocating a table for %lu children",
 		    cfg->max_children);
 		choreo_held_free(&sv.held);

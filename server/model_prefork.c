@@ -511,11 +511,8 @@ model_prefork_run(struct server_config *cfg, struct listeners *ls,
 	int status;
 
 	memset(&p, 0, sizeof p);
-	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0) {
-		diag_err(errno, "allocating a pool of %lu workers",
-		    cfg->workers);
+	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0)
 		return 1;
-	}
 	if (setup(&p, &sv, started) < 0) {
 		teardown(&p);
 		choreo_held_free(&sv.held);

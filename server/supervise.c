@@ -43,7 +43,12 @@ supervise_init(struct supervisor *sv, struct server_config *cfg,
 	/* Before the first child or worker, so that all share the limit
 	 * on error lines. */
 	conn_errors_open();
-	return choreo_held_init(&sv->held, HELD_MAX);
+	if (choreo_held_init(&sv->held, HELD_MAX) < 0) {
+		diag_err(errno, "allocating a table for %d held copies",
+		    HELD_MAX);
+		return -1;
+	}
+	return 0;
 }
 
 double

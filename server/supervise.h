@@ -82,7 +82,7 @@ struct supervisor {
 /*
  * Sets sv up for cfg and the open listeners ls; wait_mask is the mask
  * pselect() waits with, cli the command line for SIGHUP's re-read.
- * Returns 0, or -1 with errno (nothing to free).
+ * Returns 0, or -1 once it has said why (nothing to free).
  */
 int supervise_init(struct supervisor *sv, struct server_config *cfg,
     struct listeners *ls, const sigset_t *wait_mask,

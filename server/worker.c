@@ -229,27 +229,43 @@ send_msg(const struct worker *w, unsigned int type, unsigned long conn)
  * holds the descriptor (docs/LINUX.md, L15: in flight it is in no table), then
  * writes its own events; the worker waits for that, like a forked child
  * at its start gate. */
-static int
+static void
 traced_handshake(const struct worker *w, unsigned long conn)
 {
 	struct pollfd p = { w->ws->channel, POLLIN, 0 };
 	struct worker_msg m;
+	unsigned long number = w->ws->number;
 	ssize_t n;
 	int fd;
 
-	if (send_msg(w, WMSG_ACK, conn) < 0)
-		return -1;
+	if (send_msg(w, WMSG_ACK, conn) < 0) {
+		diag_err(errno, "worker %lu: sending the parent ACK for "
+		    "connection %lu", number, conn);
+		return;
+	}
 	while (poll(&p, 1, GO_WAIT_MS) < 0)
-		if (errno != EINTR)
-			return -1;
+		if (errno != EINTR) {
+			diag_err(errno, "worker %lu: poll for the parent's GO",
+			    number);
+			return;
+		}
 	if ((p.revents & (POLLIN | POLLHUP)) == 0)
-		return 0;	/* no word: go on untraced rather than hang */
+		return;	/* no word: go on untraced rather than hang */
 	n = fdpass_recv(w->ws->channel, &m, sizeof m, &fd);
 	if (fd >= 0)
 		io_close_quiet(fd);
-	if (n <= 0)
-		return -1;
-	return 0;
+	/* Anything but GO is said: served all the same, the connection
+	 * is the client's, whatever the parent meant. */
+	if (n < 0)
+		diag_err(errno, "worker %lu: recvmsg, waiting for GO",
+		    number);
+	else if (n == 0)
+		diag_msg("worker %lu: the parent has gone, waiting for GO for "
+		    "connection %lu", number, conn);
+	else if ((size_t)n != sizeof m || m.type != WMSG_GO || m.conn != conn)
+		diag_msg("worker %lu: unexpected message from the parent "
+		    "instead of GO for connection %lu (type %u, %zd bytes)",
+		    number, conn, m.type, n);
 }
 
 static _Noreturn void
@@ -290,9 +306,7 @@ run_receiving(struct worker *w)
 			c.peer.len = 0;
 		if (trace_active) {
 			trace_adopt(c.id, c.fd);
-			if (traced_handshake(w, c.id) < 0)
-				diag_err(errno, "worker %lu: talking to the "
-				    "parent", ws->number);
+			traced_handshake(w, c.id);
 		}
 		serve(w, &c);
 		/* A worker about to retire says so with its last DONE: a
