@@ -8,8 +8,8 @@
  * The file is JSON Lines, one object per line, as forkechod writes it
  * (lib/traceevent.c; forkechod(8), "TRACE").  Every line is checked: a
  * line that is not a JSON object, an unknown event, a missing or
- * mistyped field is an error naming the file and the line.  Fields the model does not know
- * are ignored, so that the server may add some.
+ * mistyped field is an error naming the file and the line.  Fields the
+ * model does not know are ignored, so that the server may add some.
  */
 #ifndef FORKTRACE_MODEL_H
 #define FORKTRACE_MODEL_H

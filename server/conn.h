@@ -26,9 +26,10 @@ struct conn_rules {
 };
 
 /*
- * Serves c and gives its socket up, both as the choreography says.  Logs an error (a reset peer), within the limit that
- * conn_errors_open sets, and a connection ended for being idle; with
- * verbosity > 0 every error and every connection's end.  Returns 0, or 1
+ * Serves c and gives its socket up, both as the choreography says.  Logs
+ * an error (a reset peer), within the limit that conn_errors_open sets,
+ * and a connection ended for being idle; with verbosity > 0 every error
+ * and every connection's end.  Returns 0, or 1
  * if the connection ended in an error (a child's exit status).
  */
 int conn_serve(const struct conn *c, const struct conn_rules *r);
