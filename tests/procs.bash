@@ -42,3 +42,6 @@ has_live_children() {
 rss_of() {
 	awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null
 }
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -44,9 +44,6 @@ all_clients_ok() {
 	BG=()
 }
 
-# cpu_ticks PID: user + system time of PID so far, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
 @test "out of descriptors, accept's EMFILE is logged, the server does not spin, and serves again" {
 	skip_under_valgrind "memcheck needs descriptors beyond the 16 allowed, and CPU time of its own"
 	# 16 descriptors: the parent keeps each connection's copy for 1 s,
