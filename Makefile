@@ -24,7 +24,7 @@ BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
 	bench/pattern.c bench/stats.c bench/report.c
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
-	tests/activate.c tests/notified.c
+	tests/activate.c tests/notified.c tests/traceevent_probe.c
 FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
 	forktrace/svg.c forktrace/text.c \
 	forktrace/perfetto.c forktrace/mermaid.c
@@ -40,7 +40,7 @@ forkecho-bench_SRC = $(BENCH_SRC)
 PROGS = $(PROGRAMS:%=bin/%)
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate build/tests/dribble \
-	build/tests/notified
+	build/tests/notified build/tests/traceevent_probe
 MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
 	docs/forkecho-bench.1
 

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "traceevent.h"
+
 enum model_kind {
 	EV_LISTEN, EV_SPAWN, EV_ACCEPT, EV_FORK, EV_PASS, EV_EOF,
 	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP
@@ -52,7 +54,7 @@ struct model_event {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	char addr[64];		/* listen: "ADDR PORT" */
-	char why[384];		/* the server's reason; "": none written */
+	char why[TRACEEVENT_WHY_MAX + 1];		/* the server's reason; "": none written */
 	size_t lane;		/* the process that wrote it */
 	size_t other_lane;	/* the process other_pid names, if any */
 	size_t hold;		/* the writer's hold of conn that the event

@@ -43,23 +43,61 @@ traceevent_errno_name(int err)
 	}
 }
 
-/* ,"key":"text" with text escaped as JSON wants: the reasons are the
- * server's own words, but a note may quote what it was given. */
+/* Room kept at the end of the row for what follows a string: an escape,
+ * the "..." that says it was cut, its closing quote and the line's "}\n". */
+#define STRING_TAIL 8
+
+/* Bytes in the UTF-8 sequence that lead byte ch starts (1 for a byte
+ * that starts none: it is passed on alone). */
+static size_t
+utf8_length(unsigned char ch)
+{
+	return ch >= 0xF8 ? 1 : ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 :
+	    ch >= 0xC0 ? 2 : 1;
+}
+
+/*
+ * ,"key":"text", text as a reader of the trace takes it (forktrace's
+ * rules): at most TRACEEVENT_WHY_MAX bytes, no control character (each
+ * becomes '?': the reasons are the server's own words, but a note may
+ * quote what it was given), '"' and '\\' escaped.  A text too long, for
+ * that bound or for the row, is cut between characters, never inside a
+ * UTF-8 sequence, and ends in "...", so that the line stays one whole
+ * JSON object with its newline.
+ */
 static void
 add_string(struct textrow *r, const char *key, const char *text)
 {
+	size_t out = 0, max = TRACEEVENT_WHY_MAX;
+	int cutting = strlen(text) > max;
 	const char *p;
 
 	textrow_add(r, ",\"%s\":\"", key);
 	for (p = text; *p != '\0'; p++) {
 		unsigned char ch = (unsigned char)*p;
+		size_t i, n = utf8_length(ch);
 
+		if ((cutting && out + n + 3 > max) ||
+		    r->len + n + STRING_TAIL > sizeof r->buf - 1) {
+			if (out + 3 <= max)
+				textrow_add(r, "...");
+			break;
+		}
 		if (ch == '"' || ch == '\\')
 			textrow_add(r, "\\%c", ch);
-		else if (ch < 0x20)
-			textrow_add(r, "\\u%04x", ch);
-		else
-			textrow_add(r, "%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			textrow_add(r, "?");
+		else {
+			/* The whole sequence or nothing: a cut one would
+			 * not be UTF-8.  One that ends early is passed on
+			 * as far as it goes. */
+			for (i = 1; i < n && p[i] != '\0'; i++)
+				;
+			textrow_add(r, "%.*s", (int)i, p);
+			n = i;
+		}
+		out += n;
+		p += n - 1;
 	}
 	textrow_add(r, "\"");
 }

@@ -55,8 +55,14 @@ const char *traceevent_role_name(enum traceevent_role role);
  * does not name). */
 const char *traceevent_errno_name(int err);
 
+/* The longest "why" a trace line carries, in bytes, and so the longest
+ * a reader must take (forktrace's model). */
+#define TRACEEVENT_WHY_MAX 383
+
 /* The event as one line of JSON, newline included, in r (SPEC: "Seeing
- * it"); a line longer than r is cut. */
+ * it").  The line always fits and always reads back: a "why" longer
+ * than TRACEEVENT_WHY_MAX is cut and ends in "...", a control character
+ * in it becomes '?'; the other fields are short by nature. */
 void traceevent_json(const struct traceevent *ev, struct textrow *r);
 
 #endif
