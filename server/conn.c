@@ -16,103 +16,127 @@
 #include "shm.h"
 
 /*
- * At the default verbosity every connection that ends in an error would be
- * a line: clients that connect and reset by the thousand would fill the
- * log.  So at most ERR_BURST of those lines are written in a window of
- * ERR_WINDOW seconds (the Linux kernel's default rate limit for its own
- * messages), and the rest are counted and said in one line when the
- * window is over.  -v writes each.
+ * At the default verbosity every connection that ends in an error, is
+ * closed for being idle, or is refused by --per-source would be a line:
+ * clients that connect and reset, go quiet or crowd in by the thousand
+ * would fill the log.  So at most LINE_BURST lines of each kind are
+ * written in a window of LINE_WINDOW seconds (the Linux kernel's default
+ * rate limit for its own messages), and the rest are counted and said in
+ * one line when the window is over.  -v writes each.
  */
-#define ERR_WINDOW 5.0
-#define ERR_BURST 10
+#define LINE_WINDOW 5.0
+#define LINE_BURST 10
 
-/* The limit's state, in memory shared by the parent and every process it
+enum line_kind { LINE_ERROR, LINE_IDLE, LINE_REFUSED, LINE_KINDS };
+
+/* How each kind's count is said: "N more connections " and this. */
+static const char *const line_counted[LINE_KINDS] = {
+	"ended in an error",
+	"closed idle (--idle-timeout)",
+	"refused (--per-source)",
+};
+
+/* The limits' state, in memory shared by the parent and every process it
  * forks afterwards, so that one limit binds them all; NULL: no limit. */
-static struct diag_limit *err_limit;
-static pid_t err_limit_owner;	/* the parent, who says the last count */
+static struct diag_limit *line_limit;
+static pid_t line_limit_owner;	/* the parent, who says the last counts */
 
 static void
-say_missed(unsigned long n, double span)
+say_missed(enum line_kind kind, unsigned long n, double span)
 {
-	diag_msg("%lu more connection%s ended in an error in the last %g s "
-	    "(-v logs each)", n, n == 1 ? "" : "s", span);
+	diag_msg("%lu more connection%s %s in the last %g s (-v logs each)",
+	    n, n == 1 ? "" : "s", line_counted[kind], span);
 }
 
-/* 1 if this connection's error line may be written now. */
+/* 1 if a line of this kind may be written now. */
 static int
-error_line_allowed(int verbosity)
+line_allowed(enum line_kind kind, int verbosity)
 {
 	unsigned long missed;
 	double span;
 	int pass;
 
-	if (verbosity > 0 || err_limit == NULL)
+	if (verbosity > 0 || line_limit == NULL)
 		return 1;
-	pass = diag_limit_take(err_limit, monotime_now(), &missed, &span);
+	pass = diag_limit_take(&line_limit[kind], monotime_now(), &missed,
+	    &span);
 	/* This line opened a new window: the old one's count comes first,
 	 * or a reader would take it for this window's. */
 	if (missed > 0)
-		say_missed(missed, span);
+		say_missed(kind, missed, span);
 	return pass;
 }
 
-/* At exit the parent says what the window still open has counted: the
+/* At exit the parent says what the windows still open have counted: the
  * children that counted it are gone, and nobody else will. */
 static void
-errors_at_exit(void)
+lines_at_exit(void)
 {
 	unsigned long n;
 	double span;
+	int k;
 
-	if (err_limit == NULL || getpid() != err_limit_owner)
+	if (line_limit == NULL || getpid() != line_limit_owner)
 		return;
-	n = diag_limit_end(err_limit, monotime_now(), &span);
-	if (n > 0)
-		say_missed(n, span);
+	for (k = 0; k < LINE_KINDS; k++) {
+		n = diag_limit_end(&line_limit[k], monotime_now(), &span);
+		if (n > 0)
+			say_missed((enum line_kind)k, n, span);
+	}
 }
 
 void
-conn_errors_open(void)
+conn_lines_open(void)
 {
 	struct diag_limit *l;
 	char err[256];
+	int k;
 
-	if (err_limit != NULL)
+	if (line_limit != NULL)
 		return;
-	l = shm_create(sizeof *l, err, sizeof err);
+	l = shm_create(LINE_KINDS * sizeof *l, err, sizeof err);
 	if (l == NULL) {
-		diag_msg("%s (so every connection that ends in an error is "
-		    "logged)", err);
+		diag_msg("%s (so every connection's error, idle close and "
+		    "refusal is logged)", err);
 		return;
 	}
-	if (diag_limit_init(l, ERR_WINDOW, ERR_BURST, monotime_now()) < 0) {
-		diag_err(errno, "a limit on error lines shared by processes "
-		    "(so every connection that ends in an error is logged)");
-		shm_destroy(l, sizeof *l);
-		return;
-	}
-	err_limit = l;
-	err_limit_owner = getpid();
-	(void)atexit(errors_at_exit);
+	for (k = 0; k < LINE_KINDS; k++)
+		if (diag_limit_init(&l[k], LINE_WINDOW, LINE_BURST,
+		    monotime_now()) < 0) {
+			diag_err(errno, "a limit on log lines shared by "
+			    "processes (so every connection's error, idle "
+			    "close and refusal is logged)");
+			shm_destroy(l, LINE_KINDS * sizeof *l);
+			return;
+		}
+	line_limit = l;
+	line_limit_owner = getpid();
+	(void)atexit(lines_at_exit);
 }
 
 double
-conn_errors_tick(double wake)
+conn_lines_tick(double wake)
 {
 	unsigned long n;
 	double now, span, next;
+	int k;
 
-	if (err_limit == NULL)
+	if (line_limit == NULL)
 		return wake;
 	now = monotime_now();
-	n = diag_limit_due(err_limit, now, &span, &next);
-	if (n > 0)
-		say_missed(n, span);
-	/* A window that a prefork worker opens wakes nobody here: looking
-	 * once a window at least is what brings its count out on time. */
-	if (next == 0)
-		next = now + ERR_WINDOW;
-	return wake > 0 && wake < next ? wake : next;
+	for (k = 0; k < LINE_KINDS; k++) {
+		n = diag_limit_due(&line_limit[k], now, &span, &next);
+		if (n > 0)
+			say_missed((enum line_kind)k, n, span);
+		/* A window that a prefork worker opens wakes nobody here:
+		 * looking once a window at least is what brings its count
+		 * out on time. */
+		if (next == 0)
+			next = now + LINE_WINDOW;
+		if (wake == 0 || next < wake)
+			wake = next;
+	}
+	return wake;
 }
 
 int
@@ -137,12 +161,14 @@ conn_serve(const struct conn *c, const struct conn_rules *r)
 	rc = choreo_child_serve(r->choreo, c->id, c->fd, r->idle_timeout, &st);
 	/* The address is formatted only when a line is written: the common
 	 * path stays free of it. */
-	if (rc < 0 && r->verbosity >= 0 && error_line_allowed(r->verbosity)) {
+	if (rc < 0 && r->verbosity >= 0 &&
+	    line_allowed(LINE_ERROR, r->verbosity)) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
 		diag_err(st.err, "connection %lu from %s: %s", c->id, peer,
 		    st.failed_call);
-	} else if (st.idle && r->verbosity >= 0) {
+	} else if (rc == 0 && st.idle && r->verbosity >= 0 &&
+	    line_allowed(LINE_IDLE, r->verbosity)) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
 		diag_msg("connection %lu from %s: idle for %g s "
@@ -180,7 +206,7 @@ conn_refuse_source(const struct conn *c, unsigned long limit, int verbosity)
 		(void)send(c->fd, line, (size_t)n < sizeof line ? (size_t)n :
 		    sizeof line - 1, MSG_NOSIGNAL);
 	io_close_quiet(c->fd);
-	if (verbosity >= 0)
+	if (verbosity >= 0 && line_allowed(LINE_REFUSED, verbosity))
 		diag_msg("refused a connection from %s %u: %lu already "
 		    "(--per-source %lu)", host, port, limit, limit);
 }

@@ -27,8 +27,8 @@ struct conn_rules {
 
 /*
  * Serves c and gives its socket up, both as the choreography says.  Logs
- * an error (a reset peer), within the limit that conn_errors_open sets,
- * and a connection ended for being idle; with verbosity > 0 every error
+ * an error (a reset peer) and a connection ended for being idle, within
+ * the limits that conn_lines_open sets; with verbosity > 0 every error
  * and every connection's end.  Returns 0, or 1
  * if the connection ended in an error (a child's exit status).
  */
@@ -36,22 +36,26 @@ int conn_serve(const struct conn *c, const struct conn_rules *r);
 
 /* --per-source: turns c away because its host has limit connections
  * already.  The client gets one line, the socket is closed without waiting
- * on a client that does not read, and with verbosity >= 0 it is logged. */
+ * on a client that does not read, and with verbosity >= 0 it is logged,
+ * within the limit that conn_lines_open sets. */
 void conn_refuse_source(const struct conn *c, unsigned long limit,
     int verbosity);
 
 /*
- * The limit on error lines at the default verbosity, shared by every
- * process that serves connections: at most 10 in 5 s, then one line
- * "N more connections ended in an error in the last S s".  The parent
- * calls conn_errors_open before it forks the first child or worker (if it
- * cannot map the shared memory, it says so and every error is logged),
- * and conn_errors_tick in its loop: that writes a count whose window is
- * over, and returns the earlier of wake and when to call it again (at most
- * 5 s on, as a prefork worker's errors never wake the parent).  The count
- * of a window still open when the parent exits is written then.
+ * The limits on log lines at the default verbosity, shared by every
+ * process that serves connections.  Each kind (a connection that ended in
+ * an error, one closed idle, one refused by --per-source) has its own: at
+ * most 10 lines in 5 s, then one line "N more connections ended in an
+ * error in the last S s" (or "closed idle (--idle-timeout)", "refused
+ * (--per-source)").  The parent calls conn_lines_open before it forks the
+ * first child or worker (if it cannot map the shared memory, it says so
+ * and every line is written), and conn_lines_tick in its loop: that
+ * writes the counts whose window is over, and returns the earlier of wake
+ * (0: none) and when to call it again (at most 5 s on, as a prefork
+ * worker's lines never wake the parent).  The counts of windows still open
+ * when the parent exits are written then.
  */
-void conn_errors_open(void);
-double conn_errors_tick(double wake);
+void conn_lines_open(void);
+double conn_lines_tick(double wake);
 
 #endif

@@ -40,9 +40,9 @@ supervise_init(struct supervisor *sv, struct server_config *cfg,
 	sv->wait_mask = wait_mask;
 	sv->cli = cli;
 	sv->why = "SIGTERM or SIGINT";
-	/* Before the first child or worker, so that all share the limit
-	 * on error lines. */
-	conn_errors_open();
+	/* Before the first child or worker, so that all share the limits
+	 * on log lines. */
+	conn_lines_open();
 	if (choreo_held_init(&sv->held, HELD_MAX) < 0) {
 		diag_err(errno, "allocating a table for %d held copies",
 		    HELD_MAX);
@@ -265,7 +265,7 @@ supervise_run(struct supervisor *sv, const struct supervise_model *model,
 				add_fd(&ready, ls->fd[i], &maxfd);
 		wake = earlier(wake, sv->resume_at);
 		wake = earlier(wake, choreo_held_next(&sv->held));
-		wake = conn_errors_tick(wake);
+		wake = conn_lines_tick(wake);
 		tsp = monotime_until(wake, &ts);
 		/* The only place the signals are let in: no flag set after
 		 * the checks above can be missed. */

@@ -162,3 +162,78 @@ within_limit() {
 	[ "$(error_lines)" -eq 200 ]
 	run ! grep -q ' more connections\? ended in an error' "$SERVER_LOG"
 }
+
+# lines_and_counts LINE COUNTED: the lines matching the ERE LINE plus the
+# numbers in "N more connections COUNTED in the last" lines.
+lines_and_counts() {
+	local lines more
+	lines=$(grep -cE "$1" "$SERVER_LOG" || true)
+	more=$(grep -F " more connection" "$SERVER_LOG" | grep -F "$2 in the last " |
+		sed -En 's/^forkechod: ([0-9]+) more .*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	echo $((lines + more))
+}
+accounted() { [ "$(lines_and_counts "$1" "$2")" -eq "$3" ]; }
+
+@test "40 connections closed idle at the default verbosity: 10 lines, then one count of the rest" {
+	start_server -l 127.0.0.1:0 --idle-timeout 0.2
+	local i fds=()
+	for ((i = 0; i < 40; i++)); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	local line=': idle for 0.2 s \(--idle-timeout\): closed$'
+	wait_until 30 accounted "$line" 'closed idle (--idle-timeout)' 40
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	[ "$(grep -cE "$line" "$SERVER_LOG")" -eq 10 ]
+	grep -Eq '^forkechod: 30 more connections closed idle \(--idle-timeout\) in the last [0-9.]+ s \(-v logs each\)$' "$SERVER_LOG"
+}
+
+@test "30 connections refused by --per-source at the default verbosity: 10 lines, then one count of the rest" {
+	start_server -l 127.0.0.1:0 --per-source 1
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'held\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = held ]
+	local i
+	for ((i = 0; i < 30; i++)); do
+		exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+		# The refusal's one line, then EOF: refused, not queued.
+		read -r -t 5 got <&6
+		[ "$got" = "forkechod: too many connections from 127.0.0.1 (at most 1)" ]
+		exec 6>&-
+	done
+	local line='^forkechod: refused a connection from 127\.0\.0\.1 [0-9]+: 1 already \(--per-source 1\)$'
+	wait_until 30 accounted "$line" 'refused (--per-source)' 30
+	[ "$(grep -cE "$line" "$SERVER_LOG")" -eq 10 ]
+}
+
+@test "-v logs every idle close and every refusal, and no count" {
+	start_server -l 127.0.0.1:0 -v --idle-timeout 0.2
+	local i
+	for ((i = 0; i < 15; i++)); do
+		exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+		# Held until the idle close's EOF: one connection at a time.
+		timeout 5 cat <&5 >/dev/null
+		exec 5>&-
+	done
+	wait_until 10 accounted ': idle for 0.2 s \(--idle-timeout\): closed$' 'closed idle' 15
+	[ "$(grep -c ': idle for 0.2 s' "$SERVER_LOG")" -eq 15 ]
+	run ! grep -q ' more connections' "$SERVER_LOG"
+	stop_server >/dev/null
+
+	start_server -l 127.0.0.1:0 -v --per-source 1
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'held\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = held ]
+	for ((i = 0; i < 15; i++)); do
+		exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+		timeout 5 cat <&6 >/dev/null
+		exec 6>&-
+	done
+	exec 5>&-
+	wait_until 10 accounted 'refused a connection from' 'refused' 15
+	[ "$(grep -c 'refused a connection from' "$SERVER_LOG")" -eq 15 ]
+	run ! grep -q ' more connections' "$SERVER_LOG"
+}
