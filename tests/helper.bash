@@ -294,3 +294,16 @@ closes_field() {
 	# shellcheck disable=SC2154 # bats's run sets output
 	sed -n "s/.*\"closes\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$output"
 }
+
+# lines_and_counts LINE COUNTED: in the server's log, the lines matching
+# the ERE LINE plus the numbers in "N more connections COUNTED in the
+# last" lines: what the log limit wrote and what it counted.
+lines_and_counts() {
+	local lines more
+	lines=$(grep -cE "$1" "$SERVER_LOG" || true)
+	more=$(grep -F " more connection" "$SERVER_LOG" | grep -F "$2 in the last " |
+		sed -En 's/^forkechod: ([0-9]+) more .*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	echo $((lines + more))
+}
+accounted() { [ "$(lines_and_counts "$1" "$2")" -eq "$3" ]; }

@@ -163,17 +163,6 @@ within_limit() {
 	run ! grep -q ' more connections\? ended in an error' "$SERVER_LOG"
 }
 
-# lines_and_counts LINE COUNTED: the lines matching the ERE LINE plus the
-# numbers in "N more connections COUNTED in the last" lines.
-lines_and_counts() {
-	local lines more
-	lines=$(grep -cE "$1" "$SERVER_LOG" || true)
-	more=$(grep -F " more connection" "$SERVER_LOG" | grep -F "$2 in the last " |
-		sed -En 's/^forkechod: ([0-9]+) more .*/\1/p' |
-		awk '{ n += $1 } END { print n + 0 }')
-	echo $((lines + more))
-}
-accounted() { [ "$(lines_and_counts "$1" "$2")" -eq "$3" ]; }
 
 @test "40 connections closed idle at the default verbosity: 10 lines, then one count of the rest" {
 	start_server -l 127.0.0.1:0 --idle-timeout 0.2
