@@ -303,7 +303,7 @@ conn_worker() {
 	wait_until 5 has_zombies
 }
 
-@test "lost-sigchld: children that end together under one SIGCHLD stay <defunct>" {
+@test "lost-sigchld: of children that end under one SIGCHLD, the one wait() reaps has its reap row; the rest stay <defunct>" {
 	lesson lost-sigchld
 	local i
 	for i in 1 2 3 4 5; do
@@ -324,9 +324,23 @@ conn_worker() {
 	done
 	five_zombies() { [ "$(zombies_of "$SERVER_PID" | wc -l)" -eq 5 ]; }
 	wait_until 5 five_zombies
+	local children
+	children=$(zombies_of "$SERVER_PID" | sort)
 	kill -CONT "$SERVER_PID"
 	four_zombies() { [ "$(zombies_of "$SERVER_PID" | wc -l)" -eq 4 ]; }
 	wait_until 5 four_zombies
+	# The one child that the single wait() collected has its reap row,
+	# in the JSON and in the lane view; the other four have none.
+	local reaped conn
+	reaped=$(comm -23 <(echo "$children") <(zombies_of "$SERVER_PID" | sort))
+	[ "$(echo "$reaped" | wc -w)" -eq 1 ]
+	has_reap() { grep -q '"event":"reap"' "$TRACE"; }
+	wait_until 5 has_reap
+	[ "$(grep -c '"event":"reap"' "$TRACE")" -eq 1 ]
+	has_event parent reap "\"conn\":[1-5],\"child_pid\":$reaped,\"status\":0,"
+	conn=$(sed -n 's/.*"event":"reap","conn":\([0-9]*\),.*/\1/p' "$TRACE")
+	grep -Eq "^ +[0-9.]+  #$conn reap +child $conn \\(pid $reaped\\) exited 0\$" "$SERVER_LOG"
+	[ "$(grep -c ' reap ' "$SERVER_LOG")" -eq 1 ]
 }
 
 @test "eintr-accept: the server dies with accept: Interrupted system call" {
