@@ -142,25 +142,28 @@ has_event() {
 	[ "$(server_rsts)" -eq 0 ]
 }
 
-# rst_lesson NAME: the client sees RST (exit 3) after its first echo; the
-# child's close of the last reference is traced as RST and seen as one.
+# rst_lesson NAME WHY: the client sees RST (exit 3) after its first echo;
+# the child's close of the last reference is traced as RST, with WHY as
+# its reason in the JSON and in the lane view, and seen as one.
 rst_lesson() {
 	lesson "$1"
 	run --separate-stderr timeout 10 "$CLIENT" -i 0.2 -m one -m two 127.0.0.1 "$PORT"
 	assert_failure 3
 	[[ $stderr == *"connection reset by server (RST)"* ]]
-	has_event child close '"refs_before":1,"refs":0,.*"wire":"RST"'
+	has_event child close "\"refs_before\":1,\"refs\":0,.*\"wire\":\"RST\",\"why\":\"$2\"}"
+	grep -Eq "^ +[0-9.]+ +\[1\] close fd [0-9]+ refs 1→0 +RST +CLOSED; $2\$" "$SERVER_LOG"
 	wire_check
 	[ "$(server_rsts)" -ge 1 ]
 	[ "$(server_fins)" -eq 0 ]
 }
 
-@test "close-unread: closing with unread data sends RST (exit 3)" {
-	rst_lesson close-unread
+@test "close-unread: closing with unread data sends RST (exit 3), and the trace counts the bytes left in the receive queue" {
+	# 'two' and its newline came after the first echo and stayed unread.
+	rst_lesson close-unread 'the child closes with data unread; last reference, 4 unread bytes in the receive queue: RST'
 }
 
 @test "linger-abort: SO_LINGER {1,0} and close sends RST (exit 3)" {
-	rst_lesson linger-abort
+	rst_lesson linger-abort 'SO_LINGER \{1,0\} set; last reference, SO_LINGER \{1,0\}: RST'
 }
 
 # event_t ROLE EVENT FIELDS-REGEX: the time (t) of the first such event.
