@@ -225,6 +225,15 @@ conn_worker() {
 		sed 's/.*"worker":\([0-9]*\),.*/\1/'
 }
 
+# listener_holders: how many of the server's workers hold, as their fd 3
+# (the trace's fd of the listening socket), one and the same socket.
+listener_holders() {
+	local pid
+	for pid in $(children_of "$SERVER_PID"); do
+		readlink "/proc/$pid/fd/3" || true
+	done | grep '^socket:' | sort | uniq -c | awk '{print $1}' | sort -n | tail -n 1
+}
+
 @test "prefork-listener: closing the parent's copy changes nothing; SHUT_RD fails every accept with EINVAL and the server stops" {
 	lesson prefork-listener
 	local got held
@@ -258,16 +267,20 @@ conn_worker() {
 		held=6
 	fi
 	# At 3 s worker 1 shuts its copy down; the two workers not serving
-	# fail in accept() with EINVAL and exit 3, and are not replaced.
-	two_gone() { [ "$(grep -c '"event":"reap"' "$TRACE")" -eq 2 ]; }
-	wait_until 10 two_gone
+	# fail in accept() with EINVAL at once.
+	two_failed() { [ "$(grep -c '"event":"error",.*"errno":"EINVAL"' "$TRACE")" -eq 2 ]; }
+	wait_until 10 two_failed
 	has_event worker shutdown '"worker":1,.*"how":"SHUT_RD","refs_before":3,"refs":3,.*"wire":"none"'
-	# The server runs on for the connection held open, yet new clients
-	# are refused.
-	kill -0 "$SERVER_PID"
+	# They keep their copies for 2 s: all three workers still hold the
+	# listening socket, yet a new client is refused.
+	[ "$(listener_holders)" -eq 3 ]
 	run --separate-stderr timeout 10 "$CLIENT" -m after 127.0.0.1 "$PORT"
 	assert_failure 5
 	[ "${stderr_lines[-1]}" = "forkecho: connect 127.0.0.1 $PORT: Connection refused" ]
+	# Still held after the refusal: no worker had left meanwhile.
+	[ "$(listener_holders)" -eq 3 ]
+	run grep -c '"role":"worker","event":"exit"' "$TRACE"
+	assert_output 0
 	# The established connection is not touched by the listener's fate.
 	printf 'still\n' >&"$held"
 	read -r -t 5 got <&"$held"
@@ -278,7 +291,7 @@ conn_worker() {
 	SERVER_PID=
 	grep -qx 'forkechod: no worker can accept any more: the listening socket is shut down; stopping' "$SERVER_LOG"
 	[ "$(grep -c '"role":"worker","event":"error",.*"call":"accept","errno":"EINVAL"' "$TRACE")" -eq 3 ]
-	[ "$(grep -c '"role":"worker","event":"exit",.*"status":3' "$TRACE")" -eq 3 ]
+	[ "$(grep -c '"role":"worker","event":"exit",.*"status":3,"why":"the listening socket is shut down: nothing left to accept (held it 2 s)"' "$TRACE")" -eq 3 ]
 	[ "$(grep -c '"role":"parent","event":"reap",.*"status":768' "$TRACE")" -eq 3 ]
 	[ "$(grep -c '"event":"spawn"' "$TRACE")" -eq 3 ]
 	tail -n 1 "$TRACE" | grep -q '"role":"parent","event":"stop"'
