@@ -107,7 +107,7 @@ snippet() {
 		kill -CONT "$SERVER_PID"
 		;;
 	eintr-accept)
-		client -i 0.3 -m hello -m again ;;
+		client -m hello ;;
 	*)
 		echo "$0: no snippet for lesson $1" >&2
 		return 1
@@ -118,10 +118,7 @@ snippet() {
 # run LESSON: one run, its trace drawn.
 run() {
 	json=$work/$1.json
-	out=$work/server.out
-	: >"$json"
-	if ! start_lesson "$1" "$out" "$work/server.err" \
-	    --trace-json "$json"; then
+	if ! start_lesson "$1" "$json" "$work/server.err"; then
 		echo "$0: $1: the server did not start:" >&2
 		cat "$work/server.err" >&2
 		return 1
