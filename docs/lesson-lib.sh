@@ -25,6 +25,20 @@ server_running() {
 	    awk -v me="$$" '$1 == me && $2 !~ /^Z/ {ok = 1} END {exit !ok}'
 }
 
+server_gone() {
+	! server_running
+}
+
+# await_own_end NAME: for a lesson whose server stops by itself
+# (prefork-listener, 2 s after its listening socket was shut down;
+# eintr-accept, at its first child's end), waits for that, at most 10 s,
+# so that SIGTERM does not cut the story short.  Others return at once.
+await_own_end() {
+	case $1 in
+	prefork-listener | eintr-accept) await 1000 server_gone || true ;;
+	esac
+}
+
 # No child of the server is at work any more (zombies count as done).
 children_done() {
 	ps -o stat= --ppid "$SERVER_PID" | awk '!/^Z/ {n++} END {exit (n > 0)}'

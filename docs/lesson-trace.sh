@@ -108,6 +108,7 @@ sh -c "$2" >"$said" 2>&1
 # Let the children or workers finish their part before the server is told
 # to stop, so the stop does not cut into the trace.
 await 500 at_rest "$err" ' spawn '
+await_own_end "$1"
 how='stopped with SIGTERM'
 if server_running; then
 	kill -TERM "$SERVER_PID"
