@@ -606,3 +606,13 @@ section_fds() {
 		}
 	done
 }
+
+@test "every eof row pasted in README.md and docs/LESSONS.md has its TCP state, as the server writes it" {
+	# The lane view gives an eof row the state the kernel reports
+	# (CLOSE_WAIT once the client's FIN has come); a sample without it
+	# was not pasted from a real run of this server.
+	run grep -hE '^ +[0-9]+\.[0-9]+ .* eof fd [0-9]+' "$TOP/README.md" "$TOP/docs/LESSONS.md"
+	assert_success
+	run grep -hvE ' eof fd [0-9]+ +[A-Z][A-Z0-9_]*; ' <<<"$output"
+	assert_output ''
+}
