@@ -153,7 +153,7 @@ reaped_trace(void)
 
 /* lost-sigchld, traced: SIGCHLD stays blocked, and so the handler
  * waits, except while the parent waits here for a client, in pselect()
- * (which lets it in without a gap; djb's tcpserver does the same).  So
+ * (which lets it in without a gap between the check and the wait).  So
  * a reap row is written as soon as the handler has reaped, not at the
  * next connection; pselect() is never restarted after a handler.
  * Blocked signals merge just as the textbook's do, which is the bug.
@@ -235,7 +235,6 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 	    cfg->verbosity };
 	unsigned long next_conn = 1;
 	int lfd = ls->fd[0];
-
 	sigset_t chld, wait_mask;
 
 	reaped.on = trace_active;
