@@ -135,7 +135,7 @@ const struct lesson lessons_table[] = {
 	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler\n"
 	  "calls wait() once.  Signals do not queue: when several children\n"
 	  "end while one SIGCHLD is pending, one handler call reaps one child\n"
-	  "and the rest stay <defunct>.\n"
+	  "(the one reap row of the trace) and the rest stay <defunct>.\n"
 	  "Try: kill -STOP the server, end five clients, kill -CONT it.\n" },
 	{ "eintr-accept",
 	  "SIGCHLD without SA_RESTART, accept() not retried: the server dies",
