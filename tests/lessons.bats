@@ -356,7 +356,7 @@ listener_holders() {
 	has_event parent reap "\"conn\":[1-5],\"child_pid\":$reaped,\"status\":0,"
 	conn=$(sed -n 's/.*"event":"reap","conn":\([0-9]*\),.*/\1/p' "$TRACE")
 	grep -Eq "^ +[0-9.]+  #$conn reap +child $conn \\(pid $reaped\\) exited 0\$" "$SERVER_LOG"
-	[ "$(grep -c ' reap ' "$SERVER_LOG")" -eq 1 ]
+	[ "$(grep -cE '^ +[0-9.]+ +#[0-9]+ reap ' "$SERVER_LOG")" -eq 1 ]
 }
 
 @test "eintr-accept: a plain forkecho -m hello kills the server in each of three runs, with accept: Interrupted system call after the child's reap" {
