@@ -107,7 +107,7 @@ snippet() {
 		kill -CONT "$SERVER_PID"
 		;;
 	eintr-accept)
-		client -i 0.3 -m hello -m again ;;
+		client -m hello ;;
 	*)
 		echo "$0: no snippet for lesson $1" >&2
 		return 1
@@ -118,10 +118,7 @@ snippet() {
 # run LESSON: one run, its trace drawn.
 run() {
 	json=$work/$1.json
-	out=$work/server.out
-	: >"$json"
-	if ! start_lesson "$1" "$out" "$work/server.err" \
-	    --trace-json "$json"; then
+	if ! start_lesson "$1" "$json" "$work/server.err"; then
 		echo "$0: $1: the server did not start:" >&2
 		cat "$work/server.err" >&2
 		return 1
@@ -130,11 +127,12 @@ run() {
 	# Let the children or workers finish before the stop, so that the
 	# stop does not cut into the trace.
 	await 500 at_rest "$json" '"event":"spawn"'
+	await_own_end "$1"
 	if server_running; then
 		kill -TERM "$SERVER_PID"
 	fi
 	# SIGTERM ends every lesson's server; a deadline all the same.
-	if ! await 1000 not_running; then
+	if ! await 1000 server_gone; then
 		echo "$0: $1: the server did not stop" >&2
 		kill -KILL "$SERVER_PID"
 	fi
@@ -144,9 +142,6 @@ run() {
 	bin/forktrace -t "$1" -o "$work/$1.svg" "$json" &&
 	    mv "$work/$1.svg" "docs/lessons/$1.svg" &&
 	    echo "docs/lessons/$1.svg: $(wc -l <"$json") events"
-}
-not_running() {
-	! server_running
 }
 
 # Lesson names are single words: split on purpose.

@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 the forkecho authors
-# lesson-trace.sh NAME SNIPPET: runs bin/forkechod --lesson NAME on a free
-# loopback port, runs SNIPPET (terminal 2's commands; $PORT and
+# lesson-trace.sh NAME SNIPPET [SVG]: runs bin/forkechod --lesson NAME on a
+# free loopback port, runs SNIPPET (terminal 2's commands; $PORT and
 # $SERVER_PID are set), stops the server with SIGTERM unless it has stopped
 # by itself (prefork-listener, eintr-accept), and prints the server's lane
 # view (without the lesson's banner), then what SNIPPET printed.
-# docs/LESSONS.md pastes its output.
+# docs/LESSONS.md pastes its output.  With SVG, bin/forktrace draws the
+# same run's JSON trace there (docs/lessons/NAME.svg), so that the
+# picture shows the very events of the text.
 #
 # Run as root with tcpdump installed, it also captures the lesson on lo
 # (tcp port $PORT, from before SNIPPET starts until the server has
@@ -14,7 +16,8 @@
 # to the first packet.  Otherwise it says so on stderr and skips that.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-[ $# -eq 2 ] || { echo "usage: $0 lesson snippet" >&2; exit 64; }
+[ $# -eq 2 ] || [ $# -eq 3 ] ||
+    { echo "usage: $0 lesson snippet [svg]" >&2; exit 64; }
 out=$(mktemp) err=$(mktemp) said=$(mktemp) cap=$(mktemp) caperr=$(mktemp)
 SERVER_PID='' DUMP_PID=''
 cleanup() {
@@ -105,6 +108,7 @@ sh -c "$2" >"$said" 2>&1
 # Let the children or workers finish their part before the server is told
 # to stop, so the stop does not cut into the trace.
 await 500 at_rest "$err" ' spawn '
+await_own_end "$1"
 how='stopped with SIGTERM'
 if server_running; then
 	kill -TERM "$SERVER_PID"
@@ -132,6 +136,11 @@ if [ -n "$capture" ]; then
 		echo "$0: the capture may be incomplete:" >&2
 		grep 'packets' "$caperr" | tail -n 3 | sed 's/^/	/' >&2
 	}
+fi
+
+if [ $# -eq 3 ]; then
+	bin/forktrace -t "$1" -o "$3" "$out" ||
+	    echo "$0: forktrace could not draw $3" >&2
 fi
 
 sed -n '/^forkechod trace:/,$p' "$err"

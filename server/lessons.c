@@ -104,9 +104,12 @@ const struct lesson lessons_table[] = {
 	  "copy (refs 4->3): nothing changes, the workers go on accepting.\n"
 	  "2 s later worker 1 calls shutdown(SHUT_RD) on its copy.  That\n"
 	  "acts on the socket, so every worker's accept() fails with EINVAL\n"
-	  "at once and new connections are refused.  No worker can be\n"
-	  "replaced (the parent has no copy left), and the server stops.\n"
-	  "Try: forkecho -m hello   (before 3 s: echoed; after: refused)\n" },
+	  "at once and new connections are refused, although the workers\n"
+	  "still hold the socket: they keep it 2 s more, then leave.  No\n"
+	  "worker can be replaced (the parent has no copy left), and the\n"
+	  "server stops, 5 s after its start.\n"
+	  "Try: forkecho -m hello   (before 3 s: echoed; from 3 s to 5 s:\n"
+	  "     refused, while the workers hold the socket)\n" },
 	{ "fd-passing",
 	  "the parent passes each socket to a worker, keeps its copy 1 s: "
 	  "FIN only then",
@@ -132,7 +135,7 @@ const struct lesson lessons_table[] = {
 	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler\n"
 	  "calls wait() once.  Signals do not queue: when several children\n"
 	  "end while one SIGCHLD is pending, one handler call reaps one child\n"
-	  "and the rest stay <defunct>.\n"
+	  "(the one reap row of the trace) and the rest stay <defunct>.\n"
 	  "Try: kill -STOP the server, end five clients, kill -CONT it.\n" },
 	{ "eintr-accept",
 	  "SIGCHLD without SA_RESTART, accept() not retried: the server dies",

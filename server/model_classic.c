@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,16 +21,47 @@
 #include "sockinfo.h"
 #include "trace.h"
 
+/*
+ * What the handlers reaped, for the trace's reap rows.  A handler may not
+ * write the trace itself (nothing in it is async-signal-safe), so it
+ * notes the pid and status here and the main loop writes the rows.
+ */
+#define REAPED_CAP 64
+
+static struct {
+	volatile sig_atomic_t on;	/* the trace is on: take notes */
+	volatile sig_atomic_t count;	/* entries below, unread */
+	volatile sig_atomic_t pid[REAPED_CAP];
+	volatile sig_atomic_t status[REAPED_CAP];
+} reaped;
+
+/* In a handler: one child reaped.  Beyond REAPED_CAP unread entries a
+ * reap goes untraced; the loop reads them long before. */
+static void
+note_reaped(pid_t pid, int status)
+{
+	sig_atomic_t n = reaped.count;
+
+	if (!reaped.on || n >= REAPED_CAP)
+		return;
+	reaped.pid[n] = (sig_atomic_t)pid;
+	reaped.status[n] = (sig_atomic_t)status;
+	reaped.count = n + 1;
+}
+
 /* BUG (lost-sigchld): one wait() per signal.  Signals do not queue: when
  * several children end while one SIGCHLD is pending, one call here reaps
  * one of them and the others stay zombies. */
 static void
 on_sigchld_wait_once(int sig)
 {
-	int saved = errno;
+	int saved = errno, status;
+	pid_t pid;
 
 	(void)sig;
-	(void)wait(NULL);
+	pid = wait(&status);
+	if (pid > 0)
+		note_reaped(pid, status);
 	errno = saved;
 }
 
@@ -37,12 +70,108 @@ on_sigchld_wait_once(int sig)
 static void
 on_sigchld_reap_all(int sig)
 {
-	int saved = errno;
+	int saved = errno, status;
+	pid_t pid;
 
 	(void)sig;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		note_reaped(pid, status);
 	errno = saved;
+}
+
+/* The parent's list of its children, to name a reaped child's
+ * connection in the trace. */
+static struct {
+	pid_t *pid;
+	unsigned long *conn;
+	size_t count, cap;
+} kids;
+
+static void
+kids_add(pid_t pid, unsigned long conn)
+{
+	if (kids.count == kids.cap) {
+		size_t ncap = kids.cap != 0 ? kids.cap * 2 : 16;
+		pid_t *np = realloc(kids.pid, ncap * sizeof *np);
+		unsigned long *nc;
+
+		if (np == NULL)
+			return;		/* the reap row will say conn 0 */
+		kids.pid = np;
+		nc = realloc(kids.conn, ncap * sizeof *nc);
+		if (nc == NULL)
+			return;
+		kids.conn = nc;
+		kids.cap = ncap;
+	}
+	kids.pid[kids.count] = pid;
+	kids.conn[kids.count++] = conn;
+}
+
+/* The connection of child pid, forgotten from now on; 0 if unknown. */
+static unsigned long
+kids_take(pid_t pid)
+{
+	unsigned long conn;
+	size_t i;
+
+	for (i = 0; i < kids.count; i++)
+		if (kids.pid[i] == pid) {
+			conn = kids.conn[i];
+			kids.count--;
+			kids.pid[i] = kids.pid[kids.count];
+			kids.conn[i] = kids.conn[kids.count];
+			return conn;
+		}
+	return 0;
+}
+
+/* In the main loop: a reap row for every child the handler noted.
+ * SIGCHLD is blocked while the notes are read, so that the handler does
+ * not write them meanwhile; one that comes then waits, pending. */
+static void
+reaped_trace(void)
+{
+	pid_t pid[REAPED_CAP];
+	int status[REAPED_CAP];
+	sigset_t chld, old;
+	int i, n;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	(void)sigprocmask(SIG_BLOCK, &chld, &old);
+	n = reaped.count;
+	for (i = 0; i < n; i++) {
+		pid[i] = (pid_t)reaped.pid[i];
+		status[i] = reaped.status[i];
+	}
+	reaped.count = 0;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < n; i++)
+		trace_reap(kids_take(pid[i]), pid[i], status[i]);
+}
+
+/* lost-sigchld, traced: SIGCHLD stays blocked, and so the handler
+ * waits, except while the parent waits here for a client, in pselect()
+ * (which lets it in without a gap between the check and the wait).  So
+ * a reap row is written as soon as the handler has reaped, not at the
+ * next connection; pselect() is never restarted after a handler.
+ * Blocked signals merge just as the textbook's do, which is the bug.
+ * eintr-accept must not wait here: its bug is accept() itself being
+ * interrupted. */
+static void
+await_client(int lfd, const sigset_t *wait_mask)
+{
+	fd_set ready;
+
+	do {
+		reaped_trace();
+		FD_ZERO(&ready);
+		FD_SET(lfd, &ready);
+	} while (pselect(lfd + 1, &ready, NULL, NULL, NULL, wait_mask) < 0 &&
+	    errno == EINTR);
+	/* A handler may also have run as pselect() returned ready. */
+	reaped_trace();
 }
 
 static int
@@ -106,8 +235,14 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 	    cfg->verbosity };
 	unsigned long next_conn = 1;
 	int lfd = ls->fd[0];
+	sigset_t chld, wait_mask;
 
-	if (install(cfg->bug) < 0 || net_set_nonblock(lfd, 0) < 0) {
+	reaped.on = trace_active;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (install(cfg->bug) < 0 || net_set_nonblock(lfd, 0) < 0 ||
+	    (trace_active && cfg->bug == BUG_LOST_SIGCHLD &&
+	    sigprocmask(SIG_BLOCK, &chld, &wait_mask) < 0)) {
 		diag_err(errno, "setting up the textbook server");
 		return 1;
 	}
@@ -116,6 +251,8 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		pid_t pid;
 		int status;
 
+		if (trace_active && cfg->bug == BUG_LOST_SIGCHLD)
+			await_client(lfd, &wait_mask);
 		c.peer.len = sizeof c.peer.ss;
 		c.fd = accept(lfd, (struct sockaddr *)&c.peer.ss, &c.peer.len);
 		if (c.fd < 0) {
@@ -124,9 +261,15 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			if (errno == ECONNABORTED)
 				continue;
 			/* BUG (eintr-accept): EINTR is taken for a failure
-			 * and the server gives up. */
-			if (trace_active)
-				trace_error(0, lfd, "accept", errno);
+			 * and the server gives up.  The trace shows the reap
+			 * that the interrupting handler made first. */
+			if (trace_active) {
+				int err = errno;
+
+				reaped_trace();
+				trace_error(0, lfd, "accept", err);
+				errno = err;
+			}
 			diag_err(errno, "accept");
 			return 1;
 		}
@@ -147,6 +290,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		}
 		if (pid == 0) {
 			signals_reset_in_child();
+			reaped.on = 0;
 			listeners_close(ls);
 			if (trace_active) {
 				trace_set_role(TRACE_CHILD, c.id);
@@ -155,14 +299,17 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			status = conn_serve(&c, &rules);
 			if (trace_active) {
 				trace_exit(c.id, status);
-				hold_until_parent_accepts();
+				if (cfg->bug == BUG_EINTR_ACCEPT)
+					hold_until_parent_accepts();
 			}
 			_exit(status);
 		}
 		/* Parent: the child has its own copy; the parent closes its
 		 * copy at once. */
-		if (trace_active)
+		if (trace_active) {
+			kids_add(pid, c.id);
 			trace_fork_parent(c.id, c.fd, pid);
+		}
 		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
 		    "once");
 		if (trace_active)

@@ -464,9 +464,12 @@ explain_close(struct traceevent *ev, const struct trace_snapshot *b,
 		ev->wire = "RST";
 		snprintf(why, whylen, "last reference, SO_LINGER {1,0}: RST");
 	} else if (b->unread > 0) {
+		/* The cause, as the kernel counted it (FIONREAD) just before
+		 * the close: RFC 2525's data lost unread. */
 		ev->wire = "RST";
-		snprintf(why, whylen, "last reference with %d unread byte%s: "
-		    "RST", b->unread, b->unread == 1 ? "" : "s");
+		snprintf(why, whylen, "last reference, %d unread byte%s in "
+		    "the receive queue: RST", b->unread,
+		    b->unread == 1 ? "" : "s");
 	} else if (fin_not_sent(b->state)) {
 		ev->wire = "FIN";
 		snprintf(why, whylen, "last reference: FIN");

@@ -26,6 +26,12 @@
 /* How long a traced worker waits for the parent's go-ahead. */
 #define GO_WAIT_MS 2000
 
+/* How long a worker keeps its copy of a listening socket that
+ * --worker-shutdown-listener shut down, once its accept() has failed:
+ * while it does, clients are refused although processes still hold the
+ * socket, which the prefork-listener lesson is there to show. */
+#define SHUT_LISTENER_HOLD 2.0
+
 struct worker {
 	const struct worker_setup *ws;
 	unsigned long served;
@@ -111,6 +117,28 @@ shutdown_listener(struct worker *w)
 			diag_err(errno, "shutdown %s", w->ws->ls->where[i]);
 }
 
+/* The listener was shut down by --worker-shutdown-listener: holds it
+ * SHUT_LISTENER_HOLD seconds (SIGTERM or the parent's end cut that
+ * short), then leaves. */
+static _Noreturn void
+hold_shut_listener(struct worker *w)
+{
+	double until = monotime_now() + SHUT_LISTENER_HOLD;
+	fd_set ready;
+	char why[96];
+
+	while (monotime_now() < until) {
+		if (signals_stop)
+			leave(w, 0, "told to stop (SIGTERM)");
+		if (wait_for(w, 0, &ready, until) > 0 &&
+		    FD_ISSET(w->ws->channel, &ready))
+			leave(w, 0, "the parent has gone");
+	}
+	snprintf(why, sizeof why, "the listening socket is shut down: "
+	    "nothing left to accept (held it %.0f s)", SHUT_LISTENER_HOLD);
+	leave(w, WORKER_EXIT_LISTENER, why);
+}
+
 /* 1 if SIGTERM or SIGHUP waits, blocked, to be let in. */
 static int
 stop_pending(void)
@@ -152,6 +180,8 @@ accept_on(struct worker *w, int i)
 			diag_err(EINVAL, "worker %lu: accept %s (the listening "
 			    "socket is shut down)", ws->number,
 			    ws->ls->where[i]);
+			if (ws->cfg->choreo.listener_shutdown_how >= 0)
+				hold_shut_listener(w);
 			leave(w, WORKER_EXIT_LISTENER, "the listening socket "
 			    "is shut down: nothing left to accept");
 		case NET_ACCEPT_SCARCE:

@@ -579,3 +579,40 @@ check_mermaid() {
 	assert_failure 64
 	[[ $stderr == "forktrace: --scale shapes the SVG; --text has no use for it"* ]]
 }
+
+# section_fds NAME: the descriptors named in the trace rows of the section
+# of docs/LESSONS.md for lesson NAME, one a line, sorted.
+section_fds() {
+	awk -v name="$1" '
+		/^## / { in_it = ($0 == "## " name) }
+		in_it && /^ +[0-9]+\.[0-9][0-9][0-9]  / { print }
+	' "$TOP/docs/LESSONS.md" | grep -o 'fd [0-9]*' | sort -u
+}
+
+@test "each picture in docs/lessons names the same descriptors as its lesson's trace in docs/LESSONS.md" {
+	local svg name
+	for svg in "$TOP"/docs/lessons/*.svg; do
+		name=$(basename "$svg" .svg)
+		[ -n "$(section_fds "$name")" ] || {
+			echo "$name: no trace rows in docs/LESSONS.md"
+			return 1
+		}
+		# A trace file given to --trace-json takes a descriptor, and
+		# every socket after it one number more, so a picture drawn
+		# from such a run says fd 6 where the text says fd 5.
+		diff <(section_fds "$name") <(grep -o 'fd [0-9]*' "$svg" | sort -u) || {
+			echo "$name: the picture's descriptors (>) are not the text's (<)"
+			return 1
+		}
+	done
+}
+
+@test "every eof row pasted in README.md and docs/LESSONS.md has its TCP state, as the server writes it" {
+	# The lane view gives an eof row the state the kernel reports
+	# (CLOSE_WAIT once the client's FIN has come); a sample without it
+	# was not pasted from a real run of this server.
+	run grep -hE '^ +[0-9]+\.[0-9]+ .* eof fd [0-9]+' "$TOP/README.md" "$TOP/docs/LESSONS.md"
+	assert_success
+	run grep -hvE ' eof fd [0-9]+ +[A-Z][A-Z0-9_]*; ' <<<"$output"
+	assert_output ''
+}
