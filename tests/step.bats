@@ -151,6 +151,31 @@ at_eof() {
 	wait_until 5 fin_seen
 }
 
+@test "fd-passing with --step: the worker's close and the parent's timed close wait at once, each in the process its prompt names" {
+	stepping fd-passing
+	timeout $((20 * SLOW)) "$CLIENT" -w $((15 * SLOW)) -m hello 127.0.0.1 "$PORT" \
+	    >"$BATS_TEST_TMPDIR/client.out" 2>"$BATS_TEST_TMPDIR/client.err" 3>&- &
+	CLIENT_PID=$!
+	wait_until 5 prompts "worker conn 1: about to close fd [0-9]* (done with the connection)" 1
+	local worker
+	worker=$(prompt_pid worker)
+	children_of "$SERVER_PID" | grep -qx "$worker"
+	# The worker's wait holds up neither the parent's loop nor its
+	# timer: 1 s after the accept the parent waits too.
+	wait_until 5 prompts "parent conn 1: about to close fd [0-9]* (the parent's timed close)" 1
+	[ "$(prompt_pid parent)" = "$SERVER_PID" ]
+	kill -USR1 "$worker"
+	wait_until 5 has_event worker close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
+	# The parent still holds its copy: no FIN yet.
+	never_within 1 not_running "$CLIENT_PID"
+	[ "$(server_fins)" -eq 0 ]
+	kill -USR1 "$SERVER_PID"
+	wait_exit "$CLIENT_PID" 5
+	CLIENT_PID=
+	[ "$EXIT_STATUS" -eq 0 ]
+	has_event parent close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
+}
+
 @test "SIGTERM while a child waits at a step stops the server at once, with no process left" {
 	# A drain time far longer than the deadline below: the server stops
 	# at once because the child's step ends, not because the drain did.
