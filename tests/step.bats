@@ -66,7 +66,8 @@ prompts() {
 prompt_pid() {
 	local line pid
 	line=$(grep "^forkechod: step: pid [0-9]* $1" "$SERVER_LOG" | tail -n 1)
-	pid=$(sed 's/^forkechod: step: pid \([0-9]*\) .*/\1/' <<<"$line")
+	pid=${line#forkechod: step: pid }
+	pid=${pid%% *}
 	[[ $line == *"; kill -USR1 $pid" ]] || {
 		echo "no prompt of $1 ending in kill -USR1 $pid: $line" >&2
 		return 1
@@ -112,7 +113,7 @@ at_eof() {
 	# and the child goes on echoing what the client sends meanwhile.
 	never_within 1.5 fin_seen
 	echoes two
-	! has_event parent shutdown ''
+	run ! has_event parent shutdown ''
 	kill -USR1 "$SERVER_PID"
 	wait_until 5 has_event parent shutdown '"how":"SHUT_RDWR","refs_before":2,"refs":2,.*"wire":"FIN"'
 	at_eof
@@ -128,7 +129,7 @@ at_eof() {
 	# First the parent's close of its copy, right after fork.
 	wait_until 5 prompts "parent conn 1: about to close fd [0-9]* (the parent closes its copy at once)" 1
 	[ "$(prompt_pid parent)" = "$SERVER_PID" ]
-	! has_event parent close ''
+	run ! has_event parent close ''
 	kill -USR1 "$SERVER_PID"
 	wait_until 5 has_event parent close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
 	# Then the child's, at the client's EOF: the client has its echo
@@ -139,7 +140,7 @@ at_eof() {
 	[ "$child" != "$SERVER_PID" ]
 	never_within 1.5 not_running "$CLIENT_PID"
 	[ "$(server_fins)" -eq 0 ]
-	! has_event child close ''
+	run ! has_event child close ''
 	kill -USR1 "$child"
 	wait_exit "$CLIENT_PID" 5
 	CLIENT_PID=
