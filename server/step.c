@@ -121,7 +121,8 @@ wait_release(int tty, const sigset_t *mask)
 		FD_ZERO(&in);
 		if (tty)
 			FD_SET(STDIN_FILENO, &in);
-		/* The only place where this process lets our signals in. */
+		/* The signals are let in here only, for this wait: one
+		 * that comes after the checks above ends it. */
 		rc = pselect(tty ? STDIN_FILENO + 1 : 0, tty ? &in : NULL, NULL,
 		    NULL, NULL, mask);
 		if (rc < 0) {
