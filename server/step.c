@@ -121,7 +121,7 @@ wait_release(int tty, const sigset_t *mask)
 		FD_ZERO(&in);
 		if (tty)
 			FD_SET(STDIN_FILENO, &in);
-		/* The signals are let in here only, for this wait: one
+		/* pselect() lets the signals in for the wait alone: one
 		 * that comes after the checks above ends it. */
 		rc = pselect(tty ? STDIN_FILENO + 1 : 0, tty ? &in : NULL, NULL,
 		    NULL, NULL, mask);
