@@ -177,6 +177,29 @@ at_eof() {
 	has_event parent close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
 }
 
+@test "--accept-in parent with --step: the worker serves while the parent waits to close its copy, and the next pass finds the worker ready" {
+	TRACE=$BATS_TEST_TMPDIR/trace.json
+	start_server -m prefork -w 1 --accept-in parent --step -l 127.0.0.1:0 --trace-json "$TRACE"
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_until 5 prompts "parent conn 1: about to close fd [0-9]* (the parent closes its copy at once)" 1
+	# The worker does not wait for the parent's step: it echoes at once.
+	echoes one
+	# Held past the 2 s a worker waits for the parent's go-ahead.
+	never_within 2.5 has_event parent close '"conn":1,'
+	kill -USR1 "$SERVER_PID"
+	wait_until 5 has_event parent close '"conn":1,.*"refs_before":2,"refs":1'
+	exec 5>&-
+	wait_until 5 prompts "worker conn 1: about to close" 1
+	kill -USR1 "$(prompt_pid worker)"
+	wait_until 5 has_event worker close '"conn":1,'
+	# The same worker takes the next connection, with no stray message
+	# of the first in its way.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_until 5 prompts "parent conn 2" 1
+	echoes two
+	run ! grep -q 'unexpected message' "$SERVER_LOG"
+}
+
 @test "SIGTERM while a child waits at a step stops the server at once, with no process left" {
 	# A drain time far longer than the deadline below: the server stops
 	# at once because the child's step ends, not because the drain did.
