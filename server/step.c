@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -190,6 +191,10 @@ step_before(unsigned long conn, int fd, const char *act, const char *note)
 	handle(STEP_SIGNAL_GO, on_signal);
 	step_go = 0;
 	tty = reads_tty(parent);
+	/* Nor does a line typed before it: the terminal's input, unread
+	 * while no step waited, is dropped. */
+	if (tty)
+		(void)tcflush(STDIN_FILENO, TCIFLUSH);
 	if (conn > 0)
 		snprintf(where, sizeof where, "conn %lu", conn);
 	else

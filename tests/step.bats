@@ -14,6 +14,8 @@ teardown() {
 	[ -z "${CLIENT_PID:-}" ] || kill -KILL "$CLIENT_PID" 2>/dev/null || true
 	stop_capture
 	stop_server
+	exec 6>&- 2>/dev/null || true
+	[ -z "${SCRIPT_PID:-}" ] || kill -KILL "$SCRIPT_PID" 2>/dev/null || true
 }
 
 # stepping NAME [SERVER-OPTIONS...]: the lesson NAME with --step, on port
@@ -66,6 +68,7 @@ prompts() {
 prompt_pid() {
 	local line pid
 	line=$(grep "^forkechod: step: pid [0-9]* $1" "$SERVER_LOG" | tail -n 1)
+	line=${line%$'\r'}	# from a terminal (script)
 	pid=${line#forkechod: step: pid }
 	pid=${pid%% *}
 	[[ $line == *"; kill -USR1 $pid" ]] || {
@@ -268,6 +271,49 @@ at_eof() {
 	awk -v a="$(event_t parent accept)" -v s="$(event_t parent shutdown)" \
 	    -v c="$(event_t parent close)" \
 	    'BEGIN { exit !(s - a >= 2.95 && c - s >= 0.95 && c - s < 2) }'
+}
+
+# server_child_of PID: PID (script) has a child, which is then SERVER_PID.
+server_child_of() {
+	SERVER_PID=$(children_of "$1")
+	[ -n "$SERVER_PID" ]
+}
+
+@test "at a terminal, Enter releases the parent's step; a child's step waits for SIGUSR1 alone" {
+	need_tool script bsdutils
+	TRACE=$BATS_TEST_TMPDIR/trace.json
+	SERVER_LOG=$BATS_TEST_TMPDIR/terminal.out
+	local keys=$BATS_TEST_TMPDIR/keys
+	mkfifo "$keys"
+	# script(1) runs the server on a terminal of its own, in the
+	# foreground, and types what comes through the FIFO.
+	script -qfec "exec $SERVER ${AS_ROOT[*]} --step -l 127.0.0.1:0 --trace-json $TRACE" \
+	    /dev/null <"$keys" >"$SERVER_LOG" 2>&1 3>&- &
+	SCRIPT_PID=$!
+	exec 6>"$keys"
+	wait_until 10 grep -q '^listening on ' "$SERVER_LOG"
+	wait_until 5 server_child_of "$SCRIPT_PID"
+	PORT=$(awk '/^listening on /{print $4}' "$SERVER_LOG" | tr -d '\r')
+	# A line typed before the step releases nothing.  The terminal's
+	# echo of it says it is there, waiting to be read.
+	printf 'early\n' >&6
+	wait_until 5 grep -q '^early' "$SERVER_LOG"
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_until 5 prompts "parent conn 1: about to close" 1
+	grep -q "; Enter or kill -USR1 $SERVER_PID"$'\r'"\$" "$SERVER_LOG"
+	never_within 1 has_event parent close ''
+	printf '\n' >&6
+	wait_until 5 has_event parent close '"conn":1,'
+	# The child does not read the terminal: Enter there releases nothing.
+	exec 5>&-
+	wait_until 5 prompts "child conn 1: about to close" 1
+	local child
+	child=$(prompt_pid child)
+	run ! grep -q "step: pid $child .*Enter or" "$SERVER_LOG"
+	printf '\n' >&6
+	never_within 1 has_event child close ''
+	kill -USR1 "$child"
+	wait_until 5 has_event child close '"conn":1,'
 }
 
 @test "step = yes in the config file turns step mode on" {
