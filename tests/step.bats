@@ -203,6 +203,35 @@ at_eof() {
 	run ! grep -q 'unexpected message' "$SERVER_LOG"
 }
 
+# refused: a client is refused (the listening socket is shut down).
+refused() { ! timeout 5 "$CLIENT" -q -m x 127.0.0.1 "$PORT" >/dev/null 2>&1; }
+
+@test "prefork-listener with --step: the listener acts wait too, and clients are served until worker 1's SHUT_RD is released" {
+	stepping prefork-listener
+	wait_until 5 prompts "parent listener: about to close fd [0-9]* (the parent closes its copy of the listening socket)" 1
+	kill -USR1 "$SERVER_PID"
+	wait_until 5 has_event parent close ''
+	wait_until 5 prompts "worker listener: about to shutdown(SHUT_RD) fd [0-9]* (worker 1 shuts down its copy of the listening socket)" 1
+	local worker
+	worker=$(prompt_pid worker)
+	children_of "$SERVER_PID" | grep -qx "$worker"
+	# While worker 1 waits, the other workers accept and serve (up to
+	# the close at EOF, a step of its own).
+	timeout $((20 * SLOW)) "$CLIENT" -w $((15 * SLOW)) -m hello 127.0.0.1 "$PORT" \
+	    >"$BATS_TEST_TMPDIR/client.out" 2>/dev/null 3>&- &
+	CLIENT_PID=$!
+	wait_until 5 prompts "worker conn 1: about to close" 1
+	kill -USR1 "$(prompt_pid "worker conn 1")"
+	wait_exit "$CLIENT_PID" 5
+	CLIENT_PID=
+	[ "$EXIT_STATUS" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/client.out")" = hello ]
+	run ! has_event worker shutdown ''
+	kill -USR1 "$worker"
+	wait_until 5 has_event worker shutdown '"how":"SHUT_RD"'
+	wait_until 5 refused
+}
+
 @test "SIGTERM while a child waits at a step stops the server at once, with no process left" {
 	# A drain time far longer than the deadline below: the server stops
 	# at once because the child's step ends, not because the drain did.
