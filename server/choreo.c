@@ -16,6 +16,7 @@
 #include "monotime.h"
 #include "net.h"
 #include "num.h"
+#include "step.h"
 #include "trace.h"
 
 /* Longest time a timed action may be set for. */
@@ -214,6 +215,9 @@ choreo_close(unsigned long conn, int fd, const char *note)
 	struct trace_act act;
 	int rc;
 
+	/* The step first: the trace's refs are measured after it, so its
+	 * row shows what this act changed, not what others did meanwhile. */
+	step_before(conn, fd, "close", note);
 	if (trace_active)
 		trace_act_begin(&act, conn, fd);
 	rc = close(fd);
@@ -228,6 +232,14 @@ choreo_shutdown(unsigned long conn, int fd, int how, const char *note)
 	struct trace_act act;
 	int rc;
 
+	if (step_active()) {
+		char act_name[32];
+
+		snprintf(act_name, sizeof act_name, "shutdown(%s)",
+		    how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" :
+		    "SHUT_RDWR");
+		step_before(conn, fd, act_name, note);
+	}
 	if (trace_active)
 		trace_act_begin(&act, conn, fd);
 	rc = shutdown(fd, how);
@@ -237,6 +249,18 @@ choreo_shutdown(unsigned long conn, int fd, int how, const char *note)
 }
 
 /* --- the parent's side */
+
+/*
+ * The held copies' deadlines are kept on the choreography's clock:
+ * monotime less the time this process has waited at steps (--step).  A
+ * timed act therefore keeps its distance from the acts before it when a
+ * step holds one of them up; without --step the two clocks are one.
+ */
+static double
+clock_of(double now)
+{
+	return now - step_waited();
+}
 
 int
 choreo_held_init(struct held_table *ht, size_t cap)
@@ -290,9 +314,9 @@ choreo_parent_keeps(const struct choreo *ch, struct held_table *ht,
 	h->conn = conn;
 	h->child = child;
 	if (ch->parent_shutdown_how >= 0)
-		h->shutdown_at = accepted + ch->parent_shutdown_secs;
+		h->shutdown_at = clock_of(accepted) + ch->parent_shutdown_secs;
 	if (ch->parent_close == PCLOSE_AFTER)
-		h->close_at = accepted + ch->parent_close_secs;
+		h->close_at = clock_of(accepted) + ch->parent_close_secs;
 	return 1;
 }
 
@@ -310,7 +334,8 @@ choreo_held_next(const struct held_table *ht)
 		if (h->close_at > 0 && (next == 0 || h->close_at < next))
 			next = h->close_at;
 	}
-	return next;
+	/* Back on monotime, for the supervisor's wait. */
+	return next == 0 ? 0 : next + step_waited();
 }
 
 /* After its timed shutdown, is the copy to be closed at once? */
@@ -325,11 +350,15 @@ void
 choreo_held_run(const struct choreo *ch, struct held_table *ht, double now)
 {
 	size_t i = 0;
+	double clock;
 
 	while (i < ht->count) {
 		struct held_copy *h = &ht->slot[i];
 
-		if (h->shutdown_at > 0 && now >= h->shutdown_at) {
+		/* Read again at each copy once a step has waited: the wait
+		 * has moved monotime on, not the choreography's clock. */
+		clock = clock_of(step_waited() > 0 ? monotime_now() : now);
+		if (h->shutdown_at > 0 && clock >= h->shutdown_at) {
 			h->shutdown_at = 0;
 			if (choreo_shutdown(h->conn, h->fd,
 			    ch->parent_shutdown_how,
@@ -342,7 +371,7 @@ choreo_held_run(const struct choreo *ch, struct held_table *ht, double now)
 				continue;
 			}
 		}
-		if (h->close_at > 0 && now >= h->close_at &&
+		if (h->close_at > 0 && clock >= h->close_at &&
 		    h->shutdown_at == 0) {
 			held_drop(ht, i, "the parent's timed close");
 			continue;
@@ -412,7 +441,7 @@ struct child_side {
 	const struct choreo *ch;
 	unsigned long conn;
 	int fd;
-	double started;
+	double started;		/* on the choreography's clock */
 	int first_done;
 	int shut_done;
 	int shut_rd;		/* SHUT_RD was or may be done on the socket */
@@ -437,7 +466,9 @@ hook_deadline(void *ctx)
 
 	if (cs->ch->child_shutdown_when != CWHEN_SECS || cs->shut_done)
 		return 0;
-	return cs->started + cs->ch->child_shutdown_secs;
+	/* started is on the choreography's clock (clock_of), the loop's
+	 * deadline on monotime. */
+	return cs->started + cs->ch->child_shutdown_secs + step_waited();
 }
 
 static enum echo_next
@@ -535,7 +566,7 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 	    hook_after_echo, hook_on_zero_read, &cs };
 	int rc, plain;
 
-	cs.started = monotime_now();
+	cs.started = clock_of(monotime_now());
 	/* The parent's SHUT_RD makes this child's read() return 0 too
 	 * (docs/LINUX.md, L9); its SHUT_RDWR is a real end, since the child
 	 * can no longer write the echo. */

@@ -27,6 +27,7 @@
 #include "privs.h"
 #include "sdnotify.h"
 #include "signals.h"
+#include "step.h"
 #include "trace.h"
 
 /* Exit statuses (sysexits.h values, as forkechod(8) lists them). */
@@ -164,7 +165,9 @@ main(int argc, char *argv[])
 		listeners_close(&ls);
 		return 1;
 	}
-	if (signals_install(&wait_mask, err, sizeof err) < 0) {
+	if (signals_install(&wait_mask, err, sizeof err) < 0 || (cfg.step &&
+	    step_install(&wait_mask, cfg.model == MODEL_PREFORK, err,
+	    sizeof err) < 0)) {
 		diag_msg("%s", err);
 		listeners_close(&ls);
 		return 1;

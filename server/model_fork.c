@@ -16,6 +16,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "signals.h"
+#include "step.h"
 #include "supervise.h"
 #include "trace.h"
 
@@ -119,6 +120,10 @@ accept_one(struct forker *f, int i)
 	 * it. */
 	if (trace_active)
 		trace_fork_parent(c.id, c.fd, pid);
+	/* With --step the parent's close below waits for the user; the
+	 * child need not wait at its gate for it. */
+	if (trace_active && step_active())
+		trace_gate_open();
 	if (!choreo_parent_keeps(&f->cfg->choreo, &f->sv->held, c.id, c.fd,
 	    pid, c.accepted))
 		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "

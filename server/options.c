@@ -53,6 +53,8 @@ const struct opt_spec options_table[] = {
 	    "show every step on a shared socket on stderr" },
 	{ "trace-json", 0, "FILE", OPT_TRACE_JSON,
 	    "write the same events as JSON Lines to FILE (- for stdout)" },
+	{ "step", 0, NULL, OPT_STEP,
+	    "wait for Enter or SIGUSR1 before each act on a shared socket" },
 	{ "classic-bug", 0, "none|zombies|lost-sigchld|eintr-accept",
 	    OPT_CLASSIC_BUG, "run the textbook server with a classic bug" },
 	{ "config", 'c', "FILE", OPT_CONFIG,
@@ -76,7 +78,7 @@ const char options_usage[] =
     "\t[-u user] [-w workers] [--accept-in who]\n"
     "\t[--max-requests-per-worker n] [--backlog n] [--drain-timeout secs]\n"
     "\t[--idle-timeout secs] [--max-children n] [--per-source n] [--syslog]\n"
-    "\t[--lesson name] [--lessons] [--trace] [--trace-json file]\n"
+    "\t[--lesson name] [--lessons] [--step] [--trace] [--trace-json file]\n"
     "\t[--parent-close when] [--parent-shutdown how@secs]\n"
     "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
@@ -271,6 +273,7 @@ static const struct setter setters[OPT_COUNT] = {
 	[OPT_LESSONS] = { .kind = SET_FLAG, .field = AT(want_lessons),
 	    .flag = 1 },
 	[OPT_TRACE] = { .kind = SET_FLAG, .field = AT(trace), .flag = 1 },
+	[OPT_STEP] = { .kind = SET_FLAG, .field = AT(step), .flag = 1 },
 	[OPT_TRACE_JSON] = { .kind = SET_TEXT, .field = AT(trace_json),
 	    .size = SIZE(trace_json), .what = "file name" },
 	[OPT_CLASSIC_BUG] = { .kind = SET_WORD, .field = AT(bug),
@@ -373,6 +376,8 @@ options_clear(struct server_config *cfg, int id)
 		cfg->verbosity = 0;
 	if (id == OPT_TRACE)
 		cfg->trace = 0;
+	if (id == OPT_STEP)
+		cfg->step = 0;
 	if (id == OPT_SYSLOG)
 		cfg->syslog = 0;
 	return 0;
@@ -507,6 +512,14 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 	if (cfg->bug != BUG_NONE && cfg->per_source > 0) {
 		snprintf(err, errlen, "--classic-bug and --per-source: the "
 		    "textbook server keeps no table of its children");
+		return -1;
+	}
+	/* Its acts are the bug's own, in a loop that blocks in accept()
+	 * with signals of its own: nothing there could wait at a step. */
+	if (cfg->bug != BUG_NONE && cfg->step) {
+		snprintf(err, errlen, "--classic-bug and --step: the textbook "
+		    "server has no steps (its lesson is in its signals, not in "
+		    "its closes)");
 		return -1;
 	}
 	if (cfg->bug != BUG_NONE && cfg->nlisten > 1) {

@@ -52,6 +52,7 @@ enum options_id {
 	OPT_PER_SOURCE,
 	OPT_SYSLOG,
 	OPT_USER,
+	OPT_STEP,
 	OPT_COUNT		/* one past the last id */
 };
 
@@ -92,6 +93,7 @@ struct server_config {
 	int want_lessons;
 	struct choreo choreo;
 	int trace;			/* lane view on stderr */
+	int step;			/* wait before each act (--step) */
 	/* JSON Lines file, "-", or "" for none.  A copy: a value read from
 	 * the config file lives only as long as its line buffer. */
 	char trace_json[1024];

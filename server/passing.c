@@ -12,6 +12,7 @@
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
+#include "step.h"
 #include "trace.h"
 #include "worker.h"
 
@@ -130,11 +131,25 @@ await_ack(const struct slot *s, unsigned long conn)
 
 /* Hands the connection w to the worker of s.  Returns 0, or -1 if the
  * worker could not take it (it has gone; SIGCHLD will tell). */
+/* With the trace on: the parent has written its events of connection
+ * conn, and the worker may go on (it waits for this, as a forked child
+ * at its start gate). */
+static void
+send_go(const struct slot *s, unsigned long conn)
+{
+	struct worker_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = WMSG_GO;
+	m.conn = conn;
+	(void)fdpass_send(s->channel, &m, sizeof m, -1);
+}
+
 static int
 pass(struct pool *p, struct slot *s, struct waiting *w)
 {
 	struct worker_msg m;
-	int acked;
+	int acked, go_first;
 
 	memset(&m, 0, sizeof m);
 	m.type = WMSG_PASS;
@@ -161,18 +176,20 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 		    (long)s->pid, w->c.id);
 	if (trace_active)
 		trace_pass(w->c.id, w->c.fd, s->number, s->pid, acked);
+	/* With --step the parent's close below waits for the user, and the
+	 * worker would give up waiting for its go-ahead after 2 s (and then
+	 * find it in the way): it gets it first. */
+	go_first = trace_active && step_active();
+	if (go_first)
+		send_go(s, w->c.id);
 	/* By default the parent closes its copy now, so the worker's close
 	 * is the last and sends the FIN; the choreography may keep it. */
 	if (!choreo_parent_keeps(&p->cfg->choreo, &p->sv->held, w->c.id,
 	    w->c.fd, s->pid, w->c.accepted))
 		(void)choreo_close(w->c.id, w->c.fd, "the parent closes its "
 		    "copy at once");
-	if (trace_active) {
-		memset(&m, 0, sizeof m);
-		m.type = WMSG_GO;
-		m.conn = w->c.id;
-		(void)fdpass_send(s->channel, &m, sizeof m, -1);
-	}
+	if (trace_active && !go_first)
+		send_go(s, w->c.id);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ fixed_change(const struct server_config *a, const struct server_config *b)
 		return "classic-bug";
 	if (a->trace != b->trace)
 		return "trace";
+	if (a->step != b->step)
+		return "step";
 	if (a->syslog != b->syslog)
 		return "syslog";
 	if (strcmp(a->user, b->user) != 0)

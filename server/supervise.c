@@ -14,6 +14,7 @@
 #include "net.h"
 #include "sdnotify.h"
 #include "signals.h"
+#include "step.h"
 #include "trace.h"
 
 /* The pause after a failure for lack of a resource: from 0.1 s, doubling
@@ -132,6 +133,10 @@ start_drain(struct supervisor *sv, const struct supervise_model *model,
 	 * connection whose child is done gets its FIN. */
 	if (model->drain != NULL)
 		model->drain(m);
+	/* A child waiting at a step (--step) would wait for the user until
+	 * the drain's end: it goes on at once, as without --step. */
+	if (step_enabled())
+		model->signal(m, STEP_SIGNAL_END);
 	listeners_close(sv->ls);
 	choreo_held_release(&sv->held);
 	live = model->live(m);
@@ -217,7 +222,7 @@ supervise_run(struct supervisor *sv, const struct supervise_model *model,
 	for (;;) {
 		struct timespec ts, *tsp;
 		fd_set ready;
-		double now, wake = 0;
+		double now, wake = 0, waited = step_waited();
 		int maxfd = -1, i, rc;
 
 		if (signals_child) {
@@ -266,9 +271,13 @@ supervise_run(struct supervisor *sv, const struct supervise_model *model,
 		wake = earlier(wake, sv->resume_at);
 		wake = earlier(wake, choreo_held_next(&sv->held));
 		wake = conn_lines_tick(wake);
+		/* A step (--step) lets the signals in while it waits: what
+		 * came then is looked at before the wait, not after. */
+		if (step_waited() != waited)
+			continue;
 		tsp = monotime_until(wake, &ts);
-		/* The only place the signals are let in: no flag set after
-		 * the checks above can be missed. */
+		/* The only place the signals are let in, a step's wait
+		 * aside: no flag set after the checks above can be missed. */
 		rc = pselect(maxfd + 1, &ready, NULL, NULL, tsp, sv->wait_mask);
 		if (rc < 0) {
 			if (errno == EINTR)

@@ -223,8 +223,11 @@ run_accepting(struct worker *w)
 
 		check_leave(w);
 		now = monotime_now();
-		if (w->shutdown_at > 0 && now >= w->shutdown_at)
+		if (w->shutdown_at > 0 && now >= w->shutdown_at) {
 			shutdown_listener(w);
+			/* Its step (--step) may have let a signal in. */
+			continue;
+		}
 		if (w->resume_at > 0 && now >= w->resume_at)
 			w->resume_at = 0;
 		until = w->resume_at;
