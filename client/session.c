@@ -479,7 +479,7 @@ step(struct session *s)
 	    read_echo(s)) {
 		return 1;
 	}
-	if ((pfd[0].revents & (POLLOUT | POLLERR) || s->reset) &&
+	if (((pfd[0].revents & (POLLOUT | POLLERR)) || s->reset) &&
 	    s->p.sent < s->p.loaded && write_pending(s, now))
 		return 1;
 	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {

@@ -158,7 +158,7 @@ trace_has() { grep -Eq -- "$1" "$BATS_TEST_TMPDIR/trace.json"; }
 	start_peer earlyfin
 	# The interval is what is tested here: the peer has a second to
 	# answer the first message with its echo and FIN.
-	run --separate-stderr timeout 10 "$CLIENT" --keep-sending -i 1 \
+	run --separate-stderr timeout $((10 * SLOW)) "$CLIENT" --keep-sending -i 1 \
 		-m one -m two -m three 127.0.0.1 "$PEER_PORT"
 	assert_equal "$status" 0
 	assert_equal "$output" one
@@ -178,7 +178,7 @@ trace_has() { grep -Eq -- "$1" "$BATS_TEST_TMPDIR/trace.json"; }
 	# most 4 and 6 MiB by default), so that the writes stall.
 	head -c 33554432 /dev/zero >"$BATS_TEST_TMPDIR/in"
 	local rc=0
-	timeout 20 "$CLIENT" --keep-sending -w 1 127.0.0.1 "$PEER_PORT" \
+	timeout $((20 * SLOW)) "$CLIENT" --keep-sending -w 1 127.0.0.1 "$PEER_PORT" \
 		<"$BATS_TEST_TMPDIR/in" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
 	assert_equal "$rc" 4
 	assert_regex "$(tail -n 1 "$BATS_TEST_TMPDIR/err")" '^forkecho: sent [0-9]+ bytes, received [0-9]+ bytes, no progress from server within 1 s: it is not reading or not echoing; [0-9]+ bytes sent after the FIN$'
