@@ -120,12 +120,18 @@ peer_fin(struct session *s)
  * the socket's pending error says.  That is reported at once; the session
  * then sends on until a write fails, so that the fate of a write into a
  * reset connection is seen too (docs/LINUX.md, L13), or ends when no input
- * remains.  Returns 0 to go on.
+ * remains.  Nothing sent can come back any more: it is forgotten, so that
+ * the session waits on its input alone, as it does when pausing.  Returns
+ * 0 to go on.
  */
 static int
 peer_reset(struct session *s, int err, int by_read)
 {
+	struct pending *p = &s->p;
+
 	s->reset = 1;
+	p->start += (size_t)(p->sent - p->acked);
+	p->acked = p->sent;
 	report(s, SESSION_EV_RESET, 0, err, by_read);
 	return 0;
 }
@@ -204,6 +210,8 @@ deadline_runs(const struct session *s)
 static enum session_end
 wait_end(const struct session *s)
 {
+	if (s->reset)
+		return SESSION_RST;
 	if (s->res->unexpected > 0)
 		return SESSION_STOPPED;
 	return awaiting_server(s) ? SESSION_NO_PROGRESS : SESSION_NO_FIN;

@@ -154,6 +154,21 @@ trace_has() { grep -Eq -- "$1" "$BATS_TEST_TMPDIR/trace.json"; }
 	assert_regex "${lines[2]}" "^forkecho: sent 4 bytes, received 0 bytes, connection reset by server \(RST\) after $T s\$"
 }
 
+@test "after an RST the client waits for its own input past the wait, and the next line fails" {
+	start_peer rst
+	start_fed_client --keep-sending -w 0.5 127.0.0.1 "$PEER_PORT"
+	feed one
+	wait_until 10 client_said "^forkecho: RST from server after $T s: read failed with ECONNRESET\$"
+	# Nothing it sent can come back now: the wait does not run out on
+	# the server, and the client waits for its input.
+	never_within 1.5 not_running "$CLIENT_PID"
+	feed two
+	client_exit
+	assert_equal "$EXIT_STATUS" 3
+	run cat "$CLIENT_ERR"
+	assert_equal "${lines[1]}" 'forkecho: write of 4 bytes: failed with EPIPE'
+}
+
 @test "messages with an interval go on after the FIN, and the server reads them all" {
 	start_peer earlyfin
 	# The interval is what is tested here: the peer has a second to
