@@ -55,6 +55,17 @@ print_version(void)
 	return 0;
 }
 
+/* --keep-sending: one line per event, as it happens (session.h). */
+static void
+say_event(const struct session_event *ev, void *ctx)
+{
+	char line[256];
+
+	(void)ctx;
+	outcome_event_line(ev, line, sizeof line);
+	diag_msg("%s", line);
+}
+
 /* -v: the address it reached, numeric, before any data. */
 static void
 say_connected(int fd)
@@ -144,6 +155,10 @@ main(int argc, char *argv[])
 	cfg.interval = o.interval;
 	cfg.close_mode = o.close_mode;
 	cfg.wait = o.wait;
+	cfg.keep_sending = o.keep_sending;
+	/* -q silences these reports with the last line. */
+	cfg.report = o.keep_sending && !o.quiet ? say_event : NULL;
+	cfg.report_ctx = NULL;
 	rc = session_run(fd, &cfg, started, &res);
 	free(o.messages);
 	if (rc < 0) {

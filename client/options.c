@@ -22,6 +22,7 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_HELP,
 	OPT_INTERVAL,
+	OPT_KEEP_SENDING,
 	OPT_MESSAGE,
 	OPT_NOOP_N,
 	OPT_QUIET,
@@ -40,11 +41,14 @@ const struct opt_spec client_options_table[] = {
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
 	{ "interval", 'i', "SECS", OPT_INTERVAL,
 	    "pause SECS between messages or input lines" },
+	{ "keep-sending", 0, NULL, OPT_KEEP_SENDING,
+	    "go on sending after the server's FIN; report each write" },
 	{ "message", 'm', "TEXT", OPT_MESSAGE,
 	    "send TEXT and a newline instead of standard input (repeatable)" },
 	{ "half-close", 'N', NULL, OPT_NOOP_N,
 	    "accepted as netcat's -N: the half-close is already the default" },
-	{ "quiet", 'q', NULL, OPT_QUIET, "do not print the last line" },
+	{ "quiet", 'q', NULL, OPT_QUIET,
+	    "do not print the last line, nor --keep-sending's reports" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
 	    "say where it connects, before the data" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
@@ -58,7 +62,7 @@ const struct opt_spec client_options_table[] = {
 const char client_options_usage[] =
     "usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
     "[--close mode]\n"
-    "\t[--connect-timeout secs] [host [port] | host:port]\n";
+    "\t[--connect-timeout secs] [--keep-sending] [host [port] | host:port]\n";
 
 static const char *const close_names[] = {
 	[SESSION_CLOSE_SHUTDOWN] = "shutdown",
@@ -167,6 +171,9 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
 		case OPT_INTERVAL:
 			rc = parse_seconds(st.shown, st.value, &o->interval,
 			    err, errlen);
+			break;
+		case OPT_KEEP_SENDING:
+			o->keep_sending = 1;
 			break;
 		case OPT_MESSAGE:
 			/* st.value points into argv, which outlives us. */

@@ -34,6 +34,7 @@ struct client_options {
 	int wait_given;
 	double connect_timeout;
 	enum session_close close_mode;
+	int keep_sending;	/* --keep-sending: send on after the FIN */
 	int quiet;
 	int want_help;		/* -h: main prints the help */
 	int want_version;	/* -V: main prints the version */

@@ -4,16 +4,21 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "traceevent.h"
 
 /* The bytes sent that have not come back, where that counts as a wrong
  * echo: after a FIN the server has said it is done.  A reset or the
  * client's own close cuts the echo short by design, an early FIN is
  * reported as such, and the session ends with no FIN only once everything
- * came back (else it is no progress). */
+ * came back (else it is no progress).  With --keep-sending the FIN before
+ * the input ended was asked for: the server stopped echoing on purpose,
+ * and what came back is judged as a beginning of what was sent. */
 static int
 is_short(const struct session_result *res)
 {
-	if (res->differs || res->received >= res->sent)
+	if (res->differs || res->received >= res->sent || res->fin_early)
 		return 0;
 	return res->end == SESSION_FIN;
 }
@@ -57,8 +62,12 @@ outcome_line(const struct session_result *res, enum session_close mode,
 	len -= (size_t)n;
 	switch (res->end) {
 	case SESSION_FIN:
-		n = snprintf(buf, len, "server sent FIN after %.3f s",
-		    res->elapsed);
+		if (res->fin_early)
+			n = snprintf(buf, len, "server sent FIN after %.3f s "
+			    "before the input ended", res->fin_elapsed);
+		else
+			n = snprintf(buf, len, "server sent FIN after %.3f s",
+			    res->elapsed);
 		break;
 	case SESSION_EARLY_FIN:
 		n = snprintf(buf, len, "server sent FIN after %.3f s "
@@ -102,9 +111,52 @@ outcome_line(const struct session_result *res, enum session_close mode,
 		len -= (size_t)n;
 	}
 	if (res->unexpected > 0)
-		(void)snprintf(buf, len, "; %" PRIu64 " unexpected bytes came "
+		n = snprintf(buf, len, "; %" PRIu64 " unexpected bytes came "
 		    "back, not written", res->unexpected);
 	else if (is_short(res))
-		(void)snprintf(buf, len, "; only %" PRIu64 " of %" PRIu64
+		n = snprintf(buf, len, "; only %" PRIu64 " of %" PRIu64
 		    " bytes came back", res->received, res->sent);
+	else
+		n = 0;
+	if (n < 0 || (size_t)n >= len)
+		return;
+	buf += n;
+	len -= (size_t)n;
+	if (res->fin_early)
+		(void)snprintf(buf, len, "; %" PRIu64 " bytes sent after the "
+		    "FIN", res->after_fin);
+}
+
+/* The errno's name where the trace knows it ("EPIPE"), else its text. */
+static const char *
+err_name(int err)
+{
+	const char *name = traceevent_errno_name(err);
+
+	return strcmp(name, "EOTHER") == 0 ? strerror(err) : name;
+}
+
+void
+outcome_event_line(const struct session_event *ev, char *buf, size_t len)
+{
+	switch (ev->kind) {
+	case SESSION_EV_FIN:
+		(void)snprintf(buf, len, "server sent FIN after %.3f s before "
+		    "the input ended; sending on", ev->elapsed);
+		break;
+	case SESSION_EV_WRITE:
+		if (ev->err == 0)
+			(void)snprintf(buf, len, "write of %zu bytes after FIN: "
+			    "accepted", ev->bytes);
+		else
+			(void)snprintf(buf, len, "write of %zu bytes%s: failed "
+			    "with %s", ev->bytes, ev->after_fin ?
+			    " after FIN" : "", err_name(ev->err));
+		break;
+	case SESSION_EV_RESET:
+		(void)snprintf(buf, len, "RST from server after %.3f s: %s %s",
+		    ev->elapsed, ev->by_read ? "read failed with" :
+		    "socket error", err_name(ev->err));
+		break;
+	}
 }

@@ -24,7 +24,8 @@
 
 /* The exit status for res: where several hold, the first of reset, no
  * FIN, differs; but a client that stopped reading after unexpected bytes
- * cannot know whether a FIN would have come, and says the echo differs. */
+ * cannot know whether a FIN would have come, and says the echo differs.
+ * With --keep-sending, a FIN before the input ended is no fault. */
 int outcome_status(const struct session_result *res);
 
 /*
@@ -37,5 +38,16 @@ int outcome_status(const struct session_result *res);
  */
 void outcome_line(const struct session_result *res, enum session_close mode,
     const char *wait, char *buf, size_t len);
+
+/*
+ * The line for one --keep-sending event, without the program's name and
+ * newline: "server sent FIN after X s before the input ended; sending
+ * on", "write of N bytes after FIN: accepted", "write of N bytes[ after
+ * FIN]: failed with EPIPE", "RST from server after X s: socket error
+ * EPIPE" or "...: read failed with ECONNRESET" (forkecho(1),
+ * DIAGNOSTICS).
+ */
+void outcome_event_line(const struct session_event *ev, char *buf,
+    size_t len);
 
 #endif

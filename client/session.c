@@ -49,6 +49,12 @@ struct session {
 	int finishing;		/* all input sent; waiting for the EOF */
 	double last_progress;	/* when a byte was last read from the
 				 * input, sent, or received intact */
+	double started;		/* when the connection was made */
+	int peer_fin;		/* keep_sending: the server's FIN came
+				 * before the input ended */
+	int reset;		/* keep_sending: the connection is gone (an
+				 * RST): the socket is not polled again, and
+				 * the next write fails */
 	char rbuf[CHUNK];
 };
 
@@ -67,6 +73,93 @@ fail(struct session *s, const char *call, int on_socket, int err)
 	s->res->on_socket = on_socket;
 	s->res->err = err;
 	return end(s, SESSION_ERROR);
+}
+
+/* Hands one event to the caller's report, if there is one. */
+static void
+report(const struct session *s, enum session_event_kind kind, size_t bytes,
+    int err, int by_read)
+{
+	struct session_event ev;
+
+	if (s->cfg->report == NULL)
+		return;
+	ev.kind = kind;
+	ev.elapsed = monotime_now() - s->started;
+	ev.bytes = bytes;
+	ev.after_fin = s->peer_fin;
+	ev.err = err;
+	ev.by_read = by_read;
+	s->cfg->report(&ev, s->cfg->report_ctx);
+}
+
+/*
+ * keep_sending: the server's FIN came while input remains.  The session
+ * goes on sending, and stops reading, since every read would now return
+ * 0.  What was sent and has not come back never will, and what is sent
+ * from now on cannot come back: both are forgotten, so that the wait and
+ * the memory bound count only what is still to send, and the echo is
+ * judged on what came back before the FIN.  Returns 0 to go on.
+ */
+static int
+peer_fin(struct session *s)
+{
+	struct pending *p = &s->p;
+
+	s->peer_fin = 1;
+	s->res->fin_early = 1;
+	s->res->fin_elapsed = monotime_now() - s->started;
+	p->start += (size_t)(p->sent - p->acked);
+	p->acked = p->sent;
+	report(s, SESSION_EV_FIN, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * keep_sending: the connection was reset, as a read said (by_read) or as
+ * the socket's pending error says.  That is reported at once; the session
+ * then sends on until a write fails, so that the fate of a write into a
+ * reset connection is seen too (docs/LINUX.md, L13), or ends when no input
+ * remains.  Nothing sent can come back any more: it is forgotten, so that
+ * the session waits on its input alone, as it does when pausing.  Returns
+ * 0 to go on.
+ */
+static int
+peer_reset(struct session *s, int err, int by_read)
+{
+	struct pending *p = &s->p;
+
+	s->reset = 1;
+	p->start += (size_t)(p->sent - p->acked);
+	p->acked = p->sent;
+	report(s, SESSION_EV_RESET, 0, err, by_read);
+	return 0;
+}
+
+/*
+ * keep_sending, after the FIN: looks for an RST.  After a FIN an RST
+ * leaves EPIPE, not ECONNRESET, as the socket's pending error (L13), and
+ * read() returns 0, so the error is taken with SO_ERROR.  hung_up says
+ * that poll() reported POLLHUP.  Returns 0 to go on, or 1 if the session
+ * ended.
+ */
+static int
+check_socket(struct session *s, int hung_up)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return fail(s, "getsockopt SO_ERROR", 1, errno);
+	if (err == EPIPE || err == ECONNRESET)
+		return peer_reset(s, err, 0);
+	if (err != 0)
+		return fail(s, "socket error", 1, err);
+	/* Hung up with no error: gone all the same; the next write says
+	 * how. */
+	if (hung_up)
+		s->reset = 1;
+	return 0;
 }
 
 /* Pausing for --interval: the last unit is all sent and the pause after
@@ -117,6 +210,8 @@ deadline_runs(const struct session *s)
 static enum session_end
 wait_end(const struct session *s)
 {
+	if (s->reset)
+		return SESSION_RST;
 	if (s->res->unexpected > 0)
 		return SESSION_STOPPED;
 	return awaiting_server(s) ? SESSION_NO_PROGRESS : SESSION_NO_FIN;
@@ -222,12 +317,17 @@ read_echo(struct session *s)
 
 	if (n > 0)
 		return take_echo(s, (size_t)n);
-	if (n == 0)
-		return end(s, s->finishing ? SESSION_FIN : SESSION_EARLY_FIN);
+	if (n == 0) {
+		if (s->finishing)
+			return end(s, SESSION_FIN);
+		return s->cfg->keep_sending ? peer_fin(s) :
+		    end(s, SESSION_EARLY_FIN);
+	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return 0;
 	if (errno == ECONNRESET)
-		return end(s, SESSION_RST);
+		return s->cfg->keep_sending ? peer_reset(s, ECONNRESET, 1) :
+		    end(s, SESSION_RST);
 	return fail(s, "read", 1, errno);
 }
 
@@ -259,13 +359,17 @@ write_pending(struct session *s, double now)
 	 * report, not a reason to die of SIGPIPE. */
 	n = send(s->fd, p->data + off, p->end - off, MSG_NOSIGNAL);
 	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		int err = errno;
+
+		if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK)
 			return 0;
+		if (s->cfg->keep_sending)
+			report(s, SESSION_EV_WRITE, p->end - off, err, 0);
 		/* EPIPE: the first write into a server that had closed was
 		 * answered with RST (docs/LINUX.md, L13). */
-		if (errno == EPIPE || errno == ECONNRESET)
+		if (err == EPIPE || err == ECONNRESET)
 			return drain_after_reset(s);
-		return fail(s, "write", 1, errno);
+		return fail(s, "write", 1, err);
 	}
 	/* The pause starts once the unit's last byte is sent. */
 	if (p->sent < s->unit_end && p->sent + (uint64_t)n >= s->unit_end)
@@ -273,6 +377,13 @@ write_pending(struct session *s, double now)
 	p->sent += (uint64_t)n;
 	if (n > 0)
 		s->last_progress = now;
+	if (s->peer_fin) {
+		/* Accepted by the kernel; it cannot come back (peer_fin). */
+		report(s, SESSION_EV_WRITE, (size_t)n, 0, 0);
+		s->res->after_fin += (uint64_t)n;
+		p->start = off + (size_t)n;
+		p->acked = p->sent;
+	}
 	return 0;
 }
 
@@ -281,6 +392,17 @@ write_pending(struct session *s, double now)
 static int
 finish_input(struct session *s)
 {
+	/* keep_sending: a reset connection has no close to make; after the
+	 * server's FIN, an RST that answered the last write is looked for
+	 * first, since no read will show it (L13). */
+	if (s->reset)
+		return end(s, SESSION_RST);
+	if (s->peer_fin) {
+		if (check_socket(s, 0))
+			return 1;
+		if (s->reset)
+			return end(s, SESSION_RST);
+	}
 	switch (s->cfg->close_mode) {
 	case SESSION_CLOSE_SHUTDOWN:
 		if (net_half_close(s->fd) < 0)
@@ -296,6 +418,9 @@ finish_input(struct session *s)
 		/* session_run's close() is the close. */
 		return end(s, SESSION_CLIENT_CLOSED);
 	}
+	/* The server's FIN is here already: nothing more will come. */
+	if (s->peer_fin)
+		return end(s, SESSION_FIN);
 	s->finishing = 1;
 	return 0;
 }
@@ -331,9 +456,15 @@ step(struct session *s)
 		return 1;
 	if (deadline_runs(s) && now >= s->last_progress + s->cfg->wait)
 		return end(s, wait_end(s));
+	/* A reset socket is not polled (it would hang up for ever): the
+	 * next write is made at once, and fails. */
+	if (s->reset && s->p.sent < s->p.loaded)
+		return write_pending(s, now);
 
-	pfd[0].fd = s->fd;
-	pfd[0].events = POLLIN;
+	/* After the FIN only an error or a hang-up can come: reads would
+	 * return 0 for ever, so POLLIN is not asked for. */
+	pfd[0].fd = s->reset ? -1 : s->fd;
+	pfd[0].events = s->peer_fin ? 0 : POLLIN;
 	if (s->p.sent < s->p.loaded)
 		pfd[0].events |= POLLOUT;
 	/* A negative descriptor is ignored by poll(). */
@@ -348,9 +479,15 @@ step(struct session *s)
 	now = monotime_now();
 	/* Reading first: a FIN or RST that has arrived explains a write
 	 * that would fail. */
-	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_echo(s))
+	if (s->peer_fin) {
+		if ((pfd[0].revents & (POLLHUP | POLLERR)) &&
+		    check_socket(s, (pfd[0].revents & POLLHUP) != 0))
+			return 1;
+	} else if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    read_echo(s)) {
 		return 1;
-	if ((pfd[0].revents & (POLLOUT | POLLERR)) &&
+	}
+	if (((pfd[0].revents & (POLLOUT | POLLERR)) || s->reset) &&
 	    s->p.sent < s->p.loaded && write_pending(s, now))
 		return 1;
 	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -382,6 +519,7 @@ session_run(int fd, const struct session_config *cfg, double started,
 	s->cfg = cfg;
 	s->res = res;
 	s->fd = fd;
+	s->started = started;
 	s->last_progress = monotime_now();
 	if (net_set_nonblock(fd, 1) < 0)
 		(void)fail(s, "fcntl O_NONBLOCK", 1, errno);

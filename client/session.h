@@ -5,14 +5,17 @@
  *
  * The session sends its input, writes what comes back to an output
  * descriptor byte for byte, up to as many bytes as it sent, compares it
- * with what was sent, and ends as the close mode says.  It reads and writes at the same time (poll(2) on a
- * non-blocking socket), so that a large input never deadlocks against its
- * own echo.  It reports how the connection ended; it prints nothing and
- * never exits.
+ * with what was sent, and ends as the close mode says.  It reads and
+ * writes at the same time (poll(2) on a non-blocking socket), so that a
+ * large input never deadlocks against its own echo.  It reports how the
+ * connection ended, and, with keep_sending, what happened to each write
+ * after the server's FIN, through a callback; it prints nothing and never
+ * exits.
  */
 #ifndef FORKECHO_CLIENT_SESSION_H
 #define FORKECHO_CLIENT_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "input.h"
@@ -26,7 +29,9 @@ enum session_close {
 };
 
 enum session_end {
-	SESSION_FIN,		/* server's EOF once all input was sent */
+	SESSION_FIN,		/* server's EOF once all input was sent; with
+				 * keep_sending, also one before (fin_early)
+				 * once the input ended without a reset */
 	SESSION_EARLY_FIN,	/* server's EOF before the input ended */
 	SESSION_RST,		/* connection reset by the server */
 	SESSION_NO_FIN,		/* all echoed, but no EOF within the wait */
@@ -39,6 +44,24 @@ enum session_end {
 	SESSION_ERROR		/* a local failure, see call and err */
 };
 
+/* What the session reports as it happens (--keep-sending). */
+enum session_event_kind {
+	SESSION_EV_FIN,		/* the server's FIN, before the input ended */
+	SESSION_EV_WRITE,	/* a write after the FIN, or one that failed */
+	SESSION_EV_RESET	/* an RST seen by a read or a socket error */
+};
+
+struct session_event {
+	enum session_event_kind kind;
+	double elapsed;		/* seconds since the connection was made */
+	size_t bytes;		/* WRITE: bytes accepted, or tried */
+	int after_fin;		/* WRITE: made after the server's FIN */
+	int err;		/* WRITE: 0 if accepted, else its errno;
+				 * RESET: the errno the kernel gave */
+	int by_read;		/* RESET: a read failed with err (else it
+				 * was the socket's pending error) */
+};
+
 struct session_config {
 	struct input *input;
 	int out_fd;		/* where the echo goes */
@@ -47,6 +70,11 @@ struct session_config {
 	double wait;		/* for the server's EOF, and for progress
 				 * while bytes are unsent or not echoed, or
 				 * once unexpected bytes came; 0: no limit */
+	int keep_sending;	/* go on sending after the server's FIN,
+				 * until a write fails or the input ends */
+	/* Called for each event when keep_sending is set; may be NULL. */
+	void (*report)(const struct session_event *ev, void *ctx);
+	void *report_ctx;
 };
 
 struct session_result {
@@ -59,6 +87,10 @@ struct session_result {
 	double elapsed;		/* seconds from the start to the end */
 	int differs;		/* the echo differs from what was sent */
 	uint64_t differs_at;	/* its first differing byte, from 1 */
+	int fin_early;		/* keep_sending: the server's FIN came
+				 * before the input ended */
+	double fin_elapsed;	/* fin_early: when, from the start */
+	uint64_t after_fin;	/* fin_early: bytes sent after the FIN */
 	const char *call;	/* SESSION_ERROR: what failed */
 	int on_socket;		/* SESSION_ERROR: call was on the socket */
 	int err;		/* SESSION_ERROR: its errno */

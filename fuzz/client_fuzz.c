@@ -78,6 +78,8 @@ check_accepted(const struct client_options *o, int argc, char *argv[])
 		fuzz_fail("accepted an empty host");
 	if ((unsigned)o->close_mode > SESSION_CLOSE_NONE)
 		fuzz_fail("accepted close mode %d", (int)o->close_mode);
+	if (o->keep_sending != 0 && o->keep_sending != 1)
+		fuzz_fail("keep_sending is %d", o->keep_sending);
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||
 	    o->close_mode == SESSION_CLOSE_LINGER0))
 		fuzz_fail("accepted --wait with --close close or linger0");

@@ -18,6 +18,10 @@
  *	nofin	 echo, but keep the socket open after EOF: no FIN ever
  *	earlyfin echo the first read, shutdown(SHUT_WR) (FIN), then read
  *		 and discard until EOF
+ *	earlyfin-noread
+ *		 echo the first read, shutdown(SHUT_WR) (FIN), then never
+ *		 read again and keep the socket open: a half-closed server
+ *		 that stops reading
  *	noread	 accept, never read, keep the socket open
  *	discard	 read and throw away until EOF, never echo, keep the socket
  *		 open: no FIN ever
@@ -62,8 +66,8 @@
 #include "net.h"
 #include "num.h"
 
-enum behaviour { ECHO, SHORT, RST, NOFIN, EARLYFIN, NOREAD, DISCARD, HOLD,
-	ECHORST, FLOOD, DRIP, BANNER, TRICKLE };
+enum behaviour { ECHO, SHORT, RST, NOFIN, EARLYFIN, EARLYFIN_NOREAD, NOREAD,
+	DISCARD, HOLD, ECHORST, FLOOD, DRIP, BANNER, TRICKLE };
 
 /* What happens to the changed byte (-k) of a connection. */
 enum change { KEEP, FLIP, DROP, DUP };
@@ -81,6 +85,7 @@ static const struct mode {
 	{ "rst", RST, KEEP },
 	{ "nofin", NOFIN, KEEP },
 	{ "earlyfin", EARLYFIN, KEEP },
+	{ "earlyfin-noread", EARLYFIN_NOREAD, KEEP },
 	{ "noread", NOREAD, KEEP },
 	{ "discard", DISCARD, KEEP },
 	{ "hold", HOLD, KEEP },
@@ -253,6 +258,7 @@ serve(int fd, const struct mode *mode, unsigned long conn)
 				goto write_failed;
 			len = 0;
 			break;
+		case EARLYFIN_NOREAD:
 		case ECHO:
 		case NOFIN:
 		case ECHORST:
@@ -274,12 +280,19 @@ serve(int fd, const struct mode *mode, unsigned long conn)
 			close_rst(fd, conn);
 			return;
 		}
-		if (mode->how == EARLYFIN && first) {
+		if ((mode->how == EARLYFIN || mode->how == EARLYFIN_NOREAD) &&
+		    first) {
 			if (shutdown(fd, SHUT_WR) < 0)
 				diag_err(errno, "connection %lu: shutdown",
 				    conn);
 			else
 				diag_msg("connection %lu: sent FIN", conn);
+		}
+		if (mode->how == EARLYFIN_NOREAD) {
+			diag_msg("connection %lu: kept open, never read "
+			    "again", conn);
+			free(hold_buf);
+			return;
 		}
 		first = 0;
 	}
