@@ -501,9 +501,17 @@ explain_shutdown(struct traceevent *ev, int how, const struct trace_snapshot *b,
 		snprintf(why, whylen, "cannot be measured here");
 	} else if (fin_not_sent(b->state) && fin_sent(a->state)) {
 		ev->wire = "FIN";
-		snprintf(why, whylen, "shutdown ignores the other %d "
-		    "holder%s: FIN", b->refs > 0 ? b->refs - 1 : 0,
-		    b->refs == 2 ? "" : "s");
+		/* The count is the lesson where others hold the socket; a
+		 * lone holder's shutdown is a plain FIN, with nothing to
+		 * ignore (and refs unknown says nothing of others). */
+		if (b->refs > 1)
+			snprintf(why, whylen, "shutdown ignores the other %d "
+			    "holder%s: FIN", b->refs - 1,
+			    b->refs == 2 ? "" : "s");
+		else if (b->refs == 1)
+			snprintf(why, whylen, "the only holder: FIN");
+		else
+			snprintf(why, whylen, "shutdown: FIN");
 	} else {
 		ev->wire = "none";
 		snprintf(why, whylen, "the FIN had gone already");

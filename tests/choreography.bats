@@ -26,6 +26,18 @@ teardown() { stop_server; }
 	((not_eof < real_eof)) || false
 }
 
+@test "a shutdown by the socket's only holder says so, and counts no others to ignore" {
+	start_server -l 127.0.0.1:0 --child-shutdown wr@first \
+	    --trace-json "$BATS_TEST_TMPDIR/trace.json"
+	run --separate-stderr timeout 10 "$CLIENT" -m one 127.0.0.1 "$PORT"
+	assert_success
+	local t=$BATS_TEST_TMPDIR/trace.json
+	# The parent closed its copy at once: the child's SHUT_WR is the
+	# only holder's, a plain FIN.
+	wait_until 5 grep -Eq '"role":"child","event":"shutdown",.*"how":"SHUT_WR","refs_before":1,"refs":1,.*"wire":"FIN",.*"why":"after the first read and echo; the only holder: FIN"' "$t"
+	run ! grep -q 'ignores the other 0 holders' "$t"
+}
+
 @test "--parent-close SECS holds the FIN until the parent's timed close" {
 	start_server -l 127.0.0.1:0 --parent-close 0.5
 	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
