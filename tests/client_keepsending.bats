@@ -213,3 +213,42 @@ trace_has() { grep -Eq -- "$1" "$BATS_TEST_TMPDIR/trace.json"; }
 	assert_equal "$EXIT_STATUS" 3
 	assert_equal "$(cat "$CLIENT_ERR")" ''
 }
+
+# step_pid WHO: the pid of the last "forkechod: step: pid PID WHO" prompt
+# in the server's log (WHO: "parent conn 1: about to close").
+step_pid() {
+	sed -n "s/^forkechod: step: pid \([0-9]*\) $1.*/\1/p" "$SERVER_LOG" | tail -n 1
+}
+stepped() { [ -n "$(step_pid "$1")" ]; }
+
+@test "L10: after the parent's SHUT_RDWR the client's next data is answered with RST, though two processes still hold the socket" {
+	start_server --lesson parent-shutdown --step -l 127.0.0.1:0 \
+		--trace-json "$BATS_TEST_TMPDIR/trace.json"
+	start_fed_client --keep-sending -w 20 127.0.0.1 "$PORT"
+	feed one
+	# --step holds the parent at its shutdown: nothing yet.
+	wait_until 10 stepped 'parent conn 1: about to shutdown(SHUT_RDWR)'
+	run ! client_said 'server sent FIN'
+	kill -USR1 "$(step_pid 'parent conn 1: about to shutdown')"
+	wait_until 10 client_said "^forkecho: server sent FIN after $T s before the input ended; sending on\$"
+	# The child's read returned 0; it and the parent now wait at their
+	# closes, each still holding the socket.
+	wait_until 10 stepped 'child conn 1: about to close'
+	wait_until 10 stepped 'parent conn 1: about to close'
+	trace_has '"role":"parent","event":"shutdown","conn":1,.*"how":"SHUT_RDWR","refs_before":2,"refs":2,'
+	feed two
+	wait_until 10 client_said "^forkecho: RST from server after $T s: socket error EPIPE\$"
+	# Answered with RST while nobody had closed anything: SHUT_RD's
+	# part of SHUT_RDWR, not a last close.
+	run ! trace_has '"event":"close","conn":1,'
+	kill -USR1 "$(step_pid 'child conn 1: about to close')"
+	kill -USR1 "$(step_pid 'parent conn 1: about to close')"
+	end_feed
+	client_exit
+	assert_equal "$EXIT_STATUS" 3
+	assert_equal "$(cat "$CLIENT_OUT")" one
+	client_said "^forkecho: write of 4 bytes after FIN: accepted\$"
+	client_said "^forkecho: sent 8 bytes, received 4 bytes, connection reset by server \(RST\) after $T s; 4 bytes sent after the FIN\$"
+	# The closes come once released (so the check above could fail).
+	wait_until 10 trace_has '"role":"child","event":"close","conn":1,'
+}
