@@ -40,6 +40,7 @@ choreo_defaults(struct choreo *ch)
 	ch->child_shutdown_when = CWHEN_NONE;
 	ch->child_end = CEND_EOF;
 	ch->child_close = CCLOSE_NORMAL;
+	ch->child_epipe = CEPIPE_CLOSE;
 	ch->listener_close_secs = -1;
 	ch->listener_shutdown_how = -1;
 }
@@ -183,6 +184,21 @@ choreo_parse_child_close(struct choreo *ch, const char *value, char *err,
 }
 
 int
+choreo_parse_child_epipe(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "close") == 0)
+		ch->child_epipe = CEPIPE_CLOSE;
+	else if (strcmp(value, "read-on") == 0)
+		ch->child_epipe = CEPIPE_READ_ON;
+	else {
+		snprintf(err, errlen, "'%s' is not close or read-on", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
 choreo_check(const struct choreo *ch, char *err, size_t errlen)
 {
 	if (ch->parent_shutdown_how >= 0 && ch->parent_close == PCLOSE_AFTER &&
@@ -204,7 +220,8 @@ int
 choreo_child_acts(const struct choreo *ch)
 {
 	return ch->child_shutdown_how >= 0 || ch->child_end != CEND_EOF ||
-	    ch->child_close != CCLOSE_NORMAL;
+	    ch->child_close != CCLOSE_NORMAL ||
+	    ch->child_epipe != CEPIPE_CLOSE;
 }
 
 /* --- the acts */
@@ -446,6 +463,9 @@ struct child_side {
 	int shut_done;
 	int shut_rd;		/* SHUT_RD was or may be done on the socket */
 	int zero_told;		/* the first 0 after SHUT_RD was traced */
+	int reading_on;		/* the echo failed with EPIPE: read on */
+	const struct echo_stats *st;	/* the loop's counts */
+	char note[128];		/* the eof's why, when it has numbers */
 };
 
 static void
@@ -523,11 +543,36 @@ hook_on_zero_read(void *ctx)
 		if (trace_active)
 			trace_eof(cs->conn, cs->fd, "the client's FIN has "
 			    "arrived: its EOF");
+	} else if (trace_active && cs->reading_on) {
+		snprintf(cs->note, sizeof cs->note, "read returned 0; %llu "
+		    "bytes were read that could not be echoed",
+		    cs->st->bytes_in - cs->st->bytes);
+		trace_eof(cs->conn, cs->fd, cs->note);
 	} else if (trace_active)
 		trace_eof(cs->conn, cs->fd, "read returned 0");
 	if (cs->ch->child_shutdown_when == CWHEN_EOF && !cs->shut_done)
 		child_shutdown(cs, "at EOF");
 	return ECHO_STOP;
+}
+
+/* --child-epipe read-on: a write side shut down (by this child's
+ * SHUT_WR, or another holder's) makes the echo fail with EPIPE
+ * (docs/LINUX.md, L8), yet the other direction still works: the child
+ * says so once and reads on to the client's EOF, as a half-closed server
+ * does. */
+static enum echo_next
+hook_on_write_error(void *ctx, int err)
+{
+	struct child_side *cs = ctx;
+
+	if (err != EPIPE || cs->ch->child_epipe != CEPIPE_READ_ON)
+		return ECHO_STOP;
+	cs->reading_on = 1;
+	if (trace_active)
+		trace_error(cs->conn, cs->fd, "write", err, "the write side is "
+		    "shut down; the other direction still works: reading on "
+		    "to EOF, echoing nothing");
+	return ECHO_GO_ON;
 }
 
 /* Gives up the child's copy as --child-close says. */
@@ -561,9 +606,11 @@ int
 choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
     double idle, struct echo_stats *st)
 {
-	struct child_side cs = { .ch = ch, .conn = conn, .fd = fd };
-	struct echo_hooks hooks = { hook_deadline, hook_on_deadline,
-	    hook_after_echo, hook_on_zero_read, &cs };
+	struct child_side cs = { .ch = ch, .conn = conn, .fd = fd, .st = st };
+	struct echo_hooks hooks = { .deadline = hook_deadline,
+	    .on_deadline = hook_on_deadline, .after_echo = hook_after_echo,
+	    .on_zero_read = hook_on_zero_read,
+	    .on_write_error = hook_on_write_error, .ctx = &cs };
 	int rc, plain;
 
 	cs.started = clock_of(monotime_now());
@@ -576,7 +623,7 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 	plain = !trace_active && !choreo_child_acts(ch);
 	rc = echo_run(fd, idle, plain ? NULL : &hooks, st);
 	if (rc < 0 && trace_active)
-		trace_error(conn, fd, st->failed_call, st->err);
+		trace_error(conn, fd, st->failed_call, st->err, NULL);
 	if (child_close(ch, conn, fd, st->idle) < 0 && rc == 0) {
 		st->failed_call = "close";
 		st->err = errno;

@@ -19,6 +19,7 @@ enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
 enum child_when { CWHEN_NONE, CWHEN_SECS, CWHEN_FIRST, CWHEN_EOF };
 enum child_end { CEND_EOF, CEND_FIRST };
 enum child_close { CCLOSE_NORMAL, CCLOSE_LINGER0, CCLOSE_UNREAD };
+enum child_epipe { CEPIPE_CLOSE, CEPIPE_READ_ON };
 
 struct choreo {
 	enum parent_close parent_close;
@@ -30,6 +31,9 @@ struct choreo {
 	double child_shutdown_secs;
 	enum child_end child_end;
 	enum child_close child_close;
+	/* An echo write that fails with EPIPE (the write side was shut
+	 * down): end and close, or read on to EOF, counting. */
+	enum child_epipe child_epipe;
 	/* The listening socket (prefork with workers accepting). */
 	double listener_close_secs;	/* parent closes its copy; <0: no */
 	int listener_shutdown_how;	/* first worker's shutdown, or -1 */
@@ -49,6 +53,8 @@ int choreo_parse_child_shutdown(struct choreo *ch, const char *value,
 int choreo_parse_child_end(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 int choreo_parse_child_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_child_epipe(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 
 int choreo_parse_listener_close(struct choreo *ch, const char *value,

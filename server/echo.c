@@ -65,6 +65,7 @@ echo_run(int fd, double idle, const struct echo_hooks *hooks,
 {
 	char buf[ECHO_BUF];
 	double zeros_since = 0;	/* first of a run of 0-byte reads, or 0 */
+	int echoing = 1;	/* 0 once a hook chose to read on unechoed */
 	ssize_t n;
 
 	st->bytes = st->bytes_in = 0;
@@ -122,10 +123,18 @@ echo_run(int fd, double idle, const struct echo_hooks *hooks,
 			st->failed_call = "read";
 			break;
 		}
+		if (!echoing)
+			continue;
 		if (io_write_all(fd, buf, (size_t)n) < 0) {
 			if (idle > 0 && timed_out(errno)) {
 				st->idle = 1;
 				return 0;
+			}
+			if (hooks != NULL && hooks->on_write_error != NULL &&
+			    hooks->on_write_error(hooks->ctx, errno) ==
+			    ECHO_GO_ON) {
+				echoing = 0;
+				continue;
 			}
 			st->failed_call = "write";
 			break;

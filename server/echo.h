@@ -20,6 +20,11 @@ struct echo_hooks {
 	/* read() returned 0: ECHO_STOP if that is the end, ECHO_GO_ON if
 	 * it is not (after shutdown(SHUT_RD) a 0 is not the peer's EOF). */
 	enum echo_next (*on_zero_read)(void *ctx);
+	/* Writing the echo failed with err: ECHO_STOP ends the loop with
+	 * the error; ECHO_GO_ON reads on to EOF without writing again, as
+	 * a server whose write side is shut down can still read (a
+	 * half-close): what it reads is counted in bytes_in, not echoed. */
+	enum echo_next (*on_write_error)(void *ctx, int err);
 	void *ctx;
 };
 

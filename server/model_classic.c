@@ -267,7 +267,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 				int err = errno;
 
 				reaped_trace();
-				trace_error(0, lfd, "accept", err);
+				trace_error(0, lfd, "accept", err, NULL);
 				errno = err;
 			}
 			diag_err(errno, "accept");

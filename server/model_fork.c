@@ -104,7 +104,7 @@ accept_one(struct forker *f, int i)
 		diag_err(err, "fork for connection %lu from %s (dropped; "
 		    "accepting again in %.1f s)", c.id, peer, f->sv->backoff);
 		if (trace_active) {
-			trace_error(c.id, c.fd, "fork", err);
+			trace_error(c.id, c.fd, "fork", err, NULL);
 			trace_fork_failed(c.id);
 		}
 		io_close_quiet(c.fd);

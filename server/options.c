@@ -41,6 +41,8 @@ const struct opt_spec options_table[] = {
 	    "child stops echoing at EOF (default) or after the first echo" },
 	{ "child-close", 0, "normal|linger0|unread", OPT_CHILD_CLOSE,
 	    "how the child gives up its copy (default normal)" },
+	{ "child-epipe", 0, "close|read-on", OPT_CHILD_EPIPE,
+	    "after an echo write fails with EPIPE: close, or read on to EOF" },
 	{ "parent-close-listener", 0, "SECS", OPT_PARENT_CLOSE_LISTENER,
 	    "prefork: parent closes its listening socket SECS after start" },
 	{ "worker-shutdown-listener", 0, "HOW@SECS",
@@ -81,7 +83,8 @@ const char options_usage[] =
     "\t[--lesson name] [--lessons] [--step] [--trace] [--trace-json file]\n"
     "\t[--parent-close when] [--parent-shutdown how@secs]\n"
     "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
-    "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
+    "\t[--child-epipe what] [--parent-close-listener secs]\n"
+    "\t[--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
@@ -269,6 +272,8 @@ static const struct setter setters[OPT_COUNT] = {
 	    .choreo = choreo_parse_child_end },
 	[OPT_CHILD_CLOSE] = { .kind = SET_CHOREO,
 	    .choreo = choreo_parse_child_close },
+	[OPT_CHILD_EPIPE] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_child_epipe },
 	[OPT_LESSON] = { .kind = SET_CALL, .call = set_lesson },
 	[OPT_LESSONS] = { .kind = SET_FLAG, .field = AT(want_lessons),
 	    .flag = 1 },

@@ -748,7 +748,8 @@ trace_eof(unsigned long conn, int fd, const char *note)
 }
 
 void
-trace_error(unsigned long conn, int fd, const char *call, int err)
+trace_error(unsigned long conn, int fd, const char *call, int err,
+    const char *note)
 {
 	struct traceevent ev;
 
@@ -758,7 +759,7 @@ trace_error(unsigned long conn, int fd, const char *call, int err)
 	event_init(&ev, "error", conn, fd);
 	ev.call = call;
 	ev.err = traceevent_errno_name(err);
-	ev.why = strerror(err);
+	ev.why = note != NULL ? note : strerror(err);
 	emit(&ev);
 	trace_unlock(conn);
 }

@@ -97,8 +97,10 @@ void trace_act_shut(struct trace_act *a, int how, int rc, const char *note);
 /* read() on fd returned 0; note says what it means here. */
 void trace_eof(unsigned long conn, int fd, const char *note);
 
-/* A call on fd failed with err. */
-void trace_error(unsigned long conn, int fd, const char *call, int err);
+/* A call on fd failed with err; note says what follows from it, or is
+ * NULL for the error's own text. */
+void trace_error(unsigned long conn, int fd, const char *call, int err,
+    const char *note);
 
 /* A child leaves with status; the parent collected one. */
 void trace_exit(unsigned long conn, int status);

@@ -176,7 +176,8 @@ accept_on(struct worker *w, int i)
 			if (stop_pending())
 				leave(w, 0, "told to stop (SIGTERM)");
 			if (trace_active)
-				trace_error(0, ws->ls->fd[i], "accept", EINVAL);
+				trace_error(0, ws->ls->fd[i], "accept",
+				    EINVAL, NULL);
 			diag_err(EINVAL, "worker %lu: accept %s (the listening "
 			    "socket is shut down)", ws->number,
 			    ws->ls->where[i]);

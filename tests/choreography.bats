@@ -38,6 +38,24 @@ teardown() { stop_server; }
 	run ! grep -q 'ignores the other 0 holders' "$t"
 }
 
+@test "after the parent's SHUT_WR the child's echo fails with EPIPE too; with --child-epipe read-on it reads on to the client's EOF" {
+	start_server -l 127.0.0.1:0 --parent-shutdown wr@0.5 --child-epipe read-on \
+	    --trace-json "$BATS_TEST_TMPDIR/trace.json"
+	run --separate-stderr timeout $((10 * SLOW)) "$CLIENT" --keep-sending -i 1 -m one -m two -m three 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr == *"server sent FIN after"*"before the input ended; sending on"* ]]
+	[[ ${stderr_lines[-1]} =~ \;\ (10|14)\ bytes\ sent\ after\ the\ FIN$ ]]
+	local t=$BATS_TEST_TMPDIR/trace.json
+	# The parent's shutdown acts on the socket: the FIN goes out while
+	# the child holds a copy, and the child's next write fails (L8).
+	grep -Eq '"role":"parent","event":"shutdown",.*"how":"SHUT_WR","refs_before":2,"refs":2,.*"wire":"FIN"' "$t"
+	grep -Eq '"role":"child","event":"error",.*"call":"write","errno":"EPIPE"' "$t"
+	# It read on: what the client sent after the FIN was taken in, and
+	# no RST went out.
+	grep -Eq '"role":"child","event":"eof",.*"why":"read returned 0; (10|14) bytes were read that could not be echoed"' "$t"
+	run ! grep -q '"wire":"RST"' "$t"
+}
+
 @test "--parent-close SECS holds the FIN until the parent's timed close" {
 	start_server -l 127.0.0.1:0 --parent-close 0.5
 	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
@@ -70,6 +88,9 @@ teardown() { stop_server; }
 	run --separate-stderr "$SERVER" --parent-close sometime
 	assert_failure 64
 	[ "${stderr_lines[0]}" = "forkechod: --parent-close: 'sometime' is not now, exit, never or a number of seconds" ]
+	run --separate-stderr "$SERVER" --child-epipe ignore
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --child-epipe: 'ignore' is not close or read-on" ]
 }
 
 @test "a trace file that cannot be written is a clear error with status 1" {
