@@ -70,6 +70,8 @@ snippet() {
 		client -w 3 -m hello ;;
 	parent-shutdown)
 		client -i 0.4 -m one -m two -m three -m four ;;
+	half-close)
+		client --keep-sending -i 0.3 -m one -m two -m three ;;
 	shut-rd)
 		client -i 0.3 -m one -m two -m three ;;
 	close-unread | linger-abort)

@@ -13,6 +13,8 @@ static const char *const parent_forgets_close[] = { "trace=yes",
     "parent-close=never", NULL };
 static const char *const child_shutdown_wr[] = { "trace=yes",
     "parent-close=exit", "child-shutdown=wr@eof", NULL };
+static const char *const half_close[] = { "trace=yes",
+    "child-shutdown=wr@first", "child-epipe=read-on", NULL };
 static const char *const parent_shutdown[] = { "trace=yes",
     "parent-shutdown=rdwr@1", NULL };
 static const char *const shut_rd[] = { "trace=yes",
@@ -60,6 +62,18 @@ const struct lesson lessons_table[] = {
 	  "on a descriptor, so the FIN goes out at once although the parent\n"
 	  "still holds a copy (refs stay 2).  close() could not do that.\n"
 	  "Try: forkecho -m hello   (FIN within milliseconds)\n" },
+	{ "half-close",
+	  "child calls shutdown(SHUT_WR) after the first echo and reads on: "
+	  "FIN mid-conversation",
+	  half_close,
+	  "After its first read and echo the child calls shutdown(SHUT_WR):\n"
+	  "its FIN goes out at once, in the middle of the conversation.  It\n"
+	  "has closed one direction only.  The client may go on sending, and\n"
+	  "the child goes on reading: its echo write fails with EPIPE (a shut\n"
+	  "write side cannot be written), so it counts what it reads until\n"
+	  "the client's own FIN, and closes without an RST.\n"
+	  "Try: forkecho --keep-sending -i 0.3 -m one -m two -m three\n"
+	  "     (one echoed, FIN, then two and three accepted: exit 0)\n" },
 	{ "parent-shutdown",
 	  "parent calls shutdown(SHUT_RDWR) 1 s after accept: FIN "
 	  "mid-conversation",

@@ -113,6 +113,35 @@ has_event() {
 	[ "$(server_fins)" -eq 1 ]
 }
 
+@test "half-close: FIN mid-conversation; the echo write then fails with EPIPE, the child reads on, and the close sends nothing more" {
+	lesson half-close
+	run --separate-stderr timeout 10 "$CLIENT" --keep-sending -i 0.3 -m one -m two -m three 127.0.0.1 "$PORT"
+	assert_success
+	assert_output one
+	[[ ${stderr_lines[0]} =~ ^forkecho:\ server\ sent\ FIN\ after\ [0-9.]+\ s\ before\ the\ input\ ended\;\ sending\ on$ ]]
+	assert_equal "${stderr_lines[1]}" 'forkecho: write of 4 bytes after FIN: accepted'
+	assert_equal "${stderr_lines[2]}" 'forkecho: write of 6 bytes after FIN: accepted'
+	[[ ${stderr_lines[3]} == *"; 10 bytes sent after the FIN" ]]
+	has_event child shutdown '"how":"SHUT_WR","refs_before":1,"refs":1,.*"wire":"FIN"'
+	has_event child error '"call":"write","errno":"EPIPE"'
+	# Every byte the client sent after the FIN was read, none echoed.
+	has_event child eof '"why":"read returned 0; 10 bytes were read that could not be echoed"'
+	has_event child close '"refs_before":1,"refs":0,.*"wire":"none"'
+	# The order: FIN, the failed echo, the client's EOF, the close.
+	run grep -o -E '"role":"child","event":"(shutdown|error|eof|close)"' "$TRACE"
+	assert_equal "${lines[*]}" '"role":"child","event":"shutdown" "role":"child","event":"error" "role":"child","event":"eof" "role":"child","event":"close"'
+	wire_check
+	# One FIN from the server, before the client's two later segments,
+	# and no RST: the data sent after the FIN was taken in.
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+	run grep -n -E "127\.0\.0\.1\.$PORT > .*Flags \[F|> 127\.0\.0\.1\.$PORT: Flags \[P" "$CAPTURE"
+	[[ ${lines[0]} == *"> 127.0.0.1.$PORT: Flags [P"* ]]
+	[[ ${lines[1]} == *"127.0.0.1.$PORT > "*"Flags [F"* ]]
+	[[ ${lines[2]} == *"> 127.0.0.1.$PORT: Flags [P"* ]]
+	[[ ${lines[3]} == *"> 127.0.0.1.$PORT: Flags [P"* ]]
+}
+
 @test "parent-shutdown: FIN after about 1 s, mid-conversation; the child's read returns 0" {
 	lesson parent-shutdown
 	run --separate-stderr timeout 10 "$CLIENT" -i 0.4 -m one -m two -m three -m four -m five 127.0.0.1 "$PORT"
@@ -386,9 +415,9 @@ listener_holders() {
 @test "--lessons lists every lesson, one per line" {
 	run "$SERVER" --lessons
 	assert_success
-	[ "${#lines[@]}" -eq 12 ]
+	[ "${#lines[@]}" -eq 13 ]
 	for name in proper-close parent-forgets-close child-shutdown-wr \
-	    parent-shutdown shut-rd close-unread linger-abort \
+	    half-close parent-shutdown shut-rd close-unread linger-abort \
 	    prefork-listener fd-passing zombies lost-sigchld eintr-accept; do
 		assert_line --regexp "^$name +[^ ]"
 	done
