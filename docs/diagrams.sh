@@ -64,7 +64,7 @@ client() {
 # snippet LESSON: terminal 2 of the lesson, as docs/LESSONS.md has it.
 snippet() {
 	case $1 in
-	proper-close | child-shutdown-wr | fd-passing)
+	proper-close | closed-fd-read | child-shutdown-wr | fd-passing)
 		client -m hello ;;
 	parent-forgets-close)
 		client -w 3 -m hello ;;

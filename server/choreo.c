@@ -35,6 +35,7 @@ choreo_defaults(struct choreo *ch)
 {
 	memset(ch, 0, sizeof *ch);
 	ch->parent_close = PCLOSE_NOW;
+	ch->parent_after_close = PAFTER_NONE;
 	ch->parent_shutdown_how = -1;
 	ch->child_shutdown_how = -1;
 	ch->child_shutdown_when = CWHEN_NONE;
@@ -77,6 +78,21 @@ choreo_parse_parent_close(struct choreo *ch, const char *value, char *err,
 	else {
 		snprintf(err, errlen, "'%s' is not now, exit, never or a "
 		    "number of seconds", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_parent_after_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen)
+{
+	if (strcmp(value, "none") == 0)
+		ch->parent_after_close = PAFTER_NONE;
+	else if (strcmp(value, "read") == 0)
+		ch->parent_after_close = PAFTER_READ;
+	else {
+		snprintf(err, errlen, "'%s' is not none or read", value);
 		return -1;
 	}
 	return 0;
@@ -208,6 +224,20 @@ choreo_check(const struct choreo *ch, char *err, size_t errlen)
 		    ch->parent_close_secs, ch->parent_shutdown_secs);
 		return -1;
 	}
+	if (ch->parent_after_close == PAFTER_READ &&
+	    ch->parent_close != PCLOSE_NOW) {
+		snprintf(err, errlen, "--parent-after-close read needs "
+		    "--parent-close now: the parent reads the copy it has "
+		    "just closed");
+		return -1;
+	}
+	if (ch->parent_shutdown_how >= 0 && ch->parent_after_close ==
+	    PAFTER_READ) {
+		snprintf(err, errlen, "--parent-after-close read and "
+		    "--parent-shutdown: the parent keeps its copy for the "
+		    "shutdown, so it has none to read closed");
+		return -1;
+	}
 	if (ch->child_shutdown_when == CWHEN_EOF && ch->child_end == CEND_FIRST) {
 		snprintf(err, errlen, "--child-shutdown @eof and --child-end "
 		    "first: the child stops before it reads EOF");
@@ -241,6 +271,24 @@ choreo_close(unsigned long conn, int fd, const char *note)
 	if (trace_active)
 		trace_act_closed(&act, rc, note);
 	return rc;
+}
+
+void
+choreo_parent_let_go(const struct choreo *ch, unsigned long conn, int fd)
+{
+	char byte;
+
+	(void)choreo_close(conn, fd, "the parent closes its copy at once");
+	if (ch->parent_after_close != PAFTER_READ)
+		return;
+	/* Nothing opens a descriptor between the close and this read, so
+	 * the number is still free and the read must fail with EBADF: a
+	 * descriptor names an entry in this process's table, and that entry
+	 * is gone, whoever else holds the socket (docs/LINUX.md, L1). */
+	if (read(fd, &byte, 1) < 0 && trace_active)
+		trace_error(conn, fd, "read", errno, "the parent's descriptor "
+		    "is closed: its number names nothing now; the child's "
+		    "copy, an entry in its own table, reads on");
 }
 
 int

@@ -16,6 +16,7 @@
 #include "echo.h"
 
 enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
+enum parent_after_close { PAFTER_NONE, PAFTER_READ };
 enum child_when { CWHEN_NONE, CWHEN_SECS, CWHEN_FIRST, CWHEN_EOF };
 enum child_end { CEND_EOF, CEND_FIRST };
 enum child_close { CCLOSE_NORMAL, CCLOSE_LINGER0, CCLOSE_UNREAD };
@@ -24,6 +25,10 @@ enum child_epipe { CEPIPE_CLOSE, CEPIPE_READ_ON };
 struct choreo {
 	enum parent_close parent_close;
 	double parent_close_secs;	/* PCLOSE_AFTER */
+	/* After its close at once, the parent reads its closed descriptor
+	 * once (EBADF), to show that its copy is gone and the child's is
+	 * not. */
+	enum parent_after_close parent_after_close;
 	int parent_shutdown_how;	/* SHUT_RD, SHUT_WR, SHUT_RDWR or -1 */
 	double parent_shutdown_secs;
 	int child_shutdown_how;		/* -1: none */
@@ -45,6 +50,8 @@ void choreo_defaults(struct choreo *ch);
 /* Parsers for the option values; on error -1 with what is allowed in
  * err (callers prefix the option's name). */
 int choreo_parse_parent_close(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_parent_after_close(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 int choreo_parse_parent_shutdown(struct choreo *ch, const char *value,
     char *err, size_t errlen);
@@ -105,6 +112,12 @@ void choreo_held_free(struct held_table *ht);
  * it now.  accepted is the accept's time. */
 int choreo_parent_keeps(const struct choreo *ch, struct held_table *ht,
     unsigned long conn, int fd, pid_t child, double accepted);
+
+/* Right after fork (or the pass), when choreo_parent_keeps said 0: the
+ * parent closes its copy fd of connection conn, and with
+ * --parent-after-close read tries one read() on it. */
+void choreo_parent_let_go(const struct choreo *ch, unsigned long conn,
+    int fd);
 
 /* The earliest deadline in the table, or 0 for none. */
 double choreo_held_next(const struct held_table *ht);

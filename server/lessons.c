@@ -15,6 +15,8 @@ static const char *const child_shutdown_wr[] = { "trace=yes",
     "parent-close=exit", "child-shutdown=wr@eof", NULL };
 static const char *const half_close[] = { "trace=yes",
     "child-shutdown=wr@first", "child-epipe=read-on", NULL };
+static const char *const closed_fd_read[] = { "trace=yes",
+    "parent-close=now", "parent-after-close=read", NULL };
 static const char *const parent_shutdown[] = { "trace=yes",
     "parent-shutdown=rdwr@1", NULL };
 static const char *const shut_rd[] = { "trace=yes",
@@ -53,6 +55,16 @@ const struct lesson lessons_table[] = {
 	  "for a FIN that comes only when the parent lets go (here: when the\n"
 	  "server stops).  Even an exited child changes nothing.\n"
 	  "Try: forkecho -w 3 -m hello   (exit 4: no FIN within 3 s)\n" },
+	{ "closed-fd-read",
+	  "parent reads the copy it has just closed: EBADF, while the "
+	  "child reads on",
+	  closed_fd_read,
+	  "Right after fork() the parent closes its copy, then calls read()\n"
+	  "on that descriptor once.  It fails with EBADF: a descriptor is an\n"
+	  "entry in one process's table, and the parent's entry is gone.\n"
+	  "The socket is not: the child's copy, an entry in its own table,\n"
+	  "reads and echoes as usual, and its close at EOF sends the FIN.\n"
+	  "Try: forkecho -m hello   (echoed, then \"server sent FIN\")\n" },
 	{ "child-shutdown-wr",
 	  "child calls shutdown(SHUT_WR) at EOF: FIN at once, despite the "
 	  "parent's copy",

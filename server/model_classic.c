@@ -310,8 +310,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 			kids_add(pid, c.id);
 			trace_fork_parent(c.id, c.fd, pid);
 		}
-		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
-		    "once");
+		choreo_parent_let_go(&cfg->choreo, c.id, c.fd);
 		if (trace_active)
 			trace_gate_open();
 	}

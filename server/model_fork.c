@@ -126,8 +126,7 @@ accept_one(struct forker *f, int i)
 		trace_gate_open();
 	if (!choreo_parent_keeps(&f->cfg->choreo, &f->sv->held, c.id, c.fd,
 	    pid, c.accepted))
-		(void)choreo_close(c.id, c.fd, "the parent closes its copy at "
-		    "once");
+		choreo_parent_let_go(&f->cfg->choreo, c.id, c.fd);
 	if (trace_active)
 		trace_gate_open();
 	children_add(&f->kids, pid, c.id, c.accepted, &c.peer);

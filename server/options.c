@@ -33,6 +33,8 @@ const struct opt_spec options_table[] = {
 	    "close a connection silent this long (default 300; 0: never)" },
 	{ "parent-close", 0, "now|exit|never|SECS", OPT_PARENT_CLOSE,
 	    "when the parent closes its copy (default now)" },
+	{ "parent-after-close", 0, "none|read", OPT_PARENT_AFTER_CLOSE,
+	    "read: the parent reads its copy once after closing it (EBADF)" },
 	{ "parent-shutdown", 0, "HOW@SECS", OPT_PARENT_SHUTDOWN,
 	    "parent calls shutdown(HOW: rd, wr, rdwr) SECS after accept" },
 	{ "child-shutdown", 0, "HOW@WHEN", OPT_CHILD_SHUTDOWN,
@@ -81,10 +83,10 @@ const char options_usage[] =
     "\t[--max-requests-per-worker n] [--backlog n] [--drain-timeout secs]\n"
     "\t[--idle-timeout secs] [--max-children n] [--per-source n] [--syslog]\n"
     "\t[--lesson name] [--lessons] [--step] [--trace] [--trace-json file]\n"
-    "\t[--parent-close when] [--parent-shutdown how@secs]\n"
-    "\t[--child-shutdown how@when] [--child-end when] [--child-close how]\n"
-    "\t[--child-epipe what] [--parent-close-listener secs]\n"
-    "\t[--worker-shutdown-listener how@secs]\n";
+    "\t[--parent-close when] [--parent-after-close what]\n"
+    "\t[--parent-shutdown how@secs] [--child-shutdown how@when]\n"
+    "\t[--child-end when] [--child-close how] [--child-epipe what]\n"
+    "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
@@ -272,6 +274,8 @@ static const struct setter setters[OPT_COUNT] = {
 	    .choreo = choreo_parse_child_end },
 	[OPT_CHILD_CLOSE] = { .kind = SET_CHOREO,
 	    .choreo = choreo_parse_child_close },
+	[OPT_PARENT_AFTER_CLOSE] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_parent_after_close },
 	[OPT_CHILD_EPIPE] = { .kind = SET_CHOREO,
 	    .choreo = choreo_parse_child_epipe },
 	[OPT_LESSON] = { .kind = SET_CALL, .call = set_lesson },

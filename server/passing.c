@@ -186,8 +186,7 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	 * is the last and sends the FIN; the choreography may keep it. */
 	if (!choreo_parent_keeps(&p->cfg->choreo, &p->sv->held, w->c.id,
 	    w->c.fd, s->pid, w->c.accepted))
-		(void)choreo_close(w->c.id, w->c.fd, "the parent closes its "
-		    "copy at once");
+		choreo_parent_let_go(&p->cfg->choreo, w->c.id, w->c.fd);
 	if (trace_active && !go_first)
 		send_go(s, w->c.id);
 	return 0;

@@ -56,6 +56,26 @@ teardown() { stop_server; }
 	run ! grep -q '"wire":"RST"' "$t"
 }
 
+@test "--parent-after-close read: the prefork parent's read of the copy it passed and closed fails with EBADF; the worker echoes" {
+	start_server -l 127.0.0.1:0 -m prefork -w 1 --accept-in parent \
+	    --parent-after-close read --trace-json "$BATS_TEST_TMPDIR/trace.json"
+	run --separate-stderr timeout 10 "$CLIENT" -m hello 127.0.0.1 "$PORT"
+	assert_success
+	assert_output hello
+	local t=$BATS_TEST_TMPDIR/trace.json
+	grep -Eq '"role":"parent","event":"error","conn":1,.*"call":"read","errno":"EBADF"' "$t"
+	wait_until 5 grep -Eq '"role":"worker","event":"close","conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"' "$t"
+}
+
+@test "--parent-after-close read is refused where the parent has no copy closed at once to read" {
+	run --separate-stderr "$SERVER" --parent-after-close read --parent-close exit
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --parent-after-close read needs --parent-close now: the parent reads the copy it has just closed" ]
+	run --separate-stderr "$SERVER" --parent-after-close read --parent-shutdown wr@1
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "forkechod: --parent-after-close read and --parent-shutdown:"* ]]
+}
+
 @test "--parent-close SECS holds the FIN until the parent's timed close" {
 	start_server -l 127.0.0.1:0 --parent-close 0.5
 	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
@@ -91,6 +111,9 @@ teardown() { stop_server; }
 	run --separate-stderr "$SERVER" --child-epipe ignore
 	assert_failure 64
 	[ "${stderr_lines[0]}" = "forkechod: --child-epipe: 'ignore' is not close or read-on" ]
+	run --separate-stderr "$SERVER" --parent-after-close write
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --parent-after-close: 'write' is not none or read" ]
 }
 
 @test "a trace file that cannot be written is a clear error with status 1" {

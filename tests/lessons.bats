@@ -103,6 +103,24 @@ has_event() {
 	[ "$(server_fins)" -eq 1 ]
 }
 
+@test "closed-fd-read: the parent's read of the copy it closed fails with EBADF; the child's copy echoes, and its close sends the FIN" {
+	lesson closed-fd-read
+	run --separate-stderr timeout 10 "$CLIENT" -m hello 127.0.0.1 "$PORT"
+	assert_success
+	assert_output hello
+	[[ $stderr == *"server sent FIN after"* ]]
+	has_event parent close '"conn":1,.*"refs_before":2,"refs":1,.*"wire":"none"'
+	has_event parent error '"conn":1,.*"call":"read","errno":"EBADF"'
+	has_event child close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN"'
+	# The failed read comes right after the parent's close, before the
+	# child's end: the socket lived on in the child.
+	run grep -o -E '"role":"(parent|child)","event":"(close|error|eof)"' "$TRACE"
+	assert_equal "${lines[*]}" '"role":"parent","event":"close" "role":"parent","event":"error" "role":"child","event":"eof" "role":"child","event":"close"'
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+}
+
 @test "child-shutdown-wr: FIN at once although the parent still holds a copy" {
 	lesson child-shutdown-wr
 	run --separate-stderr timeout 10 "$CLIENT" -w 5 -m hello 127.0.0.1 "$PORT"
@@ -415,9 +433,9 @@ listener_holders() {
 @test "--lessons lists every lesson, one per line" {
 	run "$SERVER" --lessons
 	assert_success
-	[ "${#lines[@]}" -eq 13 ]
-	for name in proper-close parent-forgets-close child-shutdown-wr \
-	    half-close parent-shutdown shut-rd close-unread linger-abort \
+	[ "${#lines[@]}" -eq 14 ]
+	for name in proper-close parent-forgets-close closed-fd-read \
+	    child-shutdown-wr half-close parent-shutdown shut-rd close-unread linger-abort \
 	    prefork-listener fd-passing zombies lost-sigchld eintr-accept; do
 		assert_line --regexp "^$name +[^ ]"
 	done
