@@ -219,6 +219,30 @@ stop_peer() {
 	cat "$PEER_LOG" 2>/dev/null || true
 }
 
+# start_capture: a tcpdump on lo for the server's port, its packets in
+# $CAPTURE as they come, as root (it needs CAP_NET_RAW; as root, a missing
+# tcpdump fails the test).  Not root, CAPTURE_PID stays empty and callers
+# leave the wire unchecked.
+start_capture() {
+	CAPTURE=$BATS_TEST_TMPDIR/wire.txt
+	CAPTURE_PID=
+	[ "$(id -u)" = 0 ] || return 0
+	need_tool tcpdump tcpdump
+	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
+	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
+	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
+	CAPTURE_PID=$!
+	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
+}
+
+# stop_capture: stops the capture by its PID, so that $CAPTURE is whole.
+stop_capture() {
+	[ -n "${CAPTURE_PID:-}" ] || return 0
+	kill -INT "$CAPTURE_PID" 2>/dev/null || true
+	wait "$CAPTURE_PID" 2>/dev/null || true
+	CAPTURE_PID=
+}
+
 # man_synopsis PAGE: the SYNOPSIS of a man page, white space folded.
 man_synopsis() {
 	MANWIDTH=200 mandoc -Tascii -O width=200 "$1" | col -b |

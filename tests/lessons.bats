@@ -22,27 +22,6 @@ lesson() {
 	start_capture
 }
 
-# A tcpdump on lo for the server's port, as root (it needs CAP_NET_RAW);
-# as root, a missing tcpdump fails the test.
-start_capture() {
-	CAPTURE=$BATS_TEST_TMPDIR/wire.txt
-	CAPTURE_PID=
-	[ "$(id -u)" = 0 ] || return 0
-	need_tool tcpdump tcpdump
-	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
-	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
-	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
-	CAPTURE_PID=$!
-	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
-}
-
-stop_capture() {
-	[ -n "${CAPTURE_PID:-}" ] || return 0
-	kill -INT "$CAPTURE_PID" 2>/dev/null || true
-	wait "$CAPTURE_PID" 2>/dev/null || true
-	CAPTURE_PID=
-}
-
 # wire_check: stops the capture; skips (never passes) the wire part when
 # not root, as then no capture could be made.
 wire_check() {

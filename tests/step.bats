@@ -26,27 +26,6 @@ stepping() {
 	start_capture
 }
 
-# As in lessons.bats: tcpdump on lo for the server's port (root only: it
-# needs CAP_NET_RAW; not root, CAPTURE_PID stays empty).
-start_capture() {
-	CAPTURE=$BATS_TEST_TMPDIR/wire.txt
-	CAPTURE_PID=
-	[ "$(id -u)" = 0 ] || return 0
-	need_tool tcpdump tcpdump
-	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
-	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
-	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
-	CAPTURE_PID=$!
-	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
-}
-
-stop_capture() {
-	[ -n "${CAPTURE_PID:-}" ] || return 0
-	kill -INT "$CAPTURE_PID" 2>/dev/null || true
-	wait "$CAPTURE_PID" 2>/dev/null || true
-	CAPTURE_PID=
-}
-
 # server_fins: FINs from the server seen so far (0 without a capture, when
 # the wire is not looked at: the client's view still is).
 server_fins() {
