@@ -194,14 +194,26 @@ flood() {
 	stop
 }
 
+# shed_after_echo LINE: dribble -t's line says every one of 500 clients
+# was shed, none reset, and every byte came back but those that crossed
+# the server's close.
+shed_after_echo() {
+	local re='^dribble: 500 connected, 500 echoing, 500 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, ([0-9]+) echoed, 0 lost, ([0-9]+) crossed the server.s close;'
+	[[ $1 =~ $re ]] || return 1
+	((BASH_REMATCH[1] == BASH_REMATCH[2] + BASH_REMATCH[3]))
+}
+
 slowloris() {
 	echo "== slowloris: 500 clients that send a byte every 3 s"
 	start --idle-timeout 1
-	watched 60 "$DRIBBLE" -n 500 -i 3 -d 15 -w 5 127.0.0.1 "$port"
+	# -t 1: a byte sent as the server gives up on its connection can
+	# meet the close on the way; dribble counts it apart ("crossed"),
+	# never as lost.  Those that wait long in the backlog send more than
+	# one byte, at times unrelated to their accept, so some do.
+	watched 60 "$DRIBBLE" -n 500 -i 3 -d 15 -t 1 -w 5 127.0.0.1 "$port"
 	echo "  with --idle-timeout 1: $out; $took s"
-	# Those that wait long in the backlog send more than one byte.
 	check "every slow client is shed, after its echo" \
-	    grep -Eq '^dribble: 500 connected, 500 echoing, 500 ended by the server, 0 reset, 0 open at the end; ([0-9]+) bytes sent, \1 echoed, 0 lost;' <<<"$out"
+	    shed_after_echo "$out"
 	check "each after 1 s of silence, and less than 2" \
 	    grep -Eq 'shed after (0\.9[0-9]|1\.[0-9]+) to 1\.[0-9]+ s of silence$' <<<"$out"
 	stop

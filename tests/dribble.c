@@ -4,7 +4,7 @@
  * dribble: many slow clients at once (slowloris), for the tests and
  * make stress.
  *
- *	dribble [-n N] [-i SECS] [-d SECS] [-w SECS] host port
+ *	dribble [-n N] [-i SECS] [-d SECS] [-t SECS] [-w SECS] host port
  *
  * Opens N connections (default 100) at once and sends one byte on each
  * every -i seconds (default 2; the connections take turns, so that the
@@ -24,7 +24,19 @@
  * that the server ended with FIN and not echoed (an echo server that sheds
  * an idle connection must still echo what it read).  The silence before a
  * FIN runs from the last byte echoed, or from the connection's first
- * byte, to the FIN.  Exit status 0 when the run took place, 1 when a
+ * byte, to the FIN.
+ *
+ * With -t SECS (the server's idle timeout), a byte sent once its
+ * connection has heard nothing for half of SECS may meet the server's
+ * idle close on the way: no server can echo what it had given up on
+ * before the byte came.  Half, because the silence the client measures
+ * starts when the echo arrives, later than the server's by however long
+ * a loaded machine delays either side.  Such bytes, when not echoed, are
+ * counted as "crossed", not lost, and an RST that they draw (the server
+ * closed with them unread) counts as the server's end, not as a reset.
+ * The line then says "L lost, C crossed the server's close;".
+ *
+ * Exit status 0 when the run took place, 1 when a
  * connection could not be made or a byte came back wrong, 64 for bad
  * usage.  Bounded: everything ends within -d plus -w seconds, plus the
  * connect wait (-w too).
@@ -60,11 +72,13 @@ struct slow {
 	int echoing;		/* a byte came back while dribbling */
 	int shed;		/* the server's FIN came before ours */
 	int reset;
+	int late;		/* sent after -t's silence, not echoed yet */
+	unsigned long late_from;	/* sent count when late began */
 };
 
 struct totals {
 	unsigned long connected, echoing, shed, reset, open;
-	unsigned long sent, echoed, lost, wrong;
+	unsigned long sent, echoed, lost, crossed, wrong;
 	double silence_min, silence_max;
 };
 
@@ -73,6 +87,34 @@ static unsigned char
 byte_at(unsigned long k)
 {
 	return (unsigned char)('a' + k % 26);
+}
+
+/* The server ended connection s at now: its silence before that. */
+static void
+count_shed(const struct slow *s, struct totals *t, double now)
+{
+	double from = s->last_echo > 0 ? s->last_echo : s->first_sent;
+	double silence = now - from;
+
+	if (t->shed == 0 || silence < t->silence_min)
+		t->silence_min = silence;
+	if (silence > t->silence_max)
+		t->silence_max = silence;
+	t->shed++;
+}
+
+/* A read or send on s failed: a reset, unless bytes that crossed the
+ * server's idle close (-t) drew it, when it is the server's end: closed
+ * with them unread, the server sends RST instead of FIN. */
+static void
+slow_failed(struct slow *s, struct totals *t, double now)
+{
+	s->state = SLOW_DONE;
+	if (s->late && s->echoed >= s->late_from && !s->half_closed) {
+		s->shed = 1;
+		count_shed(s, t, now);
+	} else
+		s->reset = 1;
 }
 
 static void
@@ -85,24 +127,14 @@ slow_receive(struct slow *s, struct totals *t, double now, double stop_at)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
-		s->reset = 1;
-		s->state = SLOW_DONE;
+		slow_failed(s, t, now);
 		return;
 	}
 	if (n == 0) {
 		s->shed = !s->half_closed;
 		s->state = SLOW_DONE;
-		if (s->shed) {
-			double from = s->last_echo > 0 ? s->last_echo :
-			    s->first_sent;
-			double silence = now - from;
-
-			if (t->shed == 0 || silence < t->silence_min)
-				t->silence_min = silence;
-			if (silence > t->silence_max)
-				t->silence_max = silence;
-			t->shed++;
-		}
+		if (s->shed)
+			count_shed(s, t, now);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -110,21 +142,28 @@ slow_receive(struct slow *s, struct totals *t, double now, double stop_at)
 			t->wrong++;
 	s->echoed += (unsigned long)n;
 	s->last_echo = now;
+	s->late = 0;
 	if (now < stop_at)
 		s->echoing = 1;
 }
 
 static void
-slow_send(struct slow *s, double now, double interval)
+slow_send(struct slow *s, struct totals *t, double now, double interval,
+    double idle)
 {
 	unsigned char b = byte_at(s->sent);
+
+	if (idle > 0 && !s->late && s->last_echo > 0 &&
+	    s->echoed == s->sent && now - s->last_echo >= idle / 2) {
+		s->late = 1;
+		s->late_from = s->sent;
+	}
 
 	if (send(s->fd, &b, 1, MSG_NOSIGNAL) == 1) {
 		if (s->sent++ == 0)
 			s->first_sent = now;
 	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-		s->reset = 1;
-		s->state = SLOW_DONE;
+		slow_failed(s, t, now);
 		return;
 	}
 	s->next_send += interval;
@@ -134,6 +173,7 @@ slow_send(struct slow *s, double now, double interval)
 struct plan {
 	unsigned long n;
 	double interval, duration, wait;
+	double idle;		/* -t: the server's idle timeout, or 0 */
 	const char *host, *port;
 	struct addr server;
 };
@@ -209,7 +249,7 @@ run(const struct plan *p, struct slow *slow, struct pollfd *pfds,
 			if (s->half_closed)
 				continue;
 			if (now >= s->next_send)
-				slow_send(s, now, p->interval);
+				slow_send(s, t, now, p->interval, p->idle);
 			due = s->next_send < stop_at ? s->next_send : stop_at;
 			if (timeout < 0 ||
 			    monotime_ms_until(due, now) < timeout)
@@ -259,8 +299,15 @@ run(const struct plan *p, struct slow *slow, struct pollfd *pfds,
 			t->reset++;
 		if (s->state != SLOW_DONE)
 			t->open++;
-		if (s->shed && s->echoed < s->sent)
-			t->lost += s->sent - s->echoed;
+		if (s->shed && s->echoed < s->sent) {
+			unsigned long unechoed = s->sent - s->echoed;
+			unsigned long crossed = 0;
+
+			if (s->late && s->echoed >= s->late_from)
+				crossed = unechoed;
+			t->crossed += crossed;
+			t->lost += unechoed - crossed;
+		}
 		t->sent += s->sent;
 		t->echoed += s->echoed;
 	}
@@ -274,8 +321,8 @@ out:
 static void
 usage(void)
 {
-	diag_msg("usage: dribble [-n n] [-i secs] [-d secs] [-w secs] "
-	    "host port");
+	diag_msg("usage: dribble [-n n] [-i secs] [-d secs] [-t secs] "
+	    "[-w secs] host port");
 	exit(64);
 }
 
@@ -296,7 +343,7 @@ main(int argc, char *argv[])
 		diag_err(errno, "sigaction SIGPIPE");
 		return 1;
 	}
-	while ((c = getopt(argc, argv, "d:i:n:w:")) != -1) {
+	while ((c = getopt(argc, argv, "d:i:n:t:w:")) != -1) {
 		rc = 0;
 		switch (c) {
 		case 'd':
@@ -307,6 +354,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			rc = num_parse_ulong(optarg, 1, DRIBBLE_MAX, &plan.n);
+			break;
+		case 't':
+			rc = num_parse_seconds(optarg, 3600, &plan.idle);
 			break;
 		case 'w':
 			rc = num_parse_seconds(optarg, 3600, &plan.wait);
@@ -350,9 +400,12 @@ main(int argc, char *argv[])
 		return 1;
 	printf("dribble: %lu connected, %lu echoing, %lu ended by the server, "
 	    "%lu reset, %lu open at the end; %lu bytes sent, %lu echoed, %lu "
-	    "lost; served ones shed after %.2f to %.2f s of silence\n",
-	    t.connected, t.echoing, t.shed, t.reset, t.open, t.sent, t.echoed,
-	    t.lost, t.silence_min, t.silence_max);
+	    "lost", t.connected, t.echoing, t.shed, t.reset, t.open, t.sent,
+	    t.echoed, t.lost);
+	if (plan.idle > 0)
+		printf(", %lu crossed the server's close", t.crossed);
+	printf("; served ones shed after %.2f to %.2f s of silence\n",
+	    t.silence_min, t.silence_max);
 	if (t.wrong > 0)
 		diag_msg("%lu bytes came back wrong", t.wrong);
 	return t.wrong > 0 ? 1 : 0;
