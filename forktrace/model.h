@@ -54,6 +54,10 @@ struct model_event {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	char addr[64];		/* listen: "ADDR PORT" */
+	double wall;		/* listen: the wall clock at t = 0, seconds
+				 * since the epoch; 0: not in the trace */
+	char peer[64];		/* accept: the client's "ADDR PORT"; "":
+				 * not in the trace */
 	char why[TRACEEVENT_WHY_MAX + 1];		/* the server's reason; "": none written */
 	size_t lane;		/* the process that wrote it */
 	size_t other_lane;	/* the process other_pid names, if any */
