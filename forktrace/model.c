@@ -641,6 +641,7 @@ model_free(struct model *m)
 	free(m->ev);
 	free(m->lane);
 	free(m->hold);
+	free(m->seg);
 	memset(m, 0, sizeof *m);
 }
 

@@ -86,6 +86,21 @@ struct model_hold {
 				 * still held when the trace ends */
 };
 
+/* A TCP segment of one of the trace's connections, from a packet
+ * capture (forktrace --wire; wire.h). */
+struct model_seg {
+	unsigned long record;	/* in the capture, from 1 */
+	double t;		/* on the trace's clock: seconds since the
+				 * server started */
+	unsigned long conn;
+	int to_server;		/* 1: the client sent it */
+	unsigned flags;		/* PCAP_FIN, ... (pcap.h) */
+	size_t len;		/* payload bytes */
+	size_t after;		/* the event that sent it (a close's FIN or
+				 * RST), which it is drawn after; or
+				 * MODEL_NONE */
+};
+
 struct model {
 	const char *path;	/* as given, for messages */
 	struct model_event *ev;
@@ -95,6 +110,9 @@ struct model {
 	struct model_hold *hold;
 	size_t nhold, holdcap;
 	unsigned long nconn;	/* the highest connection number */
+	struct model_seg *seg;	/* in capture order; none without --wire */
+	size_t nseg;
+	const char *wire_path;	/* the capture, or NULL */
 };
 
 #define MODEL_NONE ((size_t)-1)
