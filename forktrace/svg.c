@@ -390,9 +390,9 @@ layout_make(const struct model *m, const struct svg_options *o,
 	L->slots = calloc(m->nlane, sizeof *L->slots);
 	L->hold_slot = calloc(m->nhold + 1, sizeof *L->hold_slot);
 	L->cut = calloc(m->nev + m->nseg, sizeof *L->cut);
-	if (L->y == NULL || L->seg_y == NULL || L->life_x == NULL || L->col_w == NULL ||
-	    L->slots == NULL || L->hold_slot == NULL || L->cut == NULL ||
-	    place_bands(m, L) < 0)
+	if (L->y == NULL || L->seg_y == NULL || L->life_x == NULL ||
+	    L->col_w == NULL || L->slots == NULL || L->hold_slot == NULL ||
+	    L->cut == NULL || place_bands(m, L) < 0)
 		return -1;
 
 	/* Columns: wide enough for the header and every first line. */

@@ -8,6 +8,7 @@
 # trace's wall clock and the accept's peer place it exactly.  Bad
 # captures, and a trace without "wall", refused with 65 and the file.
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr
+# shellcheck disable=SC2030,SC2031 # bats runs a test and its teardown in one subshell
 
 load helper
 
