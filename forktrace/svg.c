@@ -937,12 +937,17 @@ draw_legend(const struct model *m, const struct svg_options *o,
 	text_at(out, 24, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"#555555\"", scale);
 	if (m->nseg > 0) {
+		/* The file's name alone: where it was kept is no part of
+		 * the picture (make diagrams captures to a temporary
+		 * directory). */
+		const char *slash = strrchr(m->wire_path, '/');
+
 		y += SEG_LEGEND_H;
 		arrow(out, 24, y, 74, y, "stroke=\"#555555\" "
 		    "stroke-width=\"1.3\"", "head-grey");
 		(void)snprintf(scale, sizeof scale, "a TCP segment from the "
 		    "capture %s, at its time, time on the right (pure ACKs "
-		    "left out)", m->wire_path);
+		    "left out)", slash != NULL ? slash + 1 : m->wire_path);
 		text_at(out, 84, y + 4, "font-family=\"" FONT_SANS "\" "
 		    "font-size=\"12\" fill=\"" COLOR_INK "\"", scale);
 	}
