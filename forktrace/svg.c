@@ -19,7 +19,11 @@
  * g.lane[data-pid][data-role][data-number] per process, with its
  * line.lifeline; g.event (with its .mark), g.fin, g.rst, g.nothing-sent
  * and g.wire-unknown, each with data-line (the JSON line), data-pid and
- * data-conn; g.gap[data-seconds] for a cut.
+ * data-conn; g.gap[data-seconds] for a cut; with a capture (--wire),
+ * g.seg per TCP segment, with data-record (in the capture), data-conn,
+ * data-dir (to-server, to-client), data-flags (tcpdump's letters: S, F,
+ * R, P and . for ACK), data-len, data-t (on the trace's clock) and
+ * data-y (its row).
  */
 #include "render.h"
 

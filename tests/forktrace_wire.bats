@@ -57,13 +57,21 @@ below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
 	need_tool xmllint libxml2-utils
 	TRACE=$BATS_TEST_TMPDIR/t.json
 	SVG=$BATS_TEST_TMPDIR/t.svg
-	start_server --lesson close-unread -l 127.0.0.1:0 --trace-json "$TRACE"
+	# Two listeners: the wall clock is said once all the same.
+	start_server --lesson close-unread -l 127.0.0.1:0 -l 127.0.0.1:0 \
+	    --trace-json "$TRACE"
 	start_capture_pcap
 	run timeout 10 "$CLIENT" -q -i 0.2 -m one -m two 127.0.0.1 "$PORT"
 	wait_until 5 trace_has '"role":"child","event":"exit"'
 	wait_until 5 captured "\\.$PORT > .*Flags \\[R"
 	stop_capture
 	stop_server >/dev/null
+	# The trace links itself to the capture: the wall clock once, on
+	# the listen event, and the client's address on the accept.
+	[ "$(grep -c '"event":"listen"' "$TRACE")" -eq 2 ]
+	[ "$(grep -c '"wall":' "$TRACE")" -eq 1 ]
+	grep -qE '"event":"listen",.*"port":'"$PORT"',"wall":[0-9]+\.[0-9]{6}[,}]' "$TRACE"
+	grep -qE '"event":"accept",.*"peer":"127\.0\.0\.1 [0-9]+"' "$TRACE"
 	run --separate-stderr "$FORKTRACE" --wire "$CAPTURE" -o "$SVG" "$TRACE"
 	assert_success
 	[ -z "$stderr" ]
