@@ -27,7 +27,8 @@ TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/activate.c tests/notified.c tests/traceevent_probe.c
 FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
 	forktrace/svg.c forktrace/text.c \
-	forktrace/perfetto.c forktrace/mermaid.c
+	forktrace/perfetto.c forktrace/mermaid.c forktrace/pcap.c \
+	forktrace/wire.c
 
 # The programs: bin/NAME is linked from NAME_SRC and lib/.  A new program
 # is its name here and its NAME_SRC below.
@@ -139,10 +140,11 @@ diagrams: $(PROGS)
 # the config file (config), forkechod's command line over a config file
 # (options), single option values and lib/num (values), addresses
 # (addr), forkecho's command line (client), forkecho-bench's (bench),
-# the LISTEN_PID and LISTEN_FDS of socket activation (activation), and
-# forktrace's JSON reader (json).  FUZZ_SECONDS is per target, and the
-# targets run in turn, so make fuzz takes eight times that (less under
-# make -j); make fuzz-NAME runs one.  Seeds are in
+# the LISTEN_PID and LISTEN_FDS of socket activation (activation),
+# forktrace's JSON reader (json) and its pcap reader (pcap).
+# FUZZ_SECONDS is per target, and the targets run in turn, so make fuzz
+# takes nine times that (less under make -j); make fuzz-NAME runs one.
+# Seeds are in
 # fuzz/corpus-NAME; what the fuzzer adds goes to build/fuzz/corpus-NAME
 # and an input that fails to build/fuzz/NAME-*, never to the source
 # tree.  A crash, a leak, a failed check or an input slower than 5 s
@@ -150,14 +152,16 @@ diagrams: $(PROGS)
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_DIR = build/fuzz
-FUZZ_TARGETS = config options values addr client activation bench json
+FUZZ_TARGETS = config options values addr client activation bench json \
+	pcap
 FUZZ_COMMON = fuzz/no_dns.c fuzz/check.c fuzz/args.c
 FUZZ_SRC = $(FUZZ_COMMON) $(FUZZ_TARGETS:%=fuzz/%_fuzz.c)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test and the common part, built once for every target:
 # lib/ for all, the server's modules for the targets that fuzz them, the
 # client's for client_fuzz, the bench's for bench_fuzz, forktrace's
-# reader for json_fuzz.  No main.c: the fuzzer has its own main.
+# readers for json_fuzz and pcap_fuzz.  No main.c: the fuzzer has its
+# own main.
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_COMMON) $(LIB_SRC))
 FUZZ_SERVER_OBJ = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o, \
 	$(filter-out server/main.c,$(SERVER_SRC)))
@@ -179,8 +183,10 @@ $(FUZZ_BIN): $(FUZZ_DIR)/%_fuzz: $(FUZZ_DIR)/obj/fuzz/%_fuzz.o $(FUZZ_OBJ)
 	    -o $@ $^
 $(FUZZ_DIR)/client_fuzz: $(FUZZ_CLIENT_OBJ)
 $(FUZZ_DIR)/json_fuzz: $(FUZZ_DIR)/obj/forktrace/json.o
+$(FUZZ_DIR)/pcap_fuzz: $(FUZZ_DIR)/obj/forktrace/pcap.o
 $(FUZZ_DIR)/bench_fuzz: $(FUZZ_BENCH_OBJ)
-$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/bench_fuzz $(FUZZ_DIR)/json_fuzz,$(FUZZ_BIN)): \
+$(filter-out $(FUZZ_DIR)/client_fuzz $(FUZZ_DIR)/bench_fuzz \
+	$(FUZZ_DIR)/json_fuzz $(FUZZ_DIR)/pcap_fuzz,$(FUZZ_BIN)): \
 	$(FUZZ_SERVER_OBJ)
 
 fuzz: $(FUZZ_RUN)

@@ -7,6 +7,11 @@
 # the trace with bin/forktrace into docs/lessons/LESSON.svg.  -k DIR
 # keeps each run's trace as DIR/LESSON.json.  `make diagrams` runs it.
 #
+# As root with tcpdump installed, each run is also captured on lo (tcpdump
+# -w, tcp port $PORT) and drawn with forktrace --wire, so that the
+# pictures show the client's segments (-k keeps DIR/LESSON.pcap too);
+# otherwise it says so once on stderr and draws the trace alone.
+#
 # Every run: the server on a free loopback port (port 0, the port read
 # from its readiness line), every wait polled with a deadline, the server
 # stopped by its PID with SIGTERM unless it stopped by itself.
@@ -23,8 +28,9 @@ for prog in bin/forkechod bin/forkecho bin/forktrace; do
 	[ -x "$prog" ] || { echo "$0: no $prog: run make first" >&2; exit 1; }
 done
 work=$(mktemp -d) || exit 1
-SERVER_PID=''
+SERVER_PID='' DUMP_PID=''
 cleanup() {
+	[ -z "$DUMP_PID" ] || kill -TERM "$DUMP_PID" 2>/dev/null
 	[ -z "$SERVER_PID" ] || ! server_running || kill -TERM "$SERVER_PID"
 	rm -rf "$work"
 }
@@ -34,6 +40,15 @@ trap 'exit 143' TERM
 
 # shellcheck source=docs/lesson-lib.sh
 . docs/lesson-lib.sh
+
+capture=''
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$0: not root: no packet capture, no client segments" >&2
+elif ! command -v tcpdump >/dev/null 2>&1; then
+	echo "$0: no tcpdump: no packet capture, no client segments" >&2
+else
+	capture=yes
+fi
 
 # live_children N: the server has N children that have not exited.
 live_children() {
@@ -125,6 +140,11 @@ run() {
 		cat "$work/server.err" >&2
 		return 1
 	fi
+	pcap=$work/$1.pcap
+	set -- "$1"
+	if [ -n "$capture" ] && dump_start "$pcap" "$work/dump.err"; then
+		set -- "$1" --wire "$pcap"
+	fi
 	snippet "$1" >"$work/client.out" 2>&1
 	# Let the children or workers finish before the stop, so that the
 	# stop does not cut into the trace.
@@ -140,8 +160,11 @@ run() {
 	fi
 	wait "$SERVER_PID"
 	SERVER_PID=''
+	[ -z "$DUMP_PID" ] || dump_stop
 	[ -z "$keep" ] || cp "$json" "$keep/$1.json"
-	bin/forktrace -t "$1" -o "$work/$1.svg" "$json" &&
+	[ -z "$keep" ] || [ $# -eq 1 ] || cp "$pcap" "$keep/$1.pcap"
+	# "$@": the lesson, and --wire with its capture if there is one.
+	bin/forktrace -t "$@" -o "$work/$1.svg" "$json" &&
 	    mv "$work/$1.svg" "docs/lessons/$1.svg" &&
 	    echo "docs/lessons/$1.svg: $(wc -l <"$json") events"
 }

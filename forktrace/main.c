@@ -22,6 +22,7 @@
 
 #include "model.h"
 #include "render.h"
+#include "wire.h"
 
 /* Exit statuses (sysexits.h values). */
 #define EXIT_DATAERR 65
@@ -44,7 +45,8 @@ enum {
 	OPT_SCALE,
 	OPT_TEXT,
 	OPT_TITLE,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_WIRE
 };
 
 static const struct opt_spec options[] = {
@@ -64,12 +66,14 @@ static const struct opt_spec options[] = {
 	{ "title", 't', "TEXT", OPT_TITLE,
 	    "the diagram's title (a lesson's name, say)" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	{ "wire", 0, "FILE", OPT_WIRE,
+	    "draw the TCP segments of FILE, a tcpdump -w capture" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
 static const char usage_text[] =
     "usage: forktrace [-hV] [--mermaid | --perfetto | --text] [-g secs] "
-    "[-o file] [-s px] [-t title] file\n";
+    "[-o file] [-s px] [-t title] [--wire file] file\n";
 
 static int
 usage_error(const char *msg)
@@ -83,7 +87,7 @@ main(int argc, char *argv[])
 	struct opt_state st = { 1, NULL, NULL, { 0 }, 0 };
 	struct svg_options so = { NULL, DEFAULT_SCALE, DEFAULT_GAP };
 	struct model m;
-	const char *output = NULL, *input;
+	const char *output = NULL, *input, *wire = NULL;
 	/* Copies: st.shown is overwritten by the next option. */
 	char shown_scale[16] = "", shown_gap[16] = "";
 	char err[512];
@@ -148,6 +152,9 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("forktrace %s\n", FORKECHO_VERSION);
 			return 0;
+		case OPT_WIRE:
+			wire = st.value;
+			break;
 		default:
 			return usage_error("unhandled option");
 		}
@@ -167,11 +174,21 @@ main(int argc, char *argv[])
 		    shown_gap, format);
 		return usage_error(err);
 	}
+	/* The segments are drawn on the SVG alone: the other formats would
+	 * silently drop them. */
+	if (as != OUT_SVG && wire != NULL) {
+		snprintf(err, sizeof err, "--wire draws on the SVG; %s has no "
+		    "use for it", format);
+		return usage_error(err);
+	}
 	input = argv[st.index];
 
-	/* The whole trace, checked, before the output is touched. */
+	/* The whole trace and capture, checked, before the output is
+	 * touched. */
 	memset(&m, 0, sizeof m);
 	rc = model_read(&m, input, err, sizeof err);
+	if (rc == 0 && wire != NULL)
+		rc = wire_read(&m, wire, err, sizeof err);
 	if (rc != 0) {
 		diag_msg("%s", err);
 		model_free(&m);

@@ -266,6 +266,20 @@ read_kind_fields(const struct ctx *c, const struct json_value *o,
 	    (rc = get_string(c, o, "addr", 0, 0, e->addr,
 	    sizeof e->addr)) != 0)
 		return rc;
+	/* wall and peer came later (for forktrace --wire): optional, so
+	 * that older traces still read. */
+	if (e->kind == EV_LISTEN) {
+		if ((rc = get_number(c, o, "wall", 0, &e->wall)) != 0)
+			return rc;
+		if (field(o, "wall") != NULL && !(e->wall > 0 &&
+		    e->wall < 1e11))
+			return bad(c, "field 'wall' is %g, not seconds since "
+			    "the epoch", e->wall);
+	}
+	if (e->kind == EV_ACCEPT &&
+	    (rc = get_string(c, o, "peer", 0, 0, e->peer,
+	    sizeof e->peer)) != 0)
+		return rc;
 	/* The server's reason, as it wrote it; a trace from before the
 	 * field has none, and none is made up for it. */
 	if ((rc = get_string(c, o, "why", 0, 0, e->why, sizeof e->why)) != 0)
@@ -627,6 +641,7 @@ model_free(struct model *m)
 	free(m->ev);
 	free(m->lane);
 	free(m->hold);
+	free(m->seg);
 	memset(m, 0, sizeof *m);
 }
 

@@ -54,6 +54,10 @@ struct model_event {
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	char addr[64];		/* listen: "ADDR PORT" */
+	double wall;		/* listen: the wall clock at t = 0, seconds
+				 * since the epoch; 0: not in the trace */
+	char peer[64];		/* accept: the client's "ADDR PORT"; "":
+				 * not in the trace */
 	char why[TRACEEVENT_WHY_MAX + 1];		/* the server's reason; "": none written */
 	size_t lane;		/* the process that wrote it */
 	size_t other_lane;	/* the process other_pid names, if any */
@@ -82,6 +86,21 @@ struct model_hold {
 				 * still held when the trace ends */
 };
 
+/* A TCP segment of one of the trace's connections, from a packet
+ * capture (forktrace --wire; wire.h). */
+struct model_seg {
+	unsigned long record;	/* in the capture, from 1 */
+	double t;		/* on the trace's clock: seconds since the
+				 * server started */
+	unsigned long conn;
+	int to_server;		/* 1: the client sent it */
+	unsigned flags;		/* PCAP_FIN, ... (pcap.h) */
+	size_t len;		/* payload bytes */
+	size_t after;		/* the event that sent it (a close's FIN or
+				 * RST), which it is drawn after; or
+				 * MODEL_NONE */
+};
+
 struct model {
 	const char *path;	/* as given, for messages */
 	struct model_event *ev;
@@ -91,6 +110,9 @@ struct model {
 	struct model_hold *hold;
 	size_t nhold, holdcap;
 	unsigned long nconn;	/* the highest connection number */
+	struct model_seg *seg;	/* in capture order; none without --wire */
+	size_t nseg;
+	const char *wire_path;	/* the capture, or NULL */
 };
 
 #define MODEL_NONE ((size_t)-1)

@@ -19,13 +19,19 @@
  * g.lane[data-pid][data-role][data-number] per process, with its
  * line.lifeline; g.event (with its .mark), g.fin, g.rst, g.nothing-sent
  * and g.wire-unknown, each with data-line (the JSON line), data-pid and
- * data-conn; g.gap[data-seconds] for a cut.
+ * data-conn; g.gap[data-seconds] for a cut; with a capture (--wire),
+ * g.seg per TCP segment, with data-record (in the capture), data-conn,
+ * data-dir (to-server, to-client), data-flags (tcpdump's letters: S, F,
+ * R, P and . for ACK), data-len, data-t (on the trace's clock) and
+ * data-y (its row).
  */
 #include "render.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pcap.h"
 
 /* Geometry, in pixels. */
 #define TIME_W 84.0		/* the time column at the left */
@@ -35,6 +41,8 @@
 #define ROW_H 40.0		/* a row, before any time passes */
 #define CUT_H 30.0		/* a cut quiet stretch */
 #define CUT_PAD 30.0		/* between it and the rows */
+#define SEG_H 22.0		/* a captured segment's row, before any time
+				 * passes: a thin arrow and a short label */
 #define LIFE_DX 20.0		/* lifeline from the column's left edge */
 #define SLOT_DX 11.0		/* between side-by-side holding bands */
 #define BAND_W 9.0
@@ -45,6 +53,7 @@
 #define CLIENT_W 150.0
 #define LEGEND_W 900.0		/* the legend's two rows need this */
 #define LEGEND_H 104.0
+#define SEG_LEGEND_H 26.0	/* the legend's row for captured segments */
 #define CHAR_W 7.3		/* DejaVu Sans Mono 12 px: 0.602 em */
 #define CHAR_W_SMALL 6.7	/* ... 11 px */
 #define BADGE_PAD 10.0
@@ -68,6 +77,7 @@ struct cut {
 
 struct layout {
 	double *y;		/* per event: its row */
+	double *seg_y;		/* per captured segment: its row */
 	double *life_x;		/* per lane: its lifeline */
 	double *col_w;		/* per lane: its column's width */
 	int *slots;		/* per lane: holding bands side by side */
@@ -372,19 +382,21 @@ static int
 layout_make(const struct model *m, const struct svg_options *o,
     struct layout *L)
 {
-	double x, y, w;
-	size_t i, l;
+	double x, y, w, t = 0, prev_t = 0;
+	size_t i, j, l;
+	int prev_seg = 0;
 
 	memset(L, 0, sizeof *L);
 	L->y = calloc(m->nev, sizeof *L->y);
+	L->seg_y = calloc(m->nseg + 1, sizeof *L->seg_y);
 	L->life_x = calloc(m->nlane, sizeof *L->life_x);
 	L->col_w = calloc(m->nlane, sizeof *L->col_w);
 	L->slots = calloc(m->nlane, sizeof *L->slots);
 	L->hold_slot = calloc(m->nhold + 1, sizeof *L->hold_slot);
-	L->cut = calloc(m->nev, sizeof *L->cut);
-	if (L->y == NULL || L->life_x == NULL || L->col_w == NULL ||
-	    L->slots == NULL || L->hold_slot == NULL || L->cut == NULL ||
-	    place_bands(m, L) < 0)
+	L->cut = calloc(m->nev + m->nseg, sizeof *L->cut);
+	if (L->y == NULL || L->seg_y == NULL || L->life_x == NULL ||
+	    L->col_w == NULL || L->slots == NULL || L->hold_slot == NULL ||
+	    L->cut == NULL || place_bands(m, L) < 0)
 		return -1;
 
 	/* Columns: wide enough for the header and every first line. */
@@ -417,14 +429,22 @@ layout_make(const struct model *m, const struct svg_options *o,
 		L->width = LEGEND_W;
 
 	/* Rows: file order, which the server keeps causal; a clock that
-	 * steps back between processes adds no space. */
+	 * steps back between processes adds no space.  Captured segments
+	 * go between the events by their time, in capture order, through
+	 * the same spacing and cuts; a segment that an event sent comes
+	 * after that event whatever the clocks say. */
 	y = FIRST_ROW;
-	for (i = 0; i < m->nev; i++) {
-		double dt = i > 0 ? m->ev[i].t - m->ev[i - 1].t : 0;
+	for (i = j = 0; i < m->nev || j < m->nseg; prev_t = t) {
+		int seg = i >= m->nev || (j < m->nseg &&
+		    (m->seg[j].after == MODEL_NONE || m->seg[j].after < i) &&
+		    m->seg[j].t < m->ev[i].t);
+		double dt;
 
+		t = seg ? m->seg[j].t : m->ev[i].t;
+		dt = i + j > 0 ? t - prev_t : 0;
 		if (dt < 0)
 			dt = 0;
-		if (i > 0 && dt > o->max_gap) {
+		if (i + j > 0 && dt > o->max_gap) {
 			/* Below the last row's second line, above the next
 			 * row's first. */
 			L->cut[L->ncut].y0 = y + CUT_PAD;
@@ -432,12 +452,21 @@ layout_make(const struct model *m, const struct svg_options *o,
 			L->cut[L->ncut].seconds = dt;
 			L->ncut++;
 			y += 2 * CUT_PAD + CUT_H;
-		} else if (i > 0)
-			y += ROW_H + dt * o->px_per_second;
-		L->y[i] = y;
+		} else if (i + j > 0)
+			y += (seg || prev_seg ? SEG_H : ROW_H) +
+			    dt * o->px_per_second;
+		/* An event's two lines of text need a whole row below the
+		 * last event's. */
+		if (!seg && i > 0 && y < L->y[i - 1] + ROW_H)
+			y = L->y[i - 1] + ROW_H;
+		if (seg)
+			L->seg_y[j++] = y;
+		else
+			L->y[i++] = y;
+		prev_seg = seg;
 	}
 	L->bottom = y + ROW_H;
-	L->height = L->bottom + LEGEND_H;
+	L->height = L->bottom + LEGEND_H + (m->nseg > 0 ? SEG_LEGEND_H : 0);
 	return 0;
 }
 
@@ -445,6 +474,7 @@ static void
 layout_free(struct layout *L)
 {
 	free(L->y);
+	free(L->seg_y);
 	free(L->life_x);
 	free(L->col_w);
 	free(L->slots);
@@ -785,10 +815,74 @@ draw_event(const struct model *m, const struct layout *L, size_t i,
 		draw_wire(m, L, i, end, out);
 }
 
+/* --- the captured segments (--wire) */
+
+/* Short, as a learner says it: "SYN", "SYN-ACK", "data 6", "FIN",
+ * "data 6+FIN", "RST". */
+static void
+seg_text(const struct model *m, const struct model_seg *g, char *buf,
+    size_t len)
+{
+	unsigned f = g->flags;
+	const char *what = (f & PCAP_RST) != 0 ? "RST" :
+	    (f & PCAP_SYN) != 0 ? ((f & PCAP_ACK) != 0 ? "SYN-ACK" : "SYN") :
+	    (f & PCAP_FIN) != 0 ? "FIN" : "";
+	char conn[24] = "";
+
+	if (m->nconn > 1)
+		snprintf(conn, sizeof conn, "#%lu ", g->conn);
+	if (g->len > 0)
+		snprintf(buf, len, "%sdata %zu%s%s", conn, g->len,
+		    what[0] != '\0' ? "+" : "", what);
+	else
+		snprintf(buf, len, "%s%s", conn, what);
+}
+
+/* A segment: a thin arrow across the wire, its head at the receiver
+ * (the client's lane, or the server's side of the wire), its label
+ * above it, and its time beside the client's lane. */
+static void
+draw_seg(const struct model *m, const struct layout *L, size_t j,
+    FILE *out)
+{
+	const struct model_seg *g = &m->seg[j];
+	double y = L->seg_y[j], sx = L->wire_x + 6, cx = L->client_x;
+	const char *color = (g->flags & PCAP_RST) != 0 ? COLOR_RST :
+	    (g->flags & PCAP_FIN) != 0 ? COLOR_FIN : "#555555";
+	const char *head = (g->flags & PCAP_RST) != 0 ? "head-rst" :
+	    (g->flags & PCAP_FIN) != 0 ? "head-fin" : "head-grey";
+	char what[48], attrs[128], t[32];
+
+	seg_text(m, g, what, sizeof what);
+	fprintf(out, "<g class=\"seg\" data-record=\"%lu\" data-conn=\"%lu\" "
+	    "data-dir=\"%s\" data-flags=\"%s%s%s%s%s\" data-len=\"%zu\" "
+	    "data-t=\"%.6f\" data-y=\"%.1f\">\n", g->record, g->conn,
+	    g->to_server ? "to-server" : "to-client",
+	    (g->flags & PCAP_SYN) != 0 ? "S" : "",
+	    (g->flags & PCAP_FIN) != 0 ? "F" : "",
+	    (g->flags & PCAP_RST) != 0 ? "R" : "",
+	    (g->flags & PCAP_PSH) != 0 ? "P" : "",
+	    (g->flags & PCAP_ACK) != 0 ? "." : "", g->len, g->t, y);
+	snprintf(attrs, sizeof attrs, "stroke=\"%s\" stroke-width=\"1.3\"%s",
+	    color, (g->flags & PCAP_RST) != 0 ?
+	    " stroke-dasharray=\"5 3\"" : "");
+	if (g->to_server)
+		arrow(out, cx, y, sx, y, attrs, head);
+	else
+		arrow(out, sx, y, cx - 2, y, attrs, head);
+	snprintf(attrs, sizeof attrs, "font-family=\"" FONT_SANS "\" "
+	    "font-size=\"10.5\" text-anchor=\"middle\" fill=\"%s\"", color);
+	text_at(out, (sx + cx) / 2, y - 4, attrs, what);
+	snprintf(t, sizeof t, "%.3f", g->t);
+	text_at(out, cx + 8, y + 4, "font-family=\"" FONT_MONO "\" "
+	    "font-size=\"10\" fill=\"" COLOR_GREY "\"", t);
+	(void)fputs("</g>\n", out);
+}
+
 /* What the marks mean, below the diagram. */
 static void
-draw_legend(const struct svg_options *o, const struct layout *L,
-    FILE *out)
+draw_legend(const struct model *m, const struct svg_options *o,
+    const struct layout *L, FILE *out)
 {
 	double y = L->bottom + 30, x = 24;
 	char scale[160];
@@ -846,6 +940,21 @@ draw_legend(const struct svg_options *o, const struct layout *L,
 	    "stretches over %g s are cut out.", o->px_per_second, o->max_gap);
 	text_at(out, 24, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"#555555\"", scale);
+	if (m->nseg > 0) {
+		/* The file's name alone: where it was kept is no part of
+		 * the picture (make diagrams captures to a temporary
+		 * directory). */
+		const char *slash = strrchr(m->wire_path, '/');
+
+		y += SEG_LEGEND_H;
+		arrow(out, 24, y, 74, y, "stroke=\"#555555\" "
+		    "stroke-width=\"1.3\"", "head-grey");
+		(void)snprintf(scale, sizeof scale, "a TCP segment from the "
+		    "capture %s, at its time, time on the right (pure ACKs "
+		    "left out)", slash != NULL ? slash + 1 : m->wire_path);
+		text_at(out, 84, y + 4, "font-family=\"" FONT_SANS "\" "
+		    "font-size=\"12\" fill=\"" COLOR_INK "\"", scale);
+	}
 	(void)fputs("</g>\n", out);
 }
 
@@ -895,7 +1004,9 @@ svg_render(const struct model *m, const struct svg_options *o, FILE *out)
 	draw_cuts(&L, out);
 	for (i = 0; i < m->nev; i++)
 		draw_event(m, &L, i, out);
-	draw_legend(o, &L, out);
+	for (i = 0; i < m->nseg; i++)
+		draw_seg(m, &L, i, out);
+	draw_legend(m, o, &L, out);
 	(void)fputs("</svg>\n", out);
 	layout_free(&L);
 	return ferror(out) ? -1 : 0;

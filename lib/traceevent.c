@@ -158,6 +158,10 @@ traceevent_json(const struct traceevent *ev, struct textrow *r)
 		textrow_add(r, ",\"addr\":\"%s\"", ev->addr);
 	if (ev->port >= 0)
 		textrow_add(r, ",\"port\":%d", ev->port);
+	if (ev->wall > 0)
+		textrow_add(r, ",\"wall\":%.6f", ev->wall);
+	if (ev->peer != NULL)
+		textrow_add(r, ",\"peer\":\"%s\"", ev->peer);
 	if (ev->why != NULL)
 		add_string(r, "why", ev->why);
 	textrow_add(r, "}\n");

@@ -41,6 +41,12 @@ struct traceevent {
 	int status;		/* exit: exit code; reap: wait status */
 	const char *addr;	/* listen: "ADDR PORT", or NULL */
 	int port;		/* listen: the real port; -1: none */
+	double wall;		/* listen: CLOCK_REALTIME at t = 0, seconds
+				 * since the epoch, so that a packet capture's
+				 * times can be put on the trace's clock;
+				 * 0: none */
+	const char *peer;	/* accept: the client's "ADDR PORT", to find
+				 * the connection in a capture; or NULL */
 	const char *why;	/* the server's reason, or NULL */
 };
 

@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "diag.h"
 #include "io.h"
 #include "logfile.h"
@@ -30,10 +33,12 @@ static struct {
 	char json_path[4096];	/* as given, for a message */
 	int lock_fd;		/* the shared lock file, or -1 */
 	double t0;		/* monotime at trace_open */
+	double wall0;		/* CLOCK_REALTIME then, seconds */
+	int wall_said;		/* the listen event has carried wall0 */
 	enum trace_role role;
 	unsigned long number;	/* child's connection, worker's number */
 	pid_t pid;
-} tr = { 0, -1, "", -1, 0, TRACE_PARENT, 0, 0 };
+} tr = { 0, -1, "", -1, 0, 0, 0, TRACE_PARENT, 0, 0 };
 
 /*
  * The server's processes: the parent and every live child or worker.  No
@@ -89,6 +94,17 @@ static struct {
 } pending = { { -1, -1 }, -1 };
 
 
+/* CLOCK_REALTIME in seconds; 0 if it cannot be read (then no "wall"). */
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int
 trace_open(int human, const char *json_path, char *err, size_t errlen)
 {
@@ -97,6 +113,10 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 
 	tr.human = human;
 	tr.t0 = monotime_now();
+	/* The wall clock at t = 0, read next to it (a few microseconds
+	 * apart): the one link from the trace's monotonic seconds to a
+	 * packet capture's timestamps (forktrace --wire). */
+	tr.wall0 = wall_now();
 	tr.pid = getpid();
 	if (json_path != NULL) {
 		snprintf(tr.json_path, sizeof tr.json_path, "%s", json_path);
@@ -548,6 +568,10 @@ trace_listen(int fd, const char *where)
 	event_init(&ev, "listen", 0, fd);
 	ev.addr = where;
 	ev.port = bound_port(fd);
+	/* Once: t = 0 is the same instant for every listener. */
+	if (!tr.wall_said)
+		ev.wall = tr.wall0;
+	tr.wall_said = 1;
 	emit(&ev);
 }
 
@@ -557,12 +581,20 @@ trace_accept(unsigned long conn, int fd)
 	struct sockinfo_id sock;
 	struct trace_snapshot s;
 	struct traceevent ev;
+	char peer[INET6_ADDRSTRLEN + 16];
 	int unsure;
 
 	remember(conn, fd);
 	identity(conn, fd, &sock, &unsure);
 	measure(&sock, fd, &s);
 	event_init(&ev, "accept", conn, fd);
+	/* The client's address and port: what names this connection in a
+	 * packet capture. */
+	if (sock.have_tuple) {
+		addr_text((const struct sockaddr *)&sock.peer,
+		    sizeof sock.peer, peer, sizeof peer);
+		ev.peer = peer;
+	}
 	/* Before accept() no descriptor referred to the socket. */
 	set_measured(&ev, s.refs >= 0 ? 0 : -1, s.refs, s.state, "none");
 	ev.why = "the handshake was done by the kernel";

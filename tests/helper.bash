@@ -235,6 +235,25 @@ start_capture() {
 	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
 }
 
+# start_capture_pcap: the same capture, written as a pcap file to $CAPTURE
+# (tcpdump -w), for forktrace --wire.  -U: each packet is written whole
+# as it comes, so that the file can be read while tcpdump runs.  Root
+# only; callers skip without it.
+start_capture_pcap() {
+	CAPTURE=$BATS_TEST_TMPDIR/wire.pcap
+	CAPTURE_PID=
+	need_tool tcpdump tcpdump
+	tcpdump -i lo -w "$CAPTURE" -U --immediate-mode "tcp port $PORT" \
+	    2>"$CAPTURE.err" 3>&- &
+	CAPTURE_PID=$!
+	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
+}
+
+# captured REGEX: tcpdump's reading of $CAPTURE has a line that matches.
+captured() {
+	tcpdump -r "$CAPTURE" -n 2>/dev/null | grep -qE "$1"
+}
+
 # stop_capture: stops the capture by its PID, so that $CAPTURE is whole.
 stop_capture() {
 	[ -n "${CAPTURE_PID:-}" ] || return 0
