@@ -17,7 +17,8 @@
 #
 # Prints the figures as it goes, and ends with "stress: N passed, N
 # failed"; exit status 0 only if every check passed.  FORKECHO_SUMMARY=FILE
-# appends "passed failed 0" to FILE, as tests/run does, for CI's total.
+# appends "passed failed 0" to FILE, as tests/run does, for CI's total,
+# and FORKECHO_FAILURES=FILE the name of each failed check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -49,6 +50,9 @@ check() { # check WHAT COMMAND...: runs a check and counts it
 	else
 		failed=$((failed + 1))
 		echo "  FAIL  $what"
+		if [ -n "${FORKECHO_FAILURES:-}" ]; then
+			echo "stress: FAIL: $what" >>"$FORKECHO_FAILURES"
+		fi
 	fi
 }
 
