@@ -229,8 +229,11 @@ start_capture() {
 	[ "$(id -u)" = 0 ] || return 0
 	need_tool tcpdump tcpdump
 	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
-	tcpdump -i lo -n -l -U --immediate-mode "tcp port $PORT" \
-	    >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
+	# -s 128 -B 8192: the headers are all the tests read, and a megabyte
+	# of loopback segments (64 KiB each) in whole overflowed tcpdump's
+	# default buffer: the kernel dropped packets, once the FIN.
+	tcpdump -i lo -n -l -U --immediate-mode -s 128 -B 8192 \
+	    "tcp port $PORT" >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
 	CAPTURE_PID=$!
 	wait_until 10 grep -q 'listening on lo' "$CAPTURE.err"
 }
