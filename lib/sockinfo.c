@@ -32,6 +32,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 #endif
 
@@ -487,6 +488,16 @@ sockinfo_unread(int fd)
 	return n;
 }
 
+int
+sockinfo_unsent(int fd)
+{
+	int n;
+
+	if (ioctl(fd, SIOCOUTQ, &n) < 0)
+		return -1;
+	return n;
+}
+
 /* Reads at most len-1 bytes of a small /proc file into buf, as a string.
  * Returns the length, or -1 with errno. */
 static ssize_t
@@ -585,6 +596,14 @@ sockinfo_state(int fd, const struct sockinfo_id *id)
 
 int
 sockinfo_unread(int fd)
+{
+	(void)fd;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+sockinfo_unsent(int fd)
 {
 	(void)fd;
 	errno = ENOSYS;

@@ -73,6 +73,10 @@ enum sockinfo_state sockinfo_state(int fd, const struct sockinfo_id *id);
 /* Bytes received and not yet read (FIONREAD), or -1 if unknown. */
 int sockinfo_unread(int fd);
 
+/* Bytes written and not yet acknowledged by the peer (SIOCOUTQ): still
+ * queued in the kernel, sent or not.  -1 if unknown. */
+int sockinfo_unsent(int fd);
+
 /* 1 if SO_LINGER is set {on, 0 seconds} (close sends RST), 0 if not,
  * -1 if unknown. */
 int sockinfo_linger_abort(int fd);

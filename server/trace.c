@@ -440,6 +440,7 @@ measure(const struct sockinfo_id *sock, int fd, struct trace_snapshot *s)
 	s->refs = sock->inode != 0 ? count_refs(sock) : -1;
 	s->state = sockinfo_state(fd, sock);
 	s->unread = fd >= 0 ? sockinfo_unread(fd) : -1;
+	s->unsent = fd >= 0 ? sockinfo_unsent(fd) : -1;
 	s->linger_abort = fd >= 0 ? sockinfo_linger_abort(fd) : -1;
 }
 
@@ -490,6 +491,14 @@ explain_close(struct traceevent *ev, const struct trace_snapshot *b,
 		snprintf(why, whylen, "last reference, %d unread byte%s in "
 		    "the receive queue: RST", b->unread,
 		    b->unread == 1 ? "" : "s");
+	} else if (fin_not_sent(b->state) && b->unsent > 0) {
+		/* close() returns at once; what the child wrote and the
+		 * client has not acknowledged yet still goes out, before the
+		 * FIN (docs/LINUX.md, L2). */
+		ev->wire = "FIN";
+		snprintf(why, whylen, "last reference: the %d byte%s still "
+		    "queued go out, then FIN", b->unsent,
+		    b->unsent == 1 ? "" : "s");
 	} else if (fin_not_sent(b->state)) {
 		ev->wire = "FIN";
 		snprintf(why, whylen, "last reference: FIN");

@@ -40,6 +40,7 @@ struct trace_snapshot {
 	int refs;			/* -1: unknown */
 	enum sockinfo_state state;
 	int unread;			/* bytes queued unread, -1: unknown */
+	int unsent;	/* written, not yet acknowledged; -1: unknown */
 	int linger_abort;		/* SO_LINGER {1,0}: 1, 0, -1 */
 };
 
