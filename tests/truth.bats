@@ -66,6 +66,21 @@ setup() {
 	assert_line 'server then read 0'
 }
 
+@test "L2: close() with data still queued returns at once; the data comes, then FIN" {
+	run "$PROBE" close-flushes
+	assert_success
+	# The client read nothing before the close: what the server wrote
+	# beyond the client's window was still in the server's queue.
+	assert_output - <<-EOF
+		before-close server stalled=1
+		before-close server queued=yes
+		close returned 0 at once
+		after-close server state=FIN_WAIT1
+		client read every byte
+		client then read 0
+	EOF
+}
+
 @test "L5: SO_LINGER {1,0} set in one process resets when the other closes last" {
 	run "$PROBE" linger0-other-process
 	assert_success

@@ -5,7 +5,7 @@
  * connection and prints what each call returned, one observation a line,
  * for tests/truth.bats.
  *
- *	truth_probe rst-read | write-closed | linger-timeout |
+ *	truth_probe rst-read | write-closed | linger-timeout | close-flushes |
  *	    linger0-other-process | shutwr-shared | shutrdwr-later-data
  *
  * The probe decides nothing: it prints what it saw ("read2 -1 ECONNRESET",
@@ -465,6 +465,69 @@ scenario_linger_timeout(void)
 }
 
 /*
+ * docs/LINUX.md, L2, its second paragraph.
+ * The client does not read; the server writes until the client's window
+ * is full and data waits unsent behind it, then closes its only
+ * descriptor.  close() returns at once, and only then does the client
+ * read: every byte must come, then end of file (a FIN, not an RST).
+ */
+static void
+scenario_close_flushes(void)
+{
+	static char buf[65536];
+	struct conn c;
+	struct sockinfo_id server_id;
+	double t0, t1;
+	long written, got = 0;
+	ssize_t n;
+	int rc, err;
+	const char *name;
+
+	conn_open(&c, 0, 0);
+	if (sockinfo_identify(c.server, &server_id) < 0)
+		die("sockinfo_identify");
+	written = fill_until_stalled(c.server);
+	printf("before-close server stalled=%d\n", window_stalled(c.server));
+	printf("before-close server queued=%s\n",
+	    sockinfo_unsent(c.server) > 0 ? "yes" : "no");
+	t0 = monotime_now();
+	rc = close(c.server);
+	err = errno;
+	t1 = monotime_now();
+	/* "At once" leaves room for a loaded machine; a close that waited
+	 * for the queue to drain would wait for ever here: the client
+	 * reads nothing until it returns. */
+	if (rc == 0)
+		printf("close returned 0 %s\n", t1 - t0 < 1.0 ? "at once" :
+		    "late");
+	else
+		printf("close returned -1 %s\n", errno_name(err));
+	name = sockinfo_state_name(sockinfo_state(-1, &server_id));
+	printf("after-close server state=%s\n",
+	    name != NULL ? name : "unknown");
+
+	for (;;) {
+		if (await_poll(c.client, POLLIN, POLLIN | POLLERR | POLLHUP)
+		    == 0) {
+			printf("client read timeout\n");
+			break;
+		}
+		n = io_read(c.client, buf, sizeof buf);
+		if (n > 0) {
+			got += n;
+			continue;
+		}
+		printf("client read %s\n", got == written ? "every byte" :
+		    "less than was written");
+		if (n == 0)
+			printf("client then read 0\n");
+		else
+			printf("client then read -1 %s\n", errno_name(errno));
+		break;
+	}
+}
+
+/*
  * docs/LINUX.md, L5, first half.
  * After fork the child sets SO_LINGER {1,0} through
  * its descriptor and closes it; the parent, which never set the option,
@@ -608,8 +671,8 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: truth_probe rst-read|write-closed|"
-	    "linger-timeout|linger0-other-process|shutwr-shared|"
-	    "shutrdwr-later-data\n");
+	    "linger-timeout|close-flushes|linger0-other-process|"
+	    "shutwr-shared|shutrdwr-later-data\n");
 	exit(2);
 }
 
@@ -623,6 +686,7 @@ main(int argc, char *argv[])
 		{ "rst-read", scenario_rst_read },
 		{ "write-closed", scenario_write_closed },
 		{ "linger-timeout", scenario_linger_timeout },
+		{ "close-flushes", scenario_close_flushes },
 		{ "linger0-other-process", scenario_linger0_other_process },
 		{ "shutwr-shared", scenario_shutwr_shared },
 		{ "shutrdwr-later-data", scenario_shutrdwr_later_data },
