@@ -10,6 +10,7 @@
  * exit.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,30 @@ say_connected(int fd)
 	diag_msg("connected to %s", text);
 }
 
+/* SIGUSR1 ends --read-delay early (the tests' way to read only once the
+ * server has done what they wait for). */
+static volatile sig_atomic_t read_released;
+
+static void
+on_sigusr1(int sig)
+{
+	(void)sig;
+	read_released = 1;
+}
+
+/* Catches SIGUSR1, without SA_RESTART so that it wakes the session's
+ * poll(); returns 0, or -1 with errno. */
+static int
+catch_read_release(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigusr1;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -131,6 +156,13 @@ main(int argc, char *argv[])
 		return o.want_help ? print_help() : print_version();
 	}
 
+	/* Before connecting: a signal meant to end the delay must never
+	 * find the default action, which ends the process. */
+	if (o.read_delay > 0 && catch_read_release() < 0) {
+		diag_err(errno, "sigaction SIGUSR1");
+		free(o.messages);
+		return OUTCOME_LOCAL;
+	}
 	if (o.verbose)
 		diag_msg("connecting to %s %s%s", o.to.host, o.to.port,
 		    o.family == AF_INET ? " over IPv4" :
@@ -156,6 +188,8 @@ main(int argc, char *argv[])
 	cfg.close_mode = o.close_mode;
 	cfg.wait = o.wait;
 	cfg.keep_sending = o.keep_sending;
+	cfg.read_delay = o.read_delay;
+	cfg.read_release = &read_released;
 	/* -q silences these reports with the last line. */
 	cfg.report = o.keep_sending && !o.quiet ? say_event : NULL;
 	cfg.report_ctx = NULL;

@@ -26,6 +26,7 @@ enum {
 	OPT_MESSAGE,
 	OPT_NOOP_N,
 	OPT_QUIET,
+	OPT_READ_DELAY,
 	OPT_VERBOSE,
 	OPT_VERSION,
 	OPT_WAIT
@@ -49,6 +50,8 @@ const struct opt_spec client_options_table[] = {
 	    "accepted as netcat's -N: the half-close is already the default" },
 	{ "quiet", 'q', NULL, OPT_QUIET,
 	    "do not print the last line, nor --keep-sending's reports" },
+	{ "read-delay", 0, "SECS", OPT_READ_DELAY,
+	    "read nothing for SECS, or until SIGUSR1: a slow reader" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
 	    "say where it connects, before the data" },
 	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
@@ -62,7 +65,8 @@ const struct opt_spec client_options_table[] = {
 const char client_options_usage[] =
     "usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
     "[--close mode]\n"
-    "\t[--connect-timeout secs] [--keep-sending] [host [port] | host:port]\n";
+    "\t[--connect-timeout secs] [--keep-sending] [--read-delay secs]\n"
+    "\t[host [port] | host:port]\n";
 
 static const char *const close_names[] = {
 	[SESSION_CLOSE_SHUTDOWN] = "shutdown",
@@ -181,6 +185,10 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
 			break;
 		case OPT_QUIET:
 			o->quiet = 1;
+			break;
+		case OPT_READ_DELAY:
+			rc = parse_seconds(st.shown, st.value, &o->read_delay,
+			    err, errlen);
 			break;
 		case OPT_VERSION:
 			o->want_version = 1;

@@ -35,6 +35,7 @@ struct client_options {
 	double connect_timeout;
 	enum session_close close_mode;
 	int keep_sending;	/* --keep-sending: send on after the FIN */
+	double read_delay;	/* --read-delay: read nothing this long */
 	int quiet;
 	int want_help;		/* -h: main prints the help */
 	int want_version;	/* -V: main prints the version */

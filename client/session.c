@@ -55,6 +55,7 @@ struct session {
 	int reset;		/* keep_sending: the connection is gone (an
 				 * RST): the socket is not polled again, and
 				 * the next write fails */
+	int reading;		/* the read delay is over (or there is none) */
 	char rbuf[CHUNK];
 };
 
@@ -426,12 +427,39 @@ finish_input(struct session *s)
 }
 
 
+/* How often a read delay that a signal may end looks at its flag: a
+ * signal that comes between the look and poll() does not interrupt that
+ * poll(). */
+#define RELEASE_POLL_MS 50
+
+/* Whether the session reads now: once the read delay is over, it stays
+ * over, and the wait for the server starts afresh then (the server was
+ * not slow: the client did not read). */
+static int
+reading(struct session *s, double now)
+{
+	const struct session_config *c = s->cfg;
+
+	if (!s->reading && (c->read_delay <= 0 ||
+	    now >= s->started + c->read_delay ||
+	    (c->read_release != NULL && *c->read_release != 0))) {
+		s->reading = 1;
+		s->last_progress = now;
+	}
+	return s->reading;
+}
+
 static int
 poll_timeout(const struct session *s, double now)
 {
 	int timeout = -1;
 
-	if (deadline_runs(s))
+	if (!s->reading) {
+		timeout = monotime_ms_until(s->started + s->cfg->read_delay,
+		    now);
+		if (s->cfg->read_release != NULL && timeout > RELEASE_POLL_MS)
+			timeout = RELEASE_POLL_MS;
+	} else if (deadline_runs(s))
 		timeout = monotime_ms_until(s->last_progress + s->cfg->wait, now);
 	if (!s->finishing && pausing(s, now)) {
 		int t = monotime_ms_until(s->gate, now);
@@ -454,7 +482,8 @@ step(struct session *s)
 	if (!s->finishing && input_done(s->cfg->input) &&
 	    s->p.sent == s->p.loaded && finish_input(s))
 		return 1;
-	if (deadline_runs(s) && now >= s->last_progress + s->cfg->wait)
+	if (reading(s, now) && deadline_runs(s) &&
+	    now >= s->last_progress + s->cfg->wait)
 		return end(s, wait_end(s));
 	/* A reset socket is not polled (it would hang up for ever): the
 	 * next write is made at once, and fails. */
@@ -465,6 +494,14 @@ step(struct session *s)
 	 * return 0 for ever, so POLLIN is not asked for. */
 	pfd[0].fd = s->reset ? -1 : s->fd;
 	pfd[0].events = s->peer_fin ? 0 : POLLIN;
+	if (!s->reading) {
+		/* Before reading starts only a write is waited for: a
+		 * hang-up, which poll() reports unasked, would wake the
+		 * loop for ever. */
+		pfd[0].events = 0;
+		if (s->p.sent == s->p.loaded)
+			pfd[0].fd = -1;
+	}
 	if (s->p.sent < s->p.loaded)
 		pfd[0].events |= POLLOUT;
 	/* A negative descriptor is ignored by poll(). */
@@ -479,7 +516,9 @@ step(struct session *s)
 	now = monotime_now();
 	/* Reading first: a FIN or RST that has arrived explains a write
 	 * that would fail. */
-	if (s->peer_fin) {
+	if (!s->reading) {
+		/* A reset shows in the next write, or once reading starts. */
+	} else if (s->peer_fin) {
 		if ((pfd[0].revents & (POLLHUP | POLLERR)) &&
 		    check_socket(s, (pfd[0].revents & POLLHUP) != 0))
 			return 1;

@@ -15,6 +15,7 @@
 #ifndef FORKECHO_CLIENT_SESSION_H
 #define FORKECHO_CLIENT_SESSION_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,12 @@ struct session_config {
 				 * once unexpected bytes came; 0: no limit */
 	int keep_sending;	/* go on sending after the server's FIN,
 				 * until a write fails or the input ends */
+	/* A slow reader: nothing is read for read_delay seconds from the
+	 * start, or until *read_release (if not NULL) turns non-zero, say
+	 * from a signal handler.  Sending goes on meanwhile, as far as the
+	 * memory bound allows, and the wait starts when reading does. */
+	double read_delay;
+	const volatile sig_atomic_t *read_release;
 	/* Called for each event when keep_sending is set; may be NULL. */
 	void (*report)(const struct session_event *ev, void *ctx);
 	void *report_ctx;

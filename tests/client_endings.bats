@@ -327,3 +327,56 @@ line_seconds_ms() {
 	assert_equal "$status" 0
 	assert_regex "$output" '^forkecho [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+# recv_q PORT: the Recv-Q of the client's half-closed connection to PORT
+# (FIN-WAIT-2), as ss sees it: the bytes that came and are not read yet.
+# The state picks the test's own connection: an earlier one to the same
+# port may linger in TIME-WAIT.  (A socket is in the kernel's tables only
+# until both FINs have passed: Linux then keeps a TIME-WAIT entry in its
+# place, which shows nothing of what the process has still to read.)
+recv_q() {
+	ss -Htn state fin-wait-2 "( dport = :$1 )" | awk '{print $1; exit}'
+}
+# recv_q_is PORT N: it is N now (a command for wait_until, which must
+# measure afresh on each try).
+recv_q_is() { [ "$(recv_q "$1")" = "$2" ]; }
+
+@test "--read-delay reads nothing until SIGUSR1, which ends it early" {
+	need_tool ss iproute2
+	# nofin: the peer never ends, so the client's socket stays in the
+	# tables (FIN-WAIT-2) with what it has not read.
+	start_peer nofin
+	"$CLIENT" --read-delay 600 -w 1 -m hello 127.0.0.1 "$PEER_PORT" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local pid=$!
+	# The echo waits unread in the client's socket: 6 bytes, and the
+	# client's -w does not run out meanwhile.
+	wait_until 10 recv_q_is "$PEER_PORT" 6 || {
+		ss -tn "( dport = :$PEER_PORT )"
+		kill -KILL "$pid"
+		fail "the echo was not left unread"
+	}
+	kill -USR1 "$pid"
+	wait_exit "$pid" 10 || { kill -KILL "$pid"; fail "SIGUSR1 did not end the delay"; }
+	# Read, then the 1 s wait for a FIN that never comes.
+	assert_equal "$EXIT_STATUS" 4
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" hello
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" 'forkecho: sent 6 bytes, received 6 bytes, no FIN from server within 1 s: another process may still hold its socket'
+}
+
+@test "--read-delay SECS starts reading after SECS, and the wait only then" {
+	start_peer echo
+	# The delay is longer than -w: a wait that ran during it would end
+	# the client with "no FIN".
+	run --separate-stderr "$CLIENT" --read-delay 0.6 -w 0.3 -m hello 127.0.0.1 "$PEER_PORT"
+	assert_equal "$status" 0
+	assert_equal "$output" hello
+	ms=$(line_seconds_ms "$stderr")
+	((ms >= 600)) || fail "the FIN was read after only $ms ms: $stderr"
+}
+
+@test "--read-delay with a bad number of seconds is a usage error" {
+	run --separate-stderr "$CLIENT" --read-delay soon -m hi 127.0.0.1 7
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "forkecho: --read-delay: 'soon' is not a number of seconds"
+}
