@@ -81,6 +81,8 @@ snippet() {
 	case $1 in
 	proper-close | closed-fd-read | child-shutdown-wr | fd-passing)
 		client -m hello ;;
+	close-flushes)
+		head -c 300000 /dev/zero | client --read-delay 1 | wc -c ;;
 	parent-forgets-close)
 		client -w 3 -m hello ;;
 	parent-shutdown)

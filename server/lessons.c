@@ -9,6 +9,8 @@
 
 static const char *const proper_close[] = { "trace=yes",
     "parent-close=now", NULL };
+static const char *const close_flushes[] = { "trace=yes",
+    "parent-close=now", NULL };
 static const char *const parent_forgets_close[] = { "trace=yes",
     "parent-close=never", NULL };
 static const char *const child_shutdown_wr[] = { "trace=yes",
@@ -46,6 +48,19 @@ const struct lesson lessons_table[] = {
 	  "child still holds it).  The child echoes until the client's EOF\n"
 	  "and closes the last copy (refs 1->0): that close sends the FIN.\n"
 	  "Try: forkecho -m hello   (ends with \"server sent FIN\")\n" },
+	{ "close-flushes",
+	  "child closes with its echo still queued: close() returns at "
+	  "once, every byte still arrives, then FIN",
+	  close_flushes,
+	  "The correct server, with a client that sends much and reads\n"
+	  "late.  A write returns once the kernel has queued the data, not\n"
+	  "once the client has it.  At the client's EOF the child closes the\n"
+	  "last reference (refs 1->0) while much of its echo is still queued:\n"
+	  "the close row counts those bytes.  close() does not wait for them:\n"
+	  "the kernel sends them as the client reads, and the FIN after them.\n"
+	  "Nothing is lost.\n"
+	  "Try: head -c 1000000 /dev/zero | forkecho --read-delay 1 | wc -c\n"
+	  "     (1000000, and \"server sent FIN\" once the client reads)\n" },
 	{ "parent-forgets-close",
 	  "parent never closes: echo, then no FIN until the parent lets go",
 	  parent_forgets_close,

@@ -10,6 +10,10 @@
 load helper
 
 teardown() {
+	if [ -n "${CLIENT_PID:-}" ]; then
+		kill -KILL "$CLIENT_PID" 2>/dev/null || true
+		wait "$CLIENT_PID" 2>/dev/null || true
+	fi
 	stop_capture
 	stop_server
 }
@@ -58,6 +62,43 @@ has_event() {
 	wire_check
 	[ "$(server_fins)" -eq 1 ]
 	[ "$(server_rsts)" -eq 0 ]
+}
+
+@test "close-flushes: the child closes with its echo still queued; close() returns at once, every byte comes, then FIN" {
+	lesson close-flushes
+	head -c 1000000 /dev/zero >"$BATS_TEST_TMPDIR/in"
+	# A client that sends the megabyte and half-closes at once, but
+	# reads nothing until the test says so, with SIGUSR1: the echo
+	# waits in the server's queue.  3>&-: bats waits on fd 3.
+	"$CLIENT" --read-delay 600 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	CLIENT_PID=$!
+	# The child's last close comes while the client still reads nothing.
+	wait_until 10 grep -q '"role":"child","event":"close"' "$TRACE"
+	has_event child close '"conn":1,.*"refs_before":1,"refs":0,.*"wire":"FIN".*"why":"[^"]*last reference: the [0-9]+ bytes still queued go out, then FIN"'
+	kill -USR1 "$CLIENT_PID"
+	wait_exit "$CLIENT_PID" 10 || fail "the client did not end"
+	CLIENT_PID=
+	[ "$EXIT_STATUS" -eq 0 ] || fail "client status $EXIT_STATUS: $(cat "$BATS_TEST_TMPDIR/err")"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp '^forkecho: sent 1000000 bytes, received 1000000 bytes, server sent FIN after [0-9.]+ s$'
+	# Most of the megabyte was queued at the close: more than the
+	# client's window could have taken.
+	queued=$(sed -n 's/.*"role":"child","event":"close".*the \([0-9]*\) bytes still queued.*/\1/p' "$TRACE")
+	((queued > 500000)) || fail "only $queued bytes queued at the close"
+	# tcpdump prints a megabyte of segments later than they pass, and
+	# stops at once when told: the FIN is waited for first.
+	if [ -n "${CAPTURE_PID:-}" ]; then
+		wait_until 10 grep -Eq "127\.0\.0\.1\.$PORT > .*Flags \[F" "$CAPTURE"
+	fi
+	wire_check
+	# One FIN, sent after the last of the 1000000 bytes (relative
+	# sequence numbers start at 1), and no RST.
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+	grep -Eq "127\.0\.0\.1\.$PORT > .*Flags \[F[^]]*\], seq ([0-9]+:)?1000001," "$CAPTURE" ||
+		fail "the FIN does not follow the 1000000th byte: $(grep "127\.0\.0\.1\.$PORT > .*Flags \[F" "$CAPTURE")"
 }
 
 @test "parent-forgets-close: no FIN (exit 4) while the parent holds its copy" {
@@ -412,8 +453,8 @@ listener_holders() {
 @test "--lessons lists every lesson, one per line" {
 	run "$SERVER" --lessons
 	assert_success
-	[ "${#lines[@]}" -eq 14 ]
-	for name in proper-close parent-forgets-close closed-fd-read \
+	[ "${#lines[@]}" -eq 15 ]
+	for name in proper-close close-flushes parent-forgets-close closed-fd-read \
 	    child-shutdown-wr half-close parent-shutdown shut-rd close-unread linger-abort \
 	    prefork-listener fd-passing zombies lost-sigchld eintr-accept; do
 		assert_line --regexp "^$name +[^ ]"
