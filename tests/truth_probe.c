@@ -402,6 +402,40 @@ fill_until_stalled(int fd)
 }
 
 /*
+ * Reads fd until end of file or an error, counting the bytes in *got.
+ * Returns what the last read() returned (0, or -1 with errno), or -2
+ * when nothing came within DEADLINE.
+ */
+static ssize_t
+read_to_end(int fd, long *got)
+{
+	static char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		if (await_poll(fd, POLLIN, POLLIN | POLLERR | POLLHUP) == 0)
+			return -2;
+		n = io_read(fd, buf, sizeof buf);
+		if (n <= 0)
+			return n;
+		*got += n;
+	}
+}
+
+/* "WHO then read 0", "WHO then read -1 ERRNO" or "WHO read timeout", for
+ * what read_to_end returned. */
+static void
+say_end(const char *who, ssize_t n)
+{
+	if (n == 0)
+		printf("%s then read 0\n", who);
+	else if (n == -1)
+		printf("%s then read -1 %s\n", who, errno_name(errno));
+	else
+		printf("%s read timeout\n", who);
+}
+
+/*
  * docs/LINUX.md, L5, second half.
  * The server does not read; the client fills its
  * window and send queue, sets SO_LINGER {1,1} and closes its blocking
@@ -411,7 +445,6 @@ static void
 scenario_linger_timeout(void)
 {
 	static const struct linger one_second = { 1, 1 };
-	static char buf[65536];
 	struct conn c;
 	struct sockinfo_id client_id;
 	double t0, t1;
@@ -444,24 +477,10 @@ scenario_linger_timeout(void)
 	    name != NULL ? name : "unknown");
 
 	/* Only now does the server read: the data and the FIN must come. */
-	for (;;) {
-		if (await_poll(c.server, POLLIN, POLLIN | POLLERR | POLLHUP)
-		    == 0) {
-			printf("server read timeout\n");
-			break;
-		}
-		n = io_read(c.server, buf, sizeof buf);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
+	n = read_to_end(c.server, &got);
+	if (n != -2)
 		printf("server read %ld bytes\n", got);
-		if (n == 0)
-			printf("server then read 0\n");
-		else
-			printf("server then read -1 %s\n", errno_name(errno));
-		break;
-	}
+	say_end("server", n);
 }
 
 /*
@@ -474,7 +493,6 @@ scenario_linger_timeout(void)
 static void
 scenario_close_flushes(void)
 {
-	static char buf[65536];
 	struct conn c;
 	struct sockinfo_id server_id;
 	double t0, t1;
@@ -506,25 +524,11 @@ scenario_close_flushes(void)
 	printf("after-close server state=%s\n",
 	    name != NULL ? name : "unknown");
 
-	for (;;) {
-		if (await_poll(c.client, POLLIN, POLLIN | POLLERR | POLLHUP)
-		    == 0) {
-			printf("client read timeout\n");
-			break;
-		}
-		n = io_read(c.client, buf, sizeof buf);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
+	n = read_to_end(c.client, &got);
+	if (n != -2)
 		printf("client read %s\n", got == written ? "every byte" :
 		    "less than was written");
-		if (n == 0)
-			printf("client then read 0\n");
-		else
-			printf("client then read -1 %s\n", errno_name(errno));
-		break;
-	}
+	say_end("client", n);
 }
 
 /*
