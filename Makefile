@@ -22,6 +22,10 @@ CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
 	client/outcome.c
 BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
 	bench/pattern.c bench/stats.c bench/report.c
+# The bench's two reference servers (the textbook fork server, a one-process
+# epoll server): yardsticks, built for make bench only, never installed.
+REF_SRC = bench/ref/fork.c bench/ref/epoll.c bench/ref/ref.c
+REF_PROGS = build/ref/fork build/ref/epoll
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
 	tests/activate.c tests/notified.c tests/traceevent_probe.c
@@ -67,8 +71,10 @@ $(foreach p,$(PROGRAMS),$(eval $(SAN_DIR)/bin/$(p): \
 $(TEST_PROGS): build/tests/%: build/tests/%.o
 $(filter-out build/tests/activate,$(TEST_PROGS)): $(LIB_SRC:%.c=build/%.o)
 
+$(REF_PROGS): build/ref/%: build/bench/ref/%.o build/bench/ref/ref.o
+
 # One link rule for every program of each build.
-$(PROGS) $(TEST_PROGS):
+$(PROGS) $(TEST_PROGS) $(REF_PROGS):
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -102,7 +108,7 @@ check:
 # shows the median (see docs/PERFORMANCE.md).  A benchmark, not a test:
 # check does not run it.
 BENCH_SECONDS ?= 3
-bench: bin/forkechod bin/forkecho-bench
+bench: bin/forkechod bin/forkecho-bench $(REF_PROGS)
 	BENCH_SECONDS=$(BENCH_SECONDS) sh bench/bench.sh
 
 bench-deps:
@@ -204,9 +210,10 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 --inline-suppr -Ilib \
 	    -D__linux__ -DFORKECHO_VERSION=\"lint\" \
-	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) $(TEST_SRC)
+	    $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) $(TEST_SRC) \
+	    $(REF_SRC)
 	clang-tidy --quiet $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(BENCH_SRC) \
-	    $(TEST_SRC) \
+	    $(TEST_SRC) $(REF_SRC) \
 	    -- $(FE_STD) $(FE_CPPFLAGS)
 	clang-tidy --quiet $(FUZZ_SRC) -- $(FE_STD) $(FE_CPPFLAGS) -Iserver \
 	    -Iforktrace

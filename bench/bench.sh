@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 the forkecho authors
-# Runs the same forkecho-bench list against forkechod's process models
-# and, where installed, against the peers a user would otherwise pick
-# (socat, ncat, tcpserver, xinetd), each on 127.0.0.1 port 0, and prints a
-# table with each server's ratio to forkechod's fork model.  `make bench`
+# Runs the same forkecho-bench list against forkechod's process models,
+# against two reference servers of our own (bench/ref: the textbook
+# fork-per-connection server and a one-process epoll server, the
+# yardsticks of docs/PERFORMANCE.md) and, where installed, against the
+# peers a user would otherwise pick (socat, ncat, tcpserver, xinetd), each
+# on 127.0.0.1 port 0, and prints a table with each server's ratio to
+# forkechod's fork model and to both references.  `make bench`
 # runs it; docs/PERFORMANCE.md explains the numbers.  It is not a test.
 #
 # Each test gets a freshly started server, so that a peer wedged by one
@@ -17,8 +20,9 @@
 #   BENCH_SECONDS  length of each test in seconds (default 3)
 #   BENCH_RUNS     runs of each test; the table shows the median (default 1)
 #   BENCH_SERVERS  which servers to run, in order (default: all of them):
-#                  fork prefork prefork-parent fork-trace socat socat-pipe
-#                  ncat tcpserver xinetd xinetd-default
+#                  ref-fork ref-epoll fork prefork prefork-parent
+#                  fork-trace socat socat-pipe ncat tcpserver xinetd
+#                  xinetd-default
 #   BENCH_TESTS    the tests, as MODE:CONCURRENCY (default sessions:1
 #                  sessions:8 sessions:64 bulk:1 bulk:4 rtt:1; fewer for
 #                  fork-trace and xinetd-default).  bulk:4 is there because
@@ -54,7 +58,8 @@ grace=${BENCH_GRACE:-20}
 client=${BENCH_CLIENT:-bin/forkecho-bench}
 server=${BENCH_SERVER:-bin/forkechod}
 out=${BENCH_OUT:-build/bench}
-servers=${BENCH_SERVERS:-fork prefork prefork-parent fork-trace socat socat-pipe ncat tcpserver xinetd xinetd-default}
+servers=${BENCH_SERVERS:-ref-fork ref-epoll fork prefork prefork-parent fork-trace socat socat-pipe ncat tcpserver xinetd xinetd-default}
+refs=${BENCH_REFS:-build/ref}	# where make bench built the references
 start_timeout=5	# seconds for a server to listen
 stop_timeout=5	# seconds for a server's group to go after SIGTERM
 
@@ -242,6 +247,8 @@ server_name() {
 	prefork) echo "forkechod prefork" ;;
 	prefork-parent) echo "forkechod prefork/parent" ;;
 	fork-trace) echo "forkechod fork --trace" ;;
+	ref-fork) echo "ref fork server" ;;
+	ref-epoll) echo "ref epoll server" ;;
 	socat-pipe) echo "socat PIPE" ;;
 	xinetd-default) echo "xinetd default limits" ;;
 	*) echo "$1" ;;
@@ -265,6 +272,8 @@ server_tests() {
 server_missing() {
 	case $1 in
 	fork | prefork | prefork-parent | fork-trace) ;;
+	ref-fork | ref-epoll)
+		[ -x "$refs/${1#ref-}" ] || echo "$refs/${1#ref-} is not built (make bench builds it)" ;;
 	socat | ncat | tcpserver | xinetd)
 		command -v "$1" >/dev/null 2>&1 || echo "$1 is not installed (make bench-deps)" ;;
 	socat-pipe)
@@ -365,6 +374,11 @@ start_server() {
 		# $command is a list of words without blanks inside: split on purpose.
 		# shellcheck disable=SC2086
 		launch "$2" $command || return 1
+		await_port readiness "$2"
+		;;
+	ref-fork | ref-epoll)
+		command="$refs/${1#ref-}"
+		launch "$2" "$command" || return 1
 		await_port readiness "$2"
 		;;
 	socat)
@@ -527,8 +541,10 @@ summarize() {
 
 # table FORMAT: the summary as a text or Markdown table, then the notes
 # (failures, error kinds, trouble with a server) that its [n] point to.
-# Rows are grouped by test; "vs fork" is the rate over forkechod fork's in
-# the same test; "range" is the lowest and highest rate of all runs.
+# Rows are grouped by test; "vs fork", "vs ref fork" and "vs ref epoll"
+# are the rate over that of forkechod fork, of the textbook fork server and
+# of the epoll server, in the same test; "range" is the lowest and highest
+# rate of all runs.
 table() {
 	jq -r '. as $c | [.server, .mode, (.concurrency | tostring),
 		(.rate // "" | tostring),
@@ -546,11 +562,11 @@ table() {
 		| join("\t")' "$out/summary.jsonl" |
 		awk -F '\t' -v fmt="$1" '
 		function num(x, f) { return x == "" ? "-" : sprintf(f, x) }
-		function row(a, b, c, d, e, f, g, h, i, j) {
+		function row(a, b, c, d, e, f, g, h, i, x, y, j) {
 			if (fmt == "md")
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, x, y, j
 			else {
-				line = sprintf("%-13s %-28s %10s %-13s %8s %8s %9s %10s %7s  %s", a, b, c, d, e, f, g, h, i, j)
+				line = sprintf("%-13s %-28s %10s %-13s %8s %8s %9s %10s %7s %11s %12s  %s", a, b, c, d, e, f, g, h, i, x, y, j)
 				sub(/ +$/, "", line)
 				print line
 			}
@@ -562,13 +578,15 @@ table() {
 			t = $2 " c" $3
 			if (!(t in seen)) { seen[t] = 1; order[++nt] = t }
 			if ($1 == "forkechod fork" && $4 != "" && $11 == "") base[t] = $4
+			if ($1 == "ref fork server" && $4 != "" && $11 == "") rfork[t] = $4
+			if ($1 == "ref epoll server" && $4 != "" && $11 == "") repoll[t] = $4
 			if ($14 > 1) multi = 1
 		}
 		END {
 			row("test", "server", "rate", "unit", "p50 ms", "p99 ms", "max ms", "errors", "vs fork",
-			    multi ? "range" : "")
+			    "vs ref fork", "vs ref epoll", multi ? "range" : "")
 			if (fmt == "md")
-				print "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+				print "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 			for (k = 1; k <= nt; k++) {
 				if (fmt != "md" && k > 1) print ""
 				for (r = 1; r <= n; r++) {
@@ -577,7 +595,7 @@ table() {
 					srv = f[r, 1]
 					if (f[r, 12] != "") srv = srv " " note(f[r, 1] ", " t ": " f[r, 12])
 					if (f[r, 11] != "") {
-						row(t, srv, "FAILED " note(f[r, 1] ", " t ": " f[r, 11]), "", "-", "-", "-", "-", "-", "")
+						row(t, srv, "FAILED " note(f[r, 1] ", " t ": " f[r, 11]), "", "-", "-", "-", "-", "-", "-", "-", "")
 						continue
 					}
 					err = f[r, 9]
@@ -585,6 +603,8 @@ table() {
 						err = err " " note(f[r, 1] ", " t ": errors: " f[r, 10])
 					if (f[r, 13] != "") err = err " " note(f[r, 1] ", " t ": " f[r, 13])
 					ratio = (t in base && base[t] > 0) ? sprintf("%.2fx", f[r, 4] / base[t]) : "-"
+					rf = (t in rfork && rfork[t] > 0) ? sprintf("%.2fx", f[r, 4] / rfork[t]) : "-"
+					re = (t in repoll && repoll[t] > 0) ? sprintf("%.2fx", f[r, 4] / repoll[t]) : "-"
 					range = ""
 					if (f[r, 14] > 1 && f[r, 15] != "")
 						range = sprintf("%.1f-%.1f", f[r, 15], f[r, 16])
@@ -592,7 +612,7 @@ table() {
 					# which nothing succeeded.
 					if (f[r, 2] == "bulk" || f[r, 4] + 0 == 0) f[r, 6] = f[r, 7] = f[r, 8] = ""
 					row(t, srv, num(f[r, 4], "%.1f"), f[r, 5], num(f[r, 6], "%.3f"),
-					    num(f[r, 7], "%.3f"), num(f[r, 8], "%.3f"), err, ratio, range)
+					    num(f[r, 7], "%.3f"), num(f[r, 8], "%.3f"), err, ratio, rf, re, range)
 				}
 			}
 			if (nn) print ""
@@ -609,6 +629,15 @@ targets() {
 		awk -F '\t' '
 		{ k = $1 "|" $2 "|" $3; rate[k] = $4; p99[k] = $5; errs[k] = $6 }
 		function verdict(ok, k) { return ok && errs[k] == 0 ? "met" : "NOT met" }
+		# vs SRV MODE C REF WANT: SRV over REF in one test, at least WANT.
+		function vs(srv, mode, c, ref, want,   a, b, x) {
+			a = srv "|" mode "|" c; b = ref "|" mode "|" c
+			if (!(a in rate) || !(b in rate) || rate[b] <= 0)
+				return sprintf("%s >= %gx %s in %s at c %d: no numbers", srv, want, ref, mode, c)
+			x = rate[a] / rate[b]
+			return sprintf("%s >= %gx %s in %s at c %d: %.2fx (%.1f vs %.1f): %s",
+			    srv, want, ref, mode, c, x, rate[a], rate[b], verdict(x >= want, a))
+		}
 		function ratio(srv, want, c,   a, b, x) {
 			a = srv "|sessions|" c; b = "xinetd|sessions|" c
 			if (!(a in rate) || !(b in rate) || rate[b] <= 0)
@@ -645,6 +674,20 @@ targets() {
 				else
 					printf "  forkechod fork --trace >= 1000 sessions/s at c %d: no numbers\n", c
 			}
+			print "targets (issue 18):"
+			for (c = 1; c <= 64; c *= 8)
+				print "  " vs("forkechod fork", "sessions", c, "ref fork server", 0.95)
+			print "  " vs("forkechod fork", "bulk", 1, "ref fork server", 0.97)
+			print "  " vs("forkechod fork", "sessions", 64, "xinetd", 2.5)
+			for (c = 8; c <= 64; c *= 8)
+				print "  " vs("forkechod prefork", "sessions", c, "ref epoll server", 1)
+			k = "forkechod prefork|sessions|64"
+			if (k in p99)
+				printf "  forkechod prefork p99 at c 64 < 8 ms: %.2f ms: %s\n", p99[k], verdict(p99[k] < 8, k)
+			else
+				print "  forkechod prefork p99 at c 64 < 8 ms: no numbers"
+			for (c = 1; c <= 64; c *= 8)
+				print "  " vs("forkechod prefork/parent", "sessions", c, "forkechod prefork", 0.85)
 		}'
 }
 
