@@ -333,7 +333,8 @@ line_seconds_ms() {
 # The state picks the test's own connection: an earlier one to the same
 # port may linger in TIME-WAIT.  (A socket is in the kernel's tables only
 # until both FINs have passed: Linux then keeps a TIME-WAIT entry in its
-# place, which shows nothing of what the process has still to read.)
+# place, which shows nothing of what the process has still to read:
+# docs/LINUX.md, P17.)
 recv_q() {
 	ss -Htn state fin-wait-2 "( dport = :$1 )" | awk '{print $1; exit}'
 }

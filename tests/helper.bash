@@ -231,7 +231,7 @@ start_capture() {
 	# -U --immediate-mode: or the last packets are missing (LINUX.md P1).
 	# -s 128 -B 8192: the headers are all the tests read, and a megabyte
 	# of loopback segments (64 KiB each) in whole overflowed tcpdump's
-	# default buffer: the kernel dropped packets, once the FIN.
+	# default buffer: the kernel dropped packets, once the FIN (P16).
 	tcpdump -i lo -n -l -U --immediate-mode -s 128 -B 8192 \
 	    "tcp port $PORT" >"$CAPTURE" 2>"$CAPTURE.err" 3>&- &
 	CAPTURE_PID=$!
