@@ -163,14 +163,19 @@ step_before(unsigned long conn, int fd, const char *act, const char *note)
 {
 	sigset_t mask;
 	char where[48];
-	long pid = (long)getpid();
-	int parent = getpid() == step.parent, tty;
-	const char *role = parent ? "parent" : step.prefork ? "worker" :
-	    "child";
+	long pid;
+	int parent, tty;
+	const char *role;
 	double started;
 
+	/* Every close of every connection comes here: without --step it
+	 * must cost nothing, not even a getpid() (two system calls per
+	 * connection in the parent, two in the child). */
 	if (!step.on)
 		return;
+	pid = (long)getpid();
+	parent = pid == (long)step.parent;
+	role = parent ? "parent" : step.prefork ? "worker" : "child";
 	if (step_end || signals_stop) {
 		stepping_ends(pid, role);
 		return;
