@@ -71,16 +71,20 @@ $(foreach p,$(PROGRAMS),$(eval $(SAN_DIR)/bin/$(p): \
 $(TEST_PROGS): build/tests/%: build/tests/%.o
 $(filter-out build/tests/activate,$(TEST_PROGS)): $(LIB_SRC:%.c=build/%.o)
 
-$(REF_PROGS): build/ref/%: build/bench/ref/%.o build/bench/ref/ref.o
-
 # One link rule for every program of each build.
-$(PROGS) $(TEST_PROGS) $(REF_PROGS):
+$(PROGS) $(TEST_PROGS):
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(FE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SAN_PROGS):
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(SAN_FLAGS) $(FE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The references are linked as a textbook's server would be, with the
+# user's flags alone: they are yardsticks, not forkechod.
+$(REF_PROGS): build/ref/%: build/bench/ref/%.o build/bench/ref/ref.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/%.o: %.c
 	@mkdir -p $(@D)

@@ -30,6 +30,14 @@ CPPFLAGS ?=
 LDFLAGS ?=
 LDLIBS ?=
 
+# -z now: every library symbol is bound when the program starts, once.
+# With lazy binding each forked child would bind for itself the first
+# call of each function its parent never made (setsockopt, sigemptyset,
+# ...): the dynamic linker's code and tables faulted into every child and
+# the GOT copied on write, a third of a child's page faults
+# (docs/PERFORMANCE.md, "Where the fork model's time went").
+FE_LDFLAGS = -Wl,-z,now
+
 FE_STD = -std=c11 -D_POSIX_C_SOURCE=200809L
 FE_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wformat=2 -Wimplicit-fallthrough

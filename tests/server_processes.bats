@@ -94,3 +94,13 @@ no_children() { [ -z "$(children_of "$SERVER_PID")" ]; }
 	assert_success
 	assert_output next
 }
+
+@test "forkechod binds every library symbol at start, so that no child binds its own" {
+	skip_under_valgrind "forkechod is memcheck's wrapper script there; make check and make sanitize read the program itself"
+	need_tool readelf binutils
+	# With lazy binding each child would resolve, page by page, the
+	# functions its parent never called (docs/PERFORMANCE.md).
+	run readelf -d "$SERVER"
+	assert_success
+	assert_line --regexp '\(FLAGS_1\) +Flags: .*NOW'
+}
