@@ -28,7 +28,8 @@ REF_SRC = bench/ref/fork.c bench/ref/epoll.c bench/ref/ref.c
 REF_PROGS = build/ref/fork build/ref/epoll
 TEST_SRC = tests/peer.c tests/sockinfo_probe.c tests/truth_probe.c \
 	tests/dribble.c \
-	tests/activate.c tests/notified.c tests/traceevent_probe.c
+	tests/activate.c tests/notified.c tests/traceevent_probe.c \
+	tests/limit_probe.c
 FORKTRACE_SRC = forktrace/main.c forktrace/json.c forktrace/model.c \
 	forktrace/svg.c forktrace/text.c \
 	forktrace/perfetto.c forktrace/mermaid.c forktrace/pcap.c \
@@ -45,7 +46,8 @@ forkecho-bench_SRC = $(BENCH_SRC)
 PROGS = $(PROGRAMS:%=bin/%)
 TEST_PROGS = build/tests/peer build/tests/sockinfo_probe \
 	build/tests/truth_probe build/tests/activate build/tests/dribble \
-	build/tests/notified build/tests/traceevent_probe
+	build/tests/notified build/tests/traceevent_probe \
+	build/tests/limit_probe
 MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
 	docs/forkecho-bench.1
 

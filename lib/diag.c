@@ -173,12 +173,16 @@ diag_limit_take(struct diag_limit *l, double now, unsigned long *missed,
 	return pass;
 }
 
-/* diag_limit_due, and with force the window is closed even if not over. */
+/* diag_limit_due, and with force the window is closed even if not over.
+ * Without force, a window that dropped lines is not closed to nothing but
+ * to a new one opened now and already full, so that a line that comes
+ * while the caller writes its count is counted, not written before it
+ * (diag_limit_reopen lets lines through again). */
 static unsigned long
 limit_close(struct diag_limit *l, double now, int force, double *span,
     double *next)
 {
-	unsigned long long old;
+	unsigned long long old, to;
 	unsigned long start, t = limit_ticks(l, now);
 
 	*span = 0;
@@ -192,9 +196,11 @@ limit_close(struct diag_limit *l, double now, int force, double *span,
 			*next = l->base + (double)(start - 1 + l->window) / 10;
 			return 0;
 		}
+		to = !force && LIMIT_DROPPED(old) > 0 ?
+		    LIMIT_WORD(t, l->burst, 0) : 0;
 		/* Closed here, unless a line's writer or another looker
 		 * closes it first (then the loop sees their word). */
-	} while (!atomic_compare_exchange_weak(&l->state, &old, 0));
+	} while (!atomic_compare_exchange_weak(&l->state, &old, to));
 	*span = t > start ? (double)(t - start) / 10 : 0;
 	return LIMIT_DROPPED(old);
 }
@@ -203,6 +209,22 @@ unsigned long
 diag_limit_due(struct diag_limit *l, double now, double *span, double *next)
 {
 	return limit_close(l, now, 0, span, next);
+}
+
+void
+diag_limit_reopen(struct diag_limit *l, double now)
+{
+	unsigned long long old, next;
+	unsigned long t = limit_ticks(l, now);
+
+	old = atomic_load(&l->state);
+	do {
+		/* Only the window diag_limit_due held: another may have
+		 * replaced it since (it was over), and is left alone. */
+		if (LIMIT_START(old) != t || LIMIT_LINES(old) != l->burst)
+			return;
+		next = LIMIT_WORD(t, 0, LIMIT_DROPPED(old));
+	} while (!atomic_compare_exchange_weak(&l->state, &old, next));
 }
 
 unsigned long

@@ -70,10 +70,15 @@ int diag_limit_take(struct diag_limit *l, double now, unsigned long *missed,
 /*
  * If l's window is over, closes it and returns the number of lines it
  * dropped (0 if none), with *span as above.  *next receives the end of a
- * window still open, or 0 if none is.
+ * window still open, or 0 if none is.  When it returns more than 0, the
+ * caller writes its count and then calls diag_limit_reopen with the same
+ * now: until then a new window, opened at now, takes no line (each is
+ * counted in it), so that no line of another process can come out before
+ * the count of the window before it.
  */
 unsigned long diag_limit_due(struct diag_limit *l, double now, double *span,
     double *next);
+void diag_limit_reopen(struct diag_limit *l, double now);
 
 /* The same, over or not: for the last look, when the program ends. */
 unsigned long diag_limit_end(struct diag_limit *l, double now, double *span);

@@ -126,8 +126,10 @@ conn_lines_tick(double wake)
 	now = monotime_now();
 	for (k = 0; k < LINE_KINDS; k++) {
 		n = diag_limit_due(&line_limit[k], now, &span, &next);
-		if (n > 0)
+		if (n > 0) {
 			say_missed((enum line_kind)k, n, span);
+			diag_limit_reopen(&line_limit[k], now);
+		}
 		/* A window that a prefork worker opens wakes nobody here:
 		 * looking once a window at least is what brings its count
 		 * out on time. */

@@ -229,3 +229,23 @@ within_limit() {
 	[ "$(grep -c 'refused a connection from' "$SERVER_LOG")" -eq 15 ]
 	run ! grep -q ' more connections' "$SERVER_LOG"
 }
+
+@test "a line written while the looker writes its count waits for the next window: the count comes first" {
+	# tests/limit_probe plays the parent (the looker) and a child on a
+	# made-up clock.  Unheld, the child's line at 7.5 s would pass and
+	# could come out before the parent's count of the window before.
+	run "$TOP/build/tests/limit_probe"
+	assert_success
+	assert_output - <<-EOF
+		take 1 pass
+		take 2 pass
+		take 3 drop
+		due 7 1
+		take 7.5 drop
+		reopen 7
+		take 8 pass
+		take 9 pass
+		take 10 drop
+		take 13 pass (after 2 missed)
+	EOF
+}
