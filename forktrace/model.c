@@ -204,7 +204,8 @@ read_measure(const struct ctx *c, const struct json_value *o,
 	e->measured = field(o, "refs_before") != NULL ||
 	    field(o, "refs") != NULL || field(o, "wire") != NULL ||
 	    needs_measure(e->kind) ||
-	    (e->kind == EV_EXIT && e->role == ROLE_CHILD);
+	    (e->kind == EV_EXIT && (e->role == ROLE_CHILD ||
+	    e->role == ROLE_THREAD));
 	if (!e->measured) {
 		/* eof carries the state after it, unmeasured. */
 		if ((rc = get_string(c, o, "state", 0, 1, e->state,
@@ -326,7 +327,8 @@ static int
 read_event(const struct ctx *c, const struct json_value *o,
     struct model_event *e)
 {
-	static const char *const roles[] = { "parent", "child", "worker" };
+	static const char *const roles[] = { "parent", "child", "worker",
+	    "thread" };
 	double t = 0;
 	long n;
 	int rc, i;
@@ -347,7 +349,7 @@ read_event(const struct ctx *c, const struct json_value *o,
 		return rc;
 	e->pid = n;
 	i = 0;
-	if ((rc = get_choice(c, o, "role", roles, 3, &i)) != 0)
+	if ((rc = get_choice(c, o, "role", roles, 4, &i)) != 0)
 		return rc;
 	e->role = (enum model_role)i;
 	i = 0;
@@ -357,14 +359,15 @@ read_event(const struct ctx *c, const struct json_value *o,
 	e->kind = (enum model_kind)i;
 	n = 0;
 	if (e->role != ROLE_PARENT) {
-		if ((rc = get_int(c, o, e->role == ROLE_CHILD ? "child" :
-		    "worker", 1, 0, 1, NUMBER_MAX, &n)) != 0)
+		if ((rc = get_int(c, o, roles[e->role], 1, 0, 1, NUMBER_MAX,
+		    &n)) != 0)
 			return rc;
 		e->number = (unsigned long)n;
 	}
 	n = 0;
 	if ((rc = get_int(c, o, "conn", needs_conn(e->kind) ||
-	    (e->kind == EV_EXIT && e->role == ROLE_CHILD), 0, 1, NUMBER_MAX,
+	    (e->kind == EV_EXIT && (e->role == ROLE_CHILD ||
+	    e->role == ROLE_THREAD)), 0, 1, NUMBER_MAX,
 	    &n)) != 0)
 		return rc;
 	e->conn = (unsigned long)n;
@@ -498,6 +501,16 @@ place_holds(struct model *m, struct model_event *e, size_t at)
 		return e->measured ? hold_open(m, e->other_lane, 0, at) : 0;
 	case EV_CLOSE:
 		hold_close(m, e->lane, e->conn, 0, at);
+		/* -m threads: the one descriptor, opened in the main thread's
+		 * lane by the accept, is the one a thread closes. */
+		if (e->role == ROLE_THREAD && e->conn != 0) {
+			size_t main_lane = lane_of(m, e->pid, ROLE_PARENT, 0,
+			    at);
+
+			if (main_lane == MODEL_NONE)
+				return -1;
+			hold_close(m, main_lane, e->conn, 0, at);
+		}
 		return 0;
 	case EV_EXIT:
 		/* Leaving closes whatever the process still held. */
@@ -652,5 +665,5 @@ model_lane_name(const struct model_lane *l, char *buf, size_t len)
 		snprintf(buf, len, "parent");
 	else
 		snprintf(buf, len, "%s %lu", l->role == ROLE_CHILD ? "child" :
-		    "worker", l->number);
+		    l->role == ROLE_THREAD ? "thread" : "worker", l->number);
 }

@@ -23,7 +23,7 @@ enum model_kind {
 	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP
 };
 
-enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER };
+enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER, ROLE_THREAD };
 
 /* What an event put on the wire. */
 enum model_wire {

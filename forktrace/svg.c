@@ -518,7 +518,8 @@ draw_lane(const struct model *m, const struct layout *L, size_t l,
 	snprintf(pid, sizeof pid, "pid %ld", ln->pid);
 	fprintf(out, "<g class=\"lane\" data-pid=\"%ld\" data-role=\"%s\" "
 	    "data-number=\"%lu\">\n", ln->pid, ln->role == ROLE_PARENT ?
-	    "parent" : ln->role == ROLE_CHILD ? "child" : "worker",
+	    "parent" : ln->role == ROLE_CHILD ? "child" :
+	    ln->role == ROLE_THREAD ? "thread" : "worker",
 	    ln->number);
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 	    "height=\"%.1f\" rx=\"5\" fill=\"#f4f4f4\" stroke=\"#888888\"/>\n",

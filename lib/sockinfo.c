@@ -561,6 +561,23 @@ sockinfo_keep_visible(void)
 	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
+long
+sockinfo_tid(void)
+{
+	char buf[64];
+	const char *p;
+	ssize_t n;
+
+	/* "PID/task/TID": the calling thread's own entry.  gettid() would
+	 * need _GNU_SOURCE, syscall() _DEFAULT_SOURCE. */
+	n = readlink("/proc/thread-self", buf, sizeof buf - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, '/');
+	return p != NULL ? strtol(p + 1, NULL, 10) : 0;
+}
+
 #else /* !__linux__ */
 
 /* No portable interface lists a process's descriptors or a socket's TCP
@@ -623,6 +640,12 @@ sockinfo_keep_visible(void)
 {
 	errno = ENOSYS;
 	return -1;
+}
+
+long
+sockinfo_tid(void)
+{
+	return 0;
 }
 
 #endif /* __linux__ */

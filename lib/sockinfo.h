@@ -98,4 +98,9 @@ int sockinfo_keep_visible(void);
 /* "ESTABLISHED", "FIN_WAIT1", ..., "CLOSED"; NULL for SOCKINFO_UNKNOWN. */
 const char *sockinfo_state_name(enum sockinfo_state st);
 
+/* The calling thread's id as the kernel numbers it (the TID of
+ * /proc/PID/task/TID, the PID for a process's first thread), or 0 where
+ * it cannot be known. */
+long sockinfo_tid(void);
+
 #endif

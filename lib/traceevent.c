@@ -19,7 +19,8 @@ const char *
 traceevent_role_name(enum traceevent_role role)
 {
 	return role == TRACEEVENT_PARENT ? "parent" :
-	    role == TRACEEVENT_CHILD ? "child" : "worker";
+	    role == TRACEEVENT_CHILD ? "child" :
+	    role == TRACEEVENT_THREAD ? "thread" : "worker";
 }
 
 const char *
@@ -136,6 +137,8 @@ traceevent_json(const struct traceevent *ev, struct textrow *r)
 	if (ev->role != TRACEEVENT_PARENT)
 		textrow_add(r, ",\"%s\":%lu", traceevent_role_name(ev->role),
 		    ev->number);
+	if (ev->tid > 0)
+		textrow_add(r, ",\"tid\":%ld", ev->tid);
 	if (ev->fd >= 0)
 		textrow_add(r, ",\"fd\":%d", ev->fd);
 	if (ev->how != NULL)

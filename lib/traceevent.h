@@ -16,14 +16,15 @@
 #include "textrow.h"
 
 enum traceevent_role { TRACEEVENT_PARENT, TRACEEVENT_CHILD,
-	TRACEEVENT_WORKER };
+	TRACEEVENT_WORKER, TRACEEVENT_THREAD };
 
 struct traceevent {
 	double t;		/* seconds since the server started */
 	long pid;		/* the process that wrote it */
 	enum traceevent_role role;
-	unsigned long number;	/* the writer's connection (child) or
-				 * worker number; 0 for the parent */
+	unsigned long number;	/* the writer's connection (child, thread)
+				 * or worker number; 0 for the parent */
+	long tid;		/* thread: the writer's thread id; 0: none */
 	const char *name;	/* "accept", "close", ... */
 	unsigned long conn;	/* 0: none */
 	int fd;			/* -1: none */
@@ -54,7 +55,7 @@ struct traceevent {
  * unknown. */
 void traceevent_init(struct traceevent *ev, const char *name);
 
-/* The role's name in the JSON: "parent", "child", "worker". */
+/* The role's name in the JSON: "parent", "child", "worker", "thread". */
 const char *traceevent_role_name(enum traceevent_role role);
 
 /* The name the JSON gives errno value err ("EPIPE"; "EOTHER" for one it

@@ -57,6 +57,8 @@ traceview_row(const struct traceevent *ev, struct textrow *r)
 		lane_start = r->len;
 		if (ev->role == TRACEEVENT_CHILD)
 			textrow_add(r, "[%lu] ", ev->number);
+		else if (ev->role == TRACEEVENT_THREAD)
+			textrow_add(r, "[t%lu] ", ev->number);
 		else {
 			textrow_add(r, "w%lu ", ev->number);
 			if (ev->conn != 0)

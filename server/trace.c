@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,27 @@ static struct {
 	double t0;		/* monotime at trace_open */
 	double wall0;		/* CLOCK_REALTIME then, seconds */
 	int wall_said;		/* the listen event has carried wall0 */
-	enum trace_role role;
-	unsigned long number;	/* child's connection, worker's number */
+	int one_table;		/* -m threads: the descriptors are shared */
 	pid_t pid;
-} tr = { 0, -1, "", -1, 0, 0, 0, TRACE_PARENT, 0, 0 };
+} tr = { 0, -1, "", -1, 0, 0, 0, 0, 0 };
+
+/* Who writes: the process's role, and with -m threads each thread's own
+ * (the main thread is the parent, a connection's thread a thread). */
+static _Thread_local struct {
+	enum trace_role role;
+	unsigned long number;	/* child's or thread's connection, worker's
+				 * number */
+	long tid;		/* a thread's id; 0 for a process */
+} me = { TRACE_PARENT, 0, 0 };
+
+/* The table of known sockets below is one per process, and with -m
+ * threads every thread reads and changes it. */
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The per-connection lock's other half: a POSIX record lock does not
+ * exclude threads of one process from each other (it is the process's),
+ * so a mutex does.  One for every connection: an act is short. */
+static pthread_mutex_t act_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * The server's processes: the parent and every live child or worker.  No
@@ -175,8 +193,8 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 void
 trace_set_role(enum trace_role role, unsigned long number)
 {
-	tr.role = role;
-	tr.number = number;
+	me.role = role;
+	me.number = number;
 	if (!trace_active)
 		return;
 	tr.pid = getpid();
@@ -276,7 +294,10 @@ known_of(unsigned long conn)
 static void
 remember(unsigned long conn, int fd)
 {
-	struct known *k = known_of(conn);
+	struct known *k;
+
+	(void)pthread_mutex_lock(&known_lock);
+	k = known_of(conn);
 
 	if (k == NULL && known.count == known.cap) {
 		size_t ncap = known.cap != 0 ? known.cap * 2 : 16;
@@ -289,22 +310,26 @@ remember(unsigned long conn, int fd)
 	}
 	if (k == NULL && known.count < known.cap)
 		k = &known.at[known.count++];
-	if (k == NULL)
-		return;
-	k->conn = conn;
-	k->unsure = 0;
-	if (sockinfo_identify(fd, &k->sock) < 0)
-		memset(&k->sock, 0, sizeof k->sock);
+	if (k != NULL) {
+		k->conn = conn;
+		k->unsure = 0;
+		if (sockinfo_identify(fd, &k->sock) < 0)
+			memset(&k->sock, 0, sizeof k->sock);
+	}
+	(void)pthread_mutex_unlock(&known_lock);
 }
 
 /* This process has let go of conn's socket for good. */
 static void
 forget(unsigned long conn)
 {
-	struct known *k = known_of(conn);
+	struct known *k;
 
+	(void)pthread_mutex_lock(&known_lock);
+	k = known_of(conn);
 	if (k != NULL)
 		*k = known.at[--known.count];
+	(void)pthread_mutex_unlock(&known_lock);
 }
 
 /* The identity of conn's socket: remembered, or (a listening socket,
@@ -312,13 +337,19 @@ forget(unsigned long conn)
 static void
 identity(unsigned long conn, int fd, struct sockinfo_id *sock, int *unsure)
 {
-	const struct known *k = conn != 0 ? known_of(conn) : NULL;
+	const struct known *k;
+	int found = 0;
 
 	*unsure = 0;
+	(void)pthread_mutex_lock(&known_lock);
+	k = conn != 0 ? known_of(conn) : NULL;
 	if (k != NULL) {
 		*sock = k->sock;
 		*unsure = k->unsure;
-	} else if (fd < 0 || sockinfo_identify(fd, sock) < 0)
+		found = 1;
+	}
+	(void)pthread_mutex_unlock(&known_lock);
+	if (!found && (fd < 0 || sockinfo_identify(fd, sock) < 0))
 		memset(sock, 0, sizeof *sock);
 }
 
@@ -345,6 +376,7 @@ lock_op(unsigned long conn, short type)
 static void
 trace_lock(unsigned long conn)
 {
+	(void)pthread_mutex_lock(&act_lock);
 	lock_op(conn, F_WRLCK);
 }
 
@@ -352,6 +384,7 @@ static void
 trace_unlock(unsigned long conn)
 {
 	lock_op(conn, F_UNLCK);
+	(void)pthread_mutex_unlock(&act_lock);
 }
 
 /* --- writing */
@@ -394,9 +427,11 @@ emit(struct traceevent *ev)
 
 	ev->t = monotime_now() - tr.t0;
 	ev->pid = (long)tr.pid;
-	ev->role = tr.role == TRACE_PARENT ? TRACEEVENT_PARENT :
-	    tr.role == TRACE_CHILD ? TRACEEVENT_CHILD : TRACEEVENT_WORKER;
-	ev->number = tr.role != TRACE_PARENT ? tr.number : 0;
+	ev->role = me.role == TRACE_PARENT ? TRACEEVENT_PARENT :
+	    me.role == TRACE_CHILD ? TRACEEVENT_CHILD :
+	    me.role == TRACE_THREAD ? TRACEEVENT_THREAD : TRACEEVENT_WORKER;
+	ev->number = me.role != TRACE_PARENT ? me.number : 0;
+	ev->tid = me.tid;
 	if (tr.json_fd >= 0) {
 		/* One write() per line: lines from different processes never
 		 * mix. */
@@ -481,6 +516,15 @@ explain_close(struct traceevent *ev, const struct trace_snapshot *b,
 		ev->wire = "none";
 		snprintf(why, whylen, "nothing sent: %d other holder%s",
 		    a->refs, a->refs == 1 ? "" : "s");
+	} else if (fin_not_sent(a->state) && a->state == b->state) {
+		/* No descriptor is left, yet the kernel still has the
+		 * connection open: a call blocked in another thread holds the
+		 * open file (close(2), "Multithreaded processes and
+		 * close()"), and the socket's end waits for it to return. */
+		ev->wire = "none";
+		snprintf(why, whylen, "no descriptor left, but nothing sent: "
+		    "a call blocked on it in another thread still holds the "
+		    "socket");
 	} else if (b->linger_abort == 1 && fin_not_sent(b->state)) {
 		ev->wire = "RST";
 		snprintf(why, whylen, "last reference, SO_LINGER {1,0}: RST");
@@ -739,8 +783,10 @@ trace_act_closed(struct trace_act *a, int rc, const char *note)
 	explain_close(&ev, &b, &after, why, sizeof why);
 	finish_act(a, &ev, note, why);
 	/* A child keeps what it knows for its exit event; the parent and
-	 * a worker are done with this connection. */
-	if (tr.role != TRACE_CHILD && a->conn != 0)
+	 * a worker are done with this connection.  With one table for all
+	 * threads, the connection's thread may act on after the acceptor's
+	 * close: trace_join forgets it. */
+	if (me.role != TRACE_CHILD && !tr.one_table && a->conn != 0)
 		forget(a->conn);
 	errno = err;
 }
@@ -810,7 +856,7 @@ trace_exit(unsigned long conn, int status)
 {
 	struct sockinfo_id sock;
 	struct traceevent ev;
-	char why[64];
+	char why[128];
 	int refs, unsure;
 
 	trace_lock(conn);
@@ -821,11 +867,38 @@ trace_exit(unsigned long conn, int status)
 	set_measured(&ev, refs, refs, sockinfo_state(-1, &sock), "none");
 	ev.status = status;
 	ev.has_status = 1;
-	snprintf(why, sizeof why, "exit status %d", status);
+	if (me.role == TRACE_THREAD)
+		snprintf(why, sizeof why, "the thread ends, status %d; the "
+		    "process and its descriptor table go on", status);
+	else
+		snprintf(why, sizeof why, "exit status %d", status);
 	ev.why = why;
 	emit(&ev);
 	trace_unlock(conn);
-	clear_slot_of(getpid());
+	/* A thread is not a process of the table; its process goes on. */
+	if (me.role != TRACE_THREAD)
+		clear_slot_of(getpid());
+}
+
+void
+trace_one_table(void)
+{
+	tr.one_table = 1;
+}
+
+void
+trace_thread_start(unsigned long conn)
+{
+	me.role = TRACE_THREAD;
+	me.number = conn;
+	me.tid = sockinfo_tid();
+}
+
+void
+trace_join(unsigned long conn, int status)
+{
+	(void)status;
+	forget(conn);
 }
 
 /* "reap": the parent collected a child (who "child", number its

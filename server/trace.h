@@ -16,7 +16,9 @@
  *  - a per-connection lock (a POSIX record lock on one byte of a shared,
  *    unlinked file), held from the first measurement to the emitted line,
  *    so that a shutdown in one process cannot wake another into writing
- *    its event before the first has finished counting.
+ *    its event before the first has finished counting.  A record lock
+ *    belongs to a process and does not exclude its threads from each
+ *    other (-m threads): a mutex of the process is taken with it.
  *
  * With the trace off none of this runs: every caller tests trace_active
  * (a plain global) before it calls a trace function on a connection.
@@ -29,7 +31,7 @@
 
 #include "sockinfo.h"
 
-enum trace_role { TRACE_PARENT, TRACE_CHILD, TRACE_WORKER };
+enum trace_role { TRACE_PARENT, TRACE_CHILD, TRACE_WORKER, TRACE_THREAD };
 
 /* 1 while any trace output is on.  Set when trace_open has opened the
  * outputs; back to 0 should the only output fail. */
@@ -60,6 +62,21 @@ int trace_open(int human, const char *json_path, char *err, size_t errlen);
 
 /* The role of this process, set once after fork. */
 void trace_set_role(enum trace_role role, unsigned long number);
+
+/* --- -m threads: one process, one descriptor table */
+
+/* Before the first connection: every connection's socket has one
+ * descriptor, which the threads share; what the trace knows of it is kept
+ * until trace_join, whoever closes it. */
+void trace_one_table(void);
+
+/* In a connection's new thread: its role (thread, numbered by its
+ * connection) and thread id, for this thread's events only. */
+void trace_thread_start(unsigned long conn);
+
+/* The main thread joined the thread of connection conn, which ended with
+ * status: the trace forgets the connection. */
+void trace_join(unsigned long conn, int status);
 
 /* A listening socket is ready. */
 void trace_listen(int fd, const char *where);
