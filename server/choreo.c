@@ -256,6 +256,36 @@ choreo_child_acts(const struct choreo *ch)
 
 /* --- the acts */
 
+const struct choreo_guard *choreo_guard;
+
+/* The guard's enter, for a connection's socket: 0 go on, -1 the
+ * descriptor was closed already (by another thread), said in the trace. */
+static int
+guard_enter(unsigned long conn, int fd, const char *call)
+{
+	if (choreo_guard == NULL || conn == 0)
+		return 0;
+	if (choreo_guard->enter(choreo_guard->ctx, conn, fd) == 0)
+		return 0;
+	if (trace_active)
+		trace_error(conn, fd, call, EBADF, "another thread has closed "
+		    "this descriptor already: its number names nothing now, "
+		    "or another file (not touched)");
+	choreo_guard->leave(choreo_guard->ctx, conn, fd, 0);
+	errno = EBADF;
+	return -1;
+}
+
+static void
+guard_leave(unsigned long conn, int fd, int closed)
+{
+	int err = errno;
+
+	if (choreo_guard != NULL && conn != 0)
+		choreo_guard->leave(choreo_guard->ctx, conn, fd, closed);
+	errno = err;
+}
+
 int
 choreo_close(unsigned long conn, int fd, const char *note)
 {
@@ -265,11 +295,15 @@ choreo_close(unsigned long conn, int fd, const char *note)
 	/* The step first: the trace's refs are measured after it, so its
 	 * row shows what this act changed, not what others did meanwhile. */
 	step_before(conn, fd, "close", note);
+	if (guard_enter(conn, fd, "close") < 0)
+		return -1;
 	if (trace_active)
 		trace_act_begin(&act, conn, fd);
 	rc = close(fd);
 	if (trace_active)
 		trace_act_closed(&act, rc, note);
+	/* Linux frees the number even when close() fails, EBADF aside. */
+	guard_leave(conn, fd, rc == 0 || errno != EBADF);
 	return rc;
 }
 
@@ -305,11 +339,14 @@ choreo_shutdown(unsigned long conn, int fd, int how, const char *note)
 		    "SHUT_RDWR");
 		step_before(conn, fd, act_name, note);
 	}
+	if (guard_enter(conn, fd, "shutdown") < 0)
+		return -1;
 	if (trace_active)
 		trace_act_begin(&act, conn, fd);
 	rc = shutdown(fd, how);
 	if (trace_active)
 		trace_act_shut(&act, how, rc, note);
+	guard_leave(conn, fd, 0);
 	return rc;
 }
 

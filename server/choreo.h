@@ -85,6 +85,25 @@ int choreo_child_acts(const struct choreo *ch);
 int choreo_close(unsigned long conn, int fd, const char *note);
 int choreo_shutdown(unsigned long conn, int fd, int how, const char *note);
 
+/*
+ * One descriptor table (the threads model): a descriptor closed by one
+ * thread is a free number at once, which the next accept() or open() in
+ * any thread may hand out again.  A model whose threads share the table
+ * sets choreo_guard; choreo_close and choreo_shutdown of a connection
+ * (conn > 0) then call enter() first, which takes the guard's lock and
+ * says whether fd still names connection conn's socket (0), or has been
+ * closed already (-1: the call is not made and fails with EBADF, and the
+ * trace says so), and leave() after, which is told whether a close was
+ * made, and lets the lock go.  NULL (the processes' models): nothing to
+ * guard, each process has its own table.
+ */
+struct choreo_guard {
+	int (*enter)(void *ctx, unsigned long conn, int fd);
+	void (*leave)(void *ctx, unsigned long conn, int fd, int closed);
+	void *ctx;
+};
+extern const struct choreo_guard *choreo_guard;
+
 /* --- the parent's side: copies it still holds */
 
 struct held_copy {

@@ -157,8 +157,8 @@ end_stragglers(struct supervisor *sv, const struct supervise_model *model,
 
 	if (live > 0 && sv->cfg->verbosity >= 0)
 		diag_msg("stopping: ending %zu %s%s with %s", live, model->noun,
-		    live == 1 ? "" : "s", sig == SIGKILL ? "SIGKILL" :
-		    "SIGTERM");
+		    live == 1 ? "" : "s", model->end_words != NULL ?
+		    model->end_words : sig == SIGKILL ? "SIGKILL" : "SIGTERM");
 	model->signal(m, sig);
 	sv->killed = sig;
 	sv->drain_deadline = now + KILL_GRACE;
@@ -262,6 +262,8 @@ supervise_run(struct supervisor *sv, const struct supervise_model *model,
 		if (!sv->draining && model->prepare != NULL)
 			wake = earlier(wake, model->prepare(m, now, &ready,
 			    &maxfd));
+		else if (sv->draining && model->drain_watch != NULL)
+			model->drain_watch(m, &ready, &maxfd);
 		if (sv->status != 0)
 			break;
 		if (!sv->draining && sv->resume_at == 0 && model->room != NULL &&

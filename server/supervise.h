@@ -60,6 +60,13 @@ struct supervise_model {
 	/* The loop is over; the model's last word before the trace's stop
 	 * row; or NULL. */
 	void (*finish)(void *m);
+	/* While draining (when prepare() is not asked): the descriptors the
+	 * model still waits on, as a thread's end comes through one; ready()
+	 * gets them.  Or NULL: children end with SIGCHLD. */
+	void (*drain_watch)(void *m, fd_set *watch, int *maxfd);
+	/* The drain's end in words, for its log line, where the model ends
+	 * what runs otherwise than with end_signal; or NULL. */
+	const char *end_words;
 };
 
 struct supervisor {
