@@ -17,7 +17,8 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
-	server/shm.c server/supervise.c server/passing.c server/step.c
+	server/shm.c server/supervise.c server/passing.c server/step.c \
+	server/model_threads.c
 CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
 	client/outcome.c
 BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \
@@ -54,7 +55,7 @@ MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
 # The project's flags first, the user's after them (a later -O or -D
 # wins), in every compile: CPPFLAGS is where dpkg-buildflags puts
 # -D_FORTIFY_SOURCE.
-ALL_CPPFLAGS = $(FE_STD) $(FE_CPPFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = $(FE_STD) $(FE_THREADS) $(FE_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(ALL_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
 all: $(PROGS)

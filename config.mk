@@ -36,7 +36,12 @@ LDLIBS ?=
 # ...): the dynamic linker's code and tables faulted into every child and
 # the GOT copied on write, a third of a child's page faults
 # (docs/PERFORMANCE.md, "Where the fork model's time went").
-FE_LDFLAGS = -Wl,-z,now
+FE_LDFLAGS = -Wl,-z,now $(FE_THREADS)
+
+# forkechod -m threads: POSIX threads, in every compile and link (the
+# flag also makes the compiler define what libc's thread-safe paths
+# need; on glibc 2.34 and later libpthread is part of libc).
+FE_THREADS = -pthread
 
 FE_STD = -std=c11 -D_POSIX_C_SOURCE=200809L
 FE_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \

@@ -22,6 +22,7 @@
 #include "model_classic.h"
 #include "model_fork.h"
 #include "model_prefork.h"
+#include "model_threads.h"
 #include "monotime.h"
 #include "options.h"
 #include "privs.h"
@@ -200,5 +201,7 @@ main(int argc, char *argv[])
 		return model_classic_run(&cfg, &ls);
 	if (cfg.model == MODEL_PREFORK)
 		return model_prefork_run(&cfg, &ls, &wait_mask, started, &cli);
+	if (cfg.model == MODEL_THREADS)
+		return model_threads_run(&cfg, &ls, &wait_mask, &cli);
 	return model_fork_run(&cfg, &ls, &wait_mask, &cli);
 }

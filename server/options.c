@@ -15,7 +15,7 @@ const struct opt_spec options_table[] = {
 	    "listen here (repeatable; [::1]:7007 for IPv6; port 0 picks one)" },
 	{ "backlog", 0, "N", OPT_BACKLOG,
 	    "listen queue length (default SOMAXCONN)" },
-	{ "model", 'm', "fork|prefork", OPT_MODEL,
+	{ "model", 'm', "fork|prefork|threads", OPT_MODEL,
 	    "process model (default fork)" },
 	{ "workers", 'w', "N", OPT_WORKERS,
 	    "prefork: pool size (default 4)" },
@@ -214,7 +214,8 @@ struct setter {
 #define SIZE(f) sizeof(((struct server_config *)0)->f)
 
 /* The words of SET_WORD settings, in the order of their enums. */
-static const char *const model_words[] = { "fork", "prefork", NULL };
+static const char *const model_words[] = { "fork", "prefork", "threads",
+	NULL };
 static const char *const accept_in_words[] = { "workers", "parent", NULL };
 static const char *const bug_words[] = { "none", "zombies", "lost-sigchld",
 	"eintr-accept", NULL };
@@ -422,6 +423,48 @@ options_finish(struct server_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --model threads: one process, one descriptor per connection, shared
+ * by every thread.  What concerns a pool or the copies of several
+ * processes has no meaning there. */
+static int
+check_threads(const struct server_config *cfg, char *err, size_t errlen)
+{
+	const struct choreo *ch = &cfg->choreo;
+	const char *opt = NULL, *why = NULL;
+
+	if (cfg->accept_in == ACCEPT_IN_PARENT || cfg->max_requests > 0 ||
+	    cfg->workers_given) {
+		opt = cfg->max_requests > 0 ? "--max-requests-per-worker" :
+		    cfg->workers_given ? "--workers" : "--accept-in parent";
+		why = "a thread serves the one connection the main thread "
+		    "accepted (--max-children bounds them)";
+	} else if (ch->listener_close_secs >= 0 ||
+	    ch->listener_shutdown_how >= 0) {
+		opt = ch->listener_close_secs >= 0 ?
+		    "--parent-close-listener" : "--worker-shutdown-listener";
+		why = "only prefork workers share a listening socket";
+	} else if (ch->parent_close == PCLOSE_NEVER) {
+		opt = "--parent-close never";
+		why = "the accepting thread holds no copy to forget: there is "
+		    "one descriptor, the connection's thread's";
+	} else if (ch->parent_after_close == PAFTER_READ) {
+		opt = "--parent-after-close read";
+		why = "the accepting thread closes nothing at once, so there "
+		    "is no closed copy to read";
+	} else if (cfg->bug != BUG_NONE) {
+		opt = "--classic-bug";
+		why = "the textbook server forks per connection";
+	} else if (cfg->step) {
+		opt = "--step";
+		why = "a step waits for SIGUSR1, which a connection's thread "
+		    "never receives (every signal is the main thread's)";
+	}
+	if (opt == NULL)
+		return 0;
+	snprintf(err, errlen, "%s and --model threads: %s", opt, why);
+	return -1;
+}
+
 /* Settings that belong to one process model only. */
 static int
 check_model(const struct server_config *cfg, char *err, size_t errlen)
@@ -430,6 +473,8 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 	int listener_opts = ch->listener_close_secs >= 0 ||
 	    ch->listener_shutdown_how >= 0;
 
+	if (cfg->model == MODEL_THREADS)
+		return check_threads(cfg, err, errlen);
 	if (cfg->model == MODEL_FORK) {
 		if (cfg->accept_in == ACCEPT_IN_PARENT ||
 		    cfg->max_requests > 0 || cfg->workers_given) {

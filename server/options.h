@@ -61,7 +61,7 @@ enum options_id {
 /* The textbook server's bugs, replayed on purpose by three lessons. */
 enum classic_bug { BUG_NONE, BUG_ZOMBIES, BUG_LOST_SIGCHLD, BUG_EINTR_ACCEPT };
 
-enum server_model { MODEL_FORK, MODEL_PREFORK };
+enum server_model { MODEL_FORK, MODEL_PREFORK, MODEL_THREADS };
 
 /* Prefork: who calls accept(). */
 enum accept_in { ACCEPT_IN_WORKERS, ACCEPT_IN_PARENT };
