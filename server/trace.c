@@ -828,7 +828,11 @@ trace_eof(unsigned long conn, int fd, const char *note)
 	trace_lock(conn);
 	identity(conn, fd, &sock, &unsure);
 	event_init(&ev, "eof", conn, fd);
-	ev.state = sockinfo_state_name(sockinfo_state(fd, &sock));
+	/* With one table for all threads the number may have been closed,
+	 * or handed to another connection, since the read began: the
+	 * socket is looked up by its 4-tuple, not through fd. */
+	ev.state = sockinfo_state_name(sockinfo_state(tr.one_table &&
+	    sock.have_tuple ? -1 : fd, &sock));
 	ev.why = note;
 	emit(&ev);
 	trace_unlock(conn);
