@@ -127,6 +127,8 @@ snippet() {
 		;;
 	eintr-accept)
 		client -m hello ;;
+	close-does-not-wake | shutdown-wakes)
+		client -i 2 -m one -m two ;;
 	*)
 		echo "$0: no snippet for lesson $1" >&2
 		return 1

@@ -32,6 +32,10 @@ static const char *const prefork_listener[] = { "trace=yes",
     "parent-close-listener=1", "worker-shutdown-listener=rd@3", NULL };
 static const char *const fd_passing[] = { "trace=yes", "model=prefork",
     "accept-in=parent", "parent-close=1", NULL };
+static const char *const close_does_not_wake[] = { "trace=yes",
+    "model=threads", "parent-close=1", NULL };
+static const char *const shutdown_wakes[] = { "trace=yes",
+    "model=threads", "parent-shutdown=rdwr@1", NULL };
 static const char *const zombies[] = { "trace=yes",
     "classic-bug=zombies", NULL };
 static const char *const lost_sigchld[] = { "trace=yes",
@@ -162,6 +166,34 @@ const struct lesson lessons_table[] = {
 	  "closes: refs 2->1, nothing sent.  The FIN goes out when the\n"
 	  "parent closes, 1 s after the accept.\n"
 	  "Try: forkecho -m hello   (\"server sent FIN after 1.0 s\")\n" },
+	{ "close-does-not-wake",
+	  "threads: the acceptor closes the one descriptor 1 s after "
+	  "accept: nothing sent, the blocked read goes on",
+	  close_does_not_wake,
+	  "One process, a thread per connection: the threads share one\n"
+	  "descriptor table, so the connection has one descriptor (refs 1),\n"
+	  "not a copy per process.  1 s after the accept the accepting\n"
+	  "thread closes it, while the connection's thread is blocked in\n"
+	  "read() on it.  On Linux that close does not wake the read: the\n"
+	  "blocked call holds the open file, refs drop 1->0 yet nothing is\n"
+	  "sent.  The read returns what the client sends next; the echo's\n"
+	  "write then finds the number closed (EBADF), and the socket ends\n"
+	  "when the read lets go of it.  The number was free all along: a\n"
+	  "new connection could have been given it (the classic race).\n"
+	  "Try: forkecho -i 2 -m one -m two   (one echoed; two is not; FIN\n"
+	  "     after 2 s, when the read returns, not at 1 s)\n" },
+	{ "shutdown-wakes",
+	  "threads: the acceptor calls shutdown(SHUT_RDWR) 1 s after "
+	  "accept: FIN, and the blocked read returns 0 at once",
+	  shutdown_wakes,
+	  "One process, a thread per connection, one descriptor each.  1 s\n"
+	  "after the accept the accepting thread calls shutdown(SHUT_RDWR)\n"
+	  "on it, while the connection's thread is blocked in read().\n"
+	  "shutdown() acts on the socket: the FIN goes out at once, and the\n"
+	  "blocked read returns 0, so the thread closes (refs 1->0, nothing\n"
+	  "more to send) and ends.  This is how a threaded server wakes a\n"
+	  "thread it wants to stop; close() would not (close-does-not-wake).\n"
+	  "Try: forkecho -i 2 -m one -m two   (one echoed, FIN after 1 s)\n" },
 	{ "zombies",
 	  "the parent never reaps its children: they stay <defunct>",
 	  zombies,

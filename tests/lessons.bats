@@ -453,7 +453,7 @@ listener_holders() {
 @test "--lessons lists every lesson, one per line" {
 	run "$SERVER" --lessons
 	assert_success
-	[ "${#lines[@]}" -eq 15 ]
+	[ "${#lines[@]}" -eq 17 ]	# 15, and the two threads lessons at the end of this file
 	for name in proper-close close-flushes parent-forgets-close closed-fd-read \
 	    child-shutdown-wr half-close parent-shutdown shut-rd close-unread linger-abort \
 	    prefork-listener fd-passing zombies lost-sigchld eintr-accept; do
@@ -471,4 +471,100 @@ listener_holders() {
 	start_server --lesson parent-forgets-close --parent-close now -l 127.0.0.1:0
 	run --separate-stderr timeout 10 "$CLIENT" -w 3 -m hi 127.0.0.1 "$PORT"
 	assert_success
+}
+
+# --- Threads: one descriptor, not two references (-m threads)
+
+# thread_lesson NAME: the lesson, with a client that sends "one", then
+# "two" 2 s later, reading on; sets the client's status and output.
+thread_lesson() {
+	lesson "$1"
+	run --separate-stderr timeout 10 "$CLIENT" -i 2 -m one -m two 127.0.0.1 "$PORT"
+}
+
+@test "close-does-not-wake: the acceptor's close of the one descriptor sends nothing and wakes no read; the read returns the next bytes, the echo fails with EBADF, FIN only then" {
+	thread_lesson close-does-not-wake
+	# "one" came back; "two" was read by the blocked read, never echoed;
+	# the FIN came after 2 s, when that read let go of the socket.
+	assert_failure 1
+	assert_output one
+	[[ $stderr =~ sent\ 8\ bytes,\ received\ 4\ bytes,\ server\ sent\ FIN\ after\ (1\.9|2\.[0-3])[0-9]{2}\ s ]]
+	# The close: refs 1 -> 0 (one descriptor for all threads), and yet
+	# nothing on the wire, the socket still ESTABLISHED.
+	has_event parent close '"conn":1,"fd":[0-9]+,"refs_before":1,"refs":0,"state":"ESTABLISHED","wire":"none",.*another thread still holds the socket'
+	# No eof: the read was not woken by the close.  It returned the
+	# client's next bytes, whose echo found the number closed.
+	run grep -c '"event":"eof"' "$TRACE"
+	assert_output 0
+	has_event thread error '"conn":1,"thread":1,"tid":[0-9]+,"fd":[0-9]+,"call":"write","errno":"EBADF"'
+	has_event thread error '"call":"close","errno":"EBADF"'
+	# About 1 s between the accept and the close, about 1 s more to the
+	# write's EBADF: the read stayed blocked across the close.
+	local accept_t close_t write_t
+	accept_t=$(jq -r 'select(.event == "accept") | .t' "$TRACE")
+	close_t=$(jq -r 'select(.event == "close") | .t' "$TRACE")
+	write_t=$(jq -r 'select(.call == "write") | .t' "$TRACE")
+	awk -v a="$accept_t" -v c="$close_t" -v w="$write_t" \
+	    'BEGIN { exit !(c - a >= 0.9 && c - a < 1.3 && w - c >= 0.7) }'
+	wire_check
+	# One FIN from the server, after the client's second segment.
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+	local data_n fin_n
+	data_n=$(grep -n "> 127\.0\.0\.1\.$PORT: .*length 4" "$CAPTURE" | sed -n 2p | cut -d: -f1)
+	fin_n=$(grep -n "127\.0\.0\.1\.$PORT > .*Flags \[F" "$CAPTURE" | cut -d: -f1)
+	((fin_n > data_n))
+}
+
+@test "shutdown-wakes: the acceptor's shutdown(SHUT_RDWR) sends FIN after 1 s and the blocked read returns 0 at once" {
+	thread_lesson shutdown-wakes
+	assert_failure 1
+	assert_output one
+	[[ $stderr =~ server\ sent\ FIN\ after\ (0\.9|1\.[0-3])[0-9]{2}\ s\ before\ the\ input\ ended ]]
+	has_event parent shutdown '"how":"SHUT_RDWR","refs_before":1,"refs":1,.*"wire":"FIN"'
+	has_event thread eof '"conn":1,"thread":1,"tid":[0-9]+,'
+	has_event thread close '"refs_before":1,"refs":0,.*"wire":"none"'
+	# The shutdown is written before the eof it caused, and the eof
+	# follows within a fraction of a second.
+	run grep -n -E '"event":"(shutdown|eof)"' "$TRACE"
+	[[ ${lines[0]} == *'"event":"shutdown"'* ]]
+	[[ ${lines[1]} == *'"event":"eof"'* ]]
+	local shut_t eof_t
+	shut_t=$(jq -r 'select(.event == "shutdown") | .t' "$TRACE")
+	eof_t=$(jq -r 'select(.event == "eof") | .t' "$TRACE")
+	awk -v s="$shut_t" -v e="$eof_t" 'BEGIN { exit !(e - s < 0.25) }'
+	wire_check
+	[ "$(server_fins)" -eq 1 ]
+	[ "$(server_rsts)" -eq 0 ]
+}
+
+@test "--lessons lists the two threads lessons" {
+	run "$SERVER" --lessons
+	assert_success
+	assert_line --regexp '^close-does-not-wake +threads: '
+	assert_line --regexp '^shutdown-wakes +threads: '
+}
+
+@test "close-does-not-wake: the closed number is handed to the next connection, and the blocked read's echo goes to that other client" {
+	lesson close-does-not-wake
+	local a_out=$BATS_TEST_TMPDIR/a.out a_err=$BATS_TEST_TMPDIR/a.err
+	"$CLIENT" -i 2 -m one -m two 127.0.0.1 "$PORT" >"$a_out" 2>"$a_err" 3>&- &
+	CLIENT_PID=$!
+	# Client B connects once the acceptor has closed A's descriptor, and
+	# before A's second line (2 s): its accept takes the free number.
+	wait_until 5 grep -q '"event":"close","conn":1,' "$TRACE"
+	run --separate-stderr timeout 10 "$CLIENT" -i 1.5 -m hi -m there 127.0.0.1 "$PORT"
+	local fd1 fd2
+	fd1=$(jq -r 'select(.event == "accept" and .conn == 1) | .fd' "$TRACE")
+	fd2=$(jq -r 'select(.event == "accept" and .conn == 2) | .fd' "$TRACE")
+	assert_equal "$fd2" "$fd1"
+	# B got its own echo, then A's "two": A's thread wrote it to the
+	# number it still had, which is B's socket now.
+	[[ $stderr == *'echo differs from what was sent at byte 4; 4 unexpected bytes came back'* ]]
+	wait_exit "$CLIENT_PID" 10
+	CLIENT_PID=
+	assert_equal "$EXIT_STATUS" 1
+	assert_equal "$(cat "$a_out")" one
+	# The guard spared B's socket from A's thread's close.
+	has_event thread error '"conn":1,"thread":1,.*"call":"close","errno":"EBADF"'
 }
