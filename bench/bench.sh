@@ -21,7 +21,7 @@
 #   BENCH_RUNS     runs of each test; the table shows the median (default 1)
 #   BENCH_SERVERS  which servers to run, in order (default: all of them):
 #                  ref-fork ref-epoll fork prefork prefork-parent
-#                  fork-trace socat socat-pipe ncat tcpserver xinetd
+#                  threads fork-trace socat socat-pipe ncat tcpserver xinetd
 #                  xinetd-default
 #   BENCH_TESTS    the tests, as MODE:CONCURRENCY (default sessions:1
 #                  sessions:8 sessions:64 bulk:1 bulk:4 rtt:1; fewer for
@@ -58,7 +58,7 @@ grace=${BENCH_GRACE:-20}
 client=${BENCH_CLIENT:-bin/forkecho-bench}
 server=${BENCH_SERVER:-bin/forkechod}
 out=${BENCH_OUT:-build/bench}
-servers=${BENCH_SERVERS:-ref-fork ref-epoll fork prefork prefork-parent fork-trace socat socat-pipe ncat tcpserver xinetd xinetd-default}
+servers=${BENCH_SERVERS:-ref-fork ref-epoll fork prefork prefork-parent threads fork-trace socat socat-pipe ncat tcpserver xinetd xinetd-default}
 refs=${BENCH_REFS:-build/ref}	# where make bench built the references
 start_timeout=5	# seconds for a server to listen
 stop_timeout=5	# seconds for a server's group to go after SIGTERM
@@ -246,6 +246,7 @@ server_name() {
 	fork) echo "forkechod fork" ;;
 	prefork) echo "forkechod prefork" ;;
 	prefork-parent) echo "forkechod prefork/parent" ;;
+	threads) echo "forkechod threads" ;;
 	fork-trace) echo "forkechod fork --trace" ;;
 	ref-fork) echo "ref fork server" ;;
 	ref-epoll) echo "ref epoll server" ;;
@@ -271,7 +272,7 @@ server_tests() {
 # server_missing ID: prints why ID cannot run here, or nothing.
 server_missing() {
 	case $1 in
-	fork | prefork | prefork-parent | fork-trace) ;;
+	fork | prefork | prefork-parent | threads | fork-trace) ;;
 	ref-fork | ref-epoll)
 		[ -x "$refs/${1#ref-}" ] || echo "$refs/${1#ref-} is not built (make bench builds it)" ;;
 	socat | ncat | tcpserver | xinetd)
@@ -363,11 +364,12 @@ start_server() {
 	fail=
 	start_note=
 	case $1 in
-	fork | prefork | prefork-parent | fork-trace)
+	fork | prefork | prefork-parent | threads | fork-trace)
 		case $1 in
 		fork) model= ;;
 		prefork) model="-m prefork" ;;
 		prefork-parent) model="-m prefork --accept-in parent" ;;
+		threads) model="-m threads" ;;
 		fork-trace) model="--trace" ;;
 		esac
 		command="$server -l 127.0.0.1:0 -q --drain-timeout 1${model:+ $model}${user_opt:+ $user_opt}"
