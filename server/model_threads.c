@@ -37,7 +37,7 @@
  * take half a gigabyte of it, and a 32-bit machine would run out near
  * 300.  Only what is touched becomes memory either way.
  */
-#define THREAD_STACK (256 * 1024)
+#define THREAD_STACK ((size_t)256 * 1024)
 
 struct threader;
 
@@ -432,9 +432,10 @@ reloaded(void *m, int rc)
 	want = t->cfg->max_children;
 	if (want > t->cap) {
 		(void)pthread_mutex_lock(&t->lock);
-		ns = realloc(t->slot, want * sizeof *ns);
+		ns = realloc(t->slot, want * sizeof(struct tslot *));
 		if (ns != NULL) {
-			memset(ns + t->cap, 0, (want - t->cap) * sizeof *ns);
+			memset(ns + t->cap, 0, (want - t->cap) *
+			    sizeof(struct tslot *));
 			t->slot = ns;
 			t->cap = want;
 		}
@@ -536,7 +537,7 @@ setup(struct threader *t, struct server_config *cfg)
 		return -1;
 	}
 	t->cap = cfg->max_children;
-	t->slot = calloc(t->cap, sizeof *t->slot);
+	t->slot = calloc(t->cap, sizeof(struct tslot *));
 	if (t->slot == NULL) {
 		diag_err(errno, "allocating a table for %zu threads", t->cap);
 		return -1;

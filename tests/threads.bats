@@ -6,6 +6,7 @@
 # --max-children, drains at SIGTERM (shutting down what the drain time
 # left), leaks neither descriptors nor threads, refuses what has no
 # meaning with one descriptor table, and its trace has a lane per thread.
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
 # shellcheck disable=SC2030,SC2031 # bats runs a test and its teardown in one subshell
 
 load helper
