@@ -264,8 +264,10 @@ accept_one(struct threader *t, int i)
 		diag_err(err, "pthread_create for connection %lu from %s "
 		    "(dropped; accepting again in %.1f s)", c.id, peer,
 		    t->sv->backoff);
-		if (trace_active)
+		if (trace_active) {
 			trace_error(c.id, c.fd, "pthread_create", err, NULL);
+			trace_join(c.id, -1);	/* forgets the connection */
+		}
 		held_gone(t, c.id);
 		io_close_quiet(c.fd);
 		return 0;

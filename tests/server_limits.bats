@@ -88,3 +88,8 @@ served_now() {
 	assert_failure 64
 	[ "${stderr_lines[0]}" = "forkechod: --max-children and --model prefork: the pool's size (--workers) bounds the connections served at once" ]
 }
+
+@test "threads: a third connection from one host is refused with one line, then served once one ends" {
+	start_server -l 127.0.0.1:0 -m threads --per-source 2
+	per_source_two
+}

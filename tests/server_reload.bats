@@ -169,3 +169,23 @@ closed_within() {
 	open_on 5 "$PORT"
 	closed_within 5 5
 }
+
+@test "threads: SIGHUP applies a changed setting to new connections only" {
+	conf 'listen = 127.0.0.1:0' 'model = threads' 'idle-timeout = 300'
+	start_server -c "$CONF"
+	open_on 5 "$PORT"
+	conf 'listen = 127.0.0.1:0' 'model = threads' 'idle-timeout = 0.3'
+	hup
+	grep -q "SIGHUP: settings re-read from $CONF" "$SERVER_LOG"
+	# A new connection's thread gets the new idle time; the thread
+	# started before keeps its own copy of the settings: 300 s.
+	open_on 6 "$PORT"
+	closed_within 6 5
+	local got
+	printf 'again\n' >&5
+	read -r -t 5 got <&5
+	[ "$got" = again ]
+	wait_until 5 grep -q 'idle for' "$SERVER_LOG"
+	run grep -c 'idle for' "$SERVER_LOG"
+	assert_output 1
+}
