@@ -20,10 +20,10 @@
 
 enum model_kind {
 	EV_LISTEN, EV_SPAWN, EV_ACCEPT, EV_FORK, EV_PASS, EV_EOF,
-	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP
+	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP, EV_DUP
 };
 
-enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER };
+enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER, ROLE_HELPER };
 
 /* What an event put on the wire. */
 enum model_wire {

@@ -25,7 +25,8 @@ to_record(const struct model_event *e, struct traceevent *ev)
 	ev->t = e->t;
 	ev->pid = e->pid;
 	ev->role = e->role == ROLE_PARENT ? TRACEEVENT_PARENT :
-	    e->role == ROLE_CHILD ? TRACEEVENT_CHILD : TRACEEVENT_WORKER;
+	    e->role == ROLE_CHILD ? TRACEEVENT_CHILD :
+	    e->role == ROLE_HELPER ? TRACEEVENT_HELPER : TRACEEVENT_WORKER;
 	ev->number = e->number;
 	ev->conn = e->conn;
 	ev->fd = e->fd;

@@ -18,8 +18,13 @@ traceevent_init(struct traceevent *ev, const char *name)
 const char *
 traceevent_role_name(enum traceevent_role role)
 {
-	return role == TRACEEVENT_PARENT ? "parent" :
-	    role == TRACEEVENT_CHILD ? "child" : "worker";
+	switch (role) {
+	case TRACEEVENT_PARENT: return "parent";
+	case TRACEEVENT_CHILD: return "child";
+	case TRACEEVENT_WORKER: return "worker";
+	case TRACEEVENT_HELPER: return "helper";
+	}
+	return "parent";
 }
 
 const char *
