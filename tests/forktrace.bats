@@ -584,7 +584,7 @@ check_mermaid() {
 # of docs/LESSONS.md for lesson NAME, one a line, sorted.
 section_fds() {
 	awk -v name="$1" '
-		/^## / { in_it = ($0 == "## " name) }
+		/^##+ / { in_it = ($0 == "## " name || $0 == "### " name) }
 		in_it && /^ +[0-9]+\.[0-9][0-9][0-9]  / { print }
 	' "$TOP/docs/LESSONS.md" | grep -o 'fd [0-9]*' | sort -u
 }
