@@ -748,7 +748,7 @@ child_close(const struct choreo *ch, unsigned long conn, int fd,
 	case CCLOSE_SHUTDOWN:
 		/* Redis's fix while a forked child is alive: shutdown() acts
 		 * on the socket, whoever else holds it, so the FIN does not
-		 * wait for the helper's copy (docs/LINUX.md, L3). */
+		 * wait for the helper's copy (docs/LINUX.md, L7). */
 		if (choreo_shutdown(conn, fd, SHUT_RDWR, "shutdown before "
 		    "close: the FIN must not wait for other holders") < 0)
 			diag_err(errno, "connection %lu: shutdown", conn);
