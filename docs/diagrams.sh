@@ -85,6 +85,12 @@ snippet() {
 		head -c 300000 /dev/zero | client --read-delay 1 | wc -c ;;
 	parent-forgets-close)
 		client -w 3 -m hello ;;
+	helper-holds | helper-shutdown-first | cloexec-no-help | exec-holds)
+		client -w 1 -m hello ;;
+	child-shutdown-kills-parent)
+		client -i 0.4 -m one -m two -m three ;;
+	dup-counts)
+		client -m hello ;;
 	parent-shutdown)
 		client -i 0.4 -m one -m two -m three -m four ;;
 	half-close)

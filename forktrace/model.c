@@ -14,7 +14,7 @@
 
 static const char *const kind_names[] = {
 	"listen", "spawn", "accept", "fork", "pass", "eof", "shutdown",
-	"close", "error", "exit", "reap", "stop"
+	"close", "error", "exit", "reap", "stop", "dup"
 };
 
 const char *
@@ -174,21 +174,23 @@ check_token(const struct ctx *c, const char *key, const char *s)
 static int
 needs_conn(enum model_kind k)
 {
-	return k == EV_ACCEPT || k == EV_FORK || k == EV_PASS || k == EV_EOF;
+	return k == EV_ACCEPT || k == EV_FORK || k == EV_PASS || k == EV_EOF ||
+	    k == EV_DUP;
 }
 
 static int
 needs_fd(enum model_kind k)
 {
 	return k == EV_LISTEN || k == EV_ACCEPT || k == EV_FORK ||
-	    k == EV_PASS || k == EV_EOF || k == EV_SHUTDOWN || k == EV_CLOSE;
+	    k == EV_PASS || k == EV_EOF || k == EV_SHUTDOWN || k == EV_CLOSE ||
+	    k == EV_DUP;
 }
 
 static int
 needs_measure(enum model_kind k)
 {
 	return k == EV_ACCEPT || k == EV_FORK || k == EV_PASS ||
-	    k == EV_SHUTDOWN || k == EV_CLOSE;
+	    k == EV_SHUTDOWN || k == EV_CLOSE || k == EV_DUP;
 }
 
 /* The fields every measured event has, all four or none. */
@@ -203,8 +205,8 @@ read_measure(const struct ctx *c, const struct json_value *o,
 
 	e->measured = field(o, "refs_before") != NULL ||
 	    field(o, "refs") != NULL || field(o, "wire") != NULL ||
-	    needs_measure(e->kind) ||
-	    (e->kind == EV_EXIT && (e->role == ROLE_CHILD ||
+	    needs_measure(e->kind) || (e->kind == EV_EXIT &&
+	    (e->role == ROLE_CHILD || e->role == ROLE_HELPER ||
 	    e->role == ROLE_THREAD));
 	if (!e->measured) {
 		/* eof carries the state after it, unmeasured. */
@@ -328,7 +330,7 @@ read_event(const struct ctx *c, const struct json_value *o,
     struct model_event *e)
 {
 	static const char *const roles[] = { "parent", "child", "worker",
-	    "thread" };
+	    "helper", "thread" };
 	double t = 0;
 	long n;
 	int rc, i;
@@ -349,7 +351,7 @@ read_event(const struct ctx *c, const struct json_value *o,
 		return rc;
 	e->pid = n;
 	i = 0;
-	if ((rc = get_choice(c, o, "role", roles, 4, &i)) != 0)
+	if ((rc = get_choice(c, o, "role", roles, 5, &i)) != 0)
 		return rc;
 	e->role = (enum model_role)i;
 	i = 0;
@@ -367,7 +369,8 @@ read_event(const struct ctx *c, const struct json_value *o,
 	n = 0;
 	if ((rc = get_int(c, o, "conn", needs_conn(e->kind) ||
 	    (e->kind == EV_EXIT && (e->role == ROLE_CHILD ||
-	    e->role == ROLE_THREAD)), 0, 1, NUMBER_MAX,
+	    e->role == ROLE_HELPER || e->role == ROLE_THREAD)), 0, 1,
+	    NUMBER_MAX,
 	    &n)) != 0)
 		return rc;
 	e->conn = (unsigned long)n;
@@ -499,6 +502,9 @@ place_holds(struct model *m, struct model_event *e, size_t at)
 	case EV_SPAWN:
 		/* Measured: the worker got a copy of the listening socket. */
 		return e->measured ? hold_open(m, e->other_lane, 0, at) : 0;
+	case EV_DUP:
+		/* A second descriptor in the same process: a second hold. */
+		return hold_open(m, e->lane, e->conn, at);
 	case EV_CLOSE:
 		hold_close(m, e->lane, e->conn, 0, at);
 		/* -m threads: the one descriptor, opened in the main thread's
@@ -548,7 +554,11 @@ place(struct model *m)
 		orole = e->kind == EV_FORK ||
 		    (e->kind == EV_REAP && e->worker == 0) ?
 		    ROLE_CHILD : ROLE_WORKER;
-		onum = orole == ROLE_CHILD ? e->conn : e->worker;
+		/* A fork by a child or worker makes a helper (--helper),
+		 * which it reaps itself. */
+		if (orole == ROLE_CHILD && e->role != ROLE_PARENT)
+			orole = ROLE_HELPER;
+		onum = orole != ROLE_WORKER ? e->conn : e->worker;
 		e->other_lane = lane_of(m, e->other_pid, orole, onum, at);
 		if (e->other_lane == MODEL_NONE)
 			return -1;
@@ -665,5 +675,6 @@ model_lane_name(const struct model_lane *l, char *buf, size_t len)
 		snprintf(buf, len, "parent");
 	else
 		snprintf(buf, len, "%s %lu", l->role == ROLE_CHILD ? "child" :
+		    l->role == ROLE_HELPER ? "helper" :
 		    l->role == ROLE_THREAD ? "thread" : "worker", l->number);
 }

@@ -20,10 +20,11 @@
 
 enum model_kind {
 	EV_LISTEN, EV_SPAWN, EV_ACCEPT, EV_FORK, EV_PASS, EV_EOF,
-	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP
+	EV_SHUTDOWN, EV_CLOSE, EV_ERROR, EV_EXIT, EV_REAP, EV_STOP, EV_DUP
 };
 
-enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER, ROLE_THREAD };
+enum model_role { ROLE_PARENT, ROLE_CHILD, ROLE_WORKER, ROLE_HELPER,
+	ROLE_THREAD };
 
 /* What an event put on the wire. */
 enum model_wire {

@@ -216,7 +216,8 @@ call_text(const struct model *m, const struct model_event *e, char *buf,
 		break;
 	case EV_REAP:
 		snprintf(buf, len, "reap %s %lu", e->worker != 0 ? "worker" :
-		    "child", e->worker != 0 ? e->worker : e->conn);
+		    e->role != ROLE_PARENT ? "helper" : "child",
+		    e->worker != 0 ? e->worker : e->conn);
 		break;
 	case EV_STOP:
 		snprintf(buf, len, "stop");
@@ -519,6 +520,7 @@ draw_lane(const struct model *m, const struct layout *L, size_t l,
 	fprintf(out, "<g class=\"lane\" data-pid=\"%ld\" data-role=\"%s\" "
 	    "data-number=\"%lu\">\n", ln->pid, ln->role == ROLE_PARENT ?
 	    "parent" : ln->role == ROLE_CHILD ? "child" :
+	    ln->role == ROLE_HELPER ? "helper" :
 	    ln->role == ROLE_THREAD ? "thread" : "worker",
 	    ln->number);
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "

@@ -26,6 +26,7 @@ to_record(const struct model_event *e, struct traceevent *ev)
 	ev->pid = e->pid;
 	ev->role = e->role == ROLE_PARENT ? TRACEEVENT_PARENT :
 	    e->role == ROLE_CHILD ? TRACEEVENT_CHILD :
+	    e->role == ROLE_HELPER ? TRACEEVENT_HELPER :
 	    e->role == ROLE_THREAD ? TRACEEVENT_THREAD : TRACEEVENT_WORKER;
 	ev->number = e->number;
 	ev->conn = e->conn;

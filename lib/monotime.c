@@ -42,3 +42,16 @@ monotime_ms_until(double t, double now)
 		return INT_MAX;
 	return (int)ms + 1;
 }
+
+void
+monotime_sleep(double secs)
+{
+	double until = monotime_now() + secs;
+	struct timespec ts;
+
+	/* nanosleep, not poll: POSIX, and a handler's EINTR only means
+	 * "look at the clock again". */
+	while (monotime_until(until, &ts) != NULL &&
+	    (ts.tv_sec > 0 || ts.tv_nsec > 0))
+		(void)nanosleep(&ts, NULL);
+}

@@ -17,4 +17,7 @@ struct timespec *monotime_until(double deadline, struct timespec *ts);
  * so that poll never wakes early; 0 once t has passed. */
 int monotime_ms_until(double t, double now);
 
+/* Sleeps secs seconds, however many signal handlers interrupt it. */
+void monotime_sleep(double secs);
+
 #endif

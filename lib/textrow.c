@@ -39,6 +39,10 @@ textrow_pad(struct textrow *r, size_t start, size_t width)
 {
 	size_t w = columns(r->buf + start, r->len - start);
 
+	/* A cell that fills its column still gets one space after it, or
+	 * it would run into the next ("refs 2→2FIN"). */
+	if (w > 0 && w >= width + 1)
+		textrow_add(r, " ");
 	while (w++ < width + 1)
 		textrow_add(r, " ");
 }

@@ -18,9 +18,14 @@ traceevent_init(struct traceevent *ev, const char *name)
 const char *
 traceevent_role_name(enum traceevent_role role)
 {
-	return role == TRACEEVENT_PARENT ? "parent" :
-	    role == TRACEEVENT_CHILD ? "child" :
-	    role == TRACEEVENT_THREAD ? "thread" : "worker";
+	switch (role) {
+	case TRACEEVENT_PARENT: return "parent";
+	case TRACEEVENT_CHILD: return "child";
+	case TRACEEVENT_WORKER: return "worker";
+	case TRACEEVENT_HELPER: return "helper";
+	case TRACEEVENT_THREAD: return "thread";
+	}
+	return "parent";
 }
 
 const char *

@@ -15,15 +15,18 @@
 
 #include "textrow.h"
 
+/* A helper is a process that a child or a worker forks for other work
+ * (--helper): it serves no connection, it only inherits them. */
 enum traceevent_role { TRACEEVENT_PARENT, TRACEEVENT_CHILD,
-	TRACEEVENT_WORKER, TRACEEVENT_THREAD };
+	TRACEEVENT_WORKER, TRACEEVENT_HELPER, TRACEEVENT_THREAD };
 
 struct traceevent {
 	double t;		/* seconds since the server started */
 	long pid;		/* the process that wrote it */
 	enum traceevent_role role;
-	unsigned long number;	/* the writer's connection (child, thread)
-				 * or worker number; 0 for the parent */
+	unsigned long number;	/* the writer's connection (child,
+				 * helper, thread) or worker number; 0
+				 * for the parent */
 	long tid;		/* thread: the writer's thread id; 0: none */
 	const char *name;	/* "accept", "close", ... */
 	unsigned long conn;	/* 0: none */
@@ -36,8 +39,9 @@ struct traceevent {
 	const char *call;	/* error: the failing call, or NULL */
 	const char *err;	/* error: the errno name ("EPIPE") */
 	unsigned long worker;	/* spawn, pass, reap: the worker; 0: none */
-	long other_pid;		/* fork, reap: the child; spawn, pass, reap:
-				 * the worker; 0: none */
+	long other_pid;		/* fork, reap: the child (the helper, when
+				 * a child or worker wrote it); spawn, pass,
+				 * reap: the worker; 0: none */
 	int has_status;
 	int status;		/* exit: exit code; reap: wait status */
 	const char *addr;	/* listen: "ADDR PORT", or NULL */
@@ -55,7 +59,8 @@ struct traceevent {
  * unknown. */
 void traceevent_init(struct traceevent *ev, const char *name);
 
-/* The role's name in the JSON: "parent", "child", "worker", "thread". */
+/* The role's name in the JSON: "parent", "child", "worker", "helper",
+ * "thread". */
 const char *traceevent_role_name(enum traceevent_role role);
 
 /* The name the JSON gives errno value err ("EPIPE"; "EOTHER" for one it

@@ -12,8 +12,8 @@ traceview_head(struct textrow *r)
 {
 	textrow_add(r, "forkechod trace: one row per event; refs = descriptors "
 	    "open on the socket, in all processes\n");
-	/* "child" names the lane of a forked child and of a prefork worker
-	 * (w1, w2, ...) alike. */
+	/* "child" names the lane of a forked child, of a prefork worker
+	 * (w1, w2, ...) and of a helper (h1: the helper of child [1]) alike. */
 	textrow_add(r, "%8s  %-*s %-*s %-*s %s\n", "time", LANE_WIDTH,
 	    "parent", LANE_WIDTH, "child", WIRE_WIDTH, "wire",
 	    "state, and why");
@@ -59,6 +59,9 @@ traceview_row(const struct traceevent *ev, struct textrow *r)
 			textrow_add(r, "[%lu] ", ev->number);
 		else if (ev->role == TRACEEVENT_THREAD)
 			textrow_add(r, "[t%lu] ", ev->number);
+		else if (ev->role == TRACEEVENT_HELPER)
+			/* h1: the helper of child [1], in the children's lane. */
+			textrow_add(r, "h%lu ", ev->number);
 		else {
 			textrow_add(r, "w%lu ", ev->number);
 			if (ev->conn != 0)

@@ -3,6 +3,7 @@
 #include "choreo.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "diag.h"
 #include "echo.h"
+#include "helper.h"
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
@@ -44,6 +46,9 @@ choreo_defaults(struct choreo *ch)
 	ch->child_epipe = CEPIPE_CLOSE;
 	ch->listener_close_secs = -1;
 	ch->listener_shutdown_how = -1;
+	ch->helper_secs = -1;
+	ch->helper_does = HELPER_HOLD;
+	ch->child_dup_secs = -1;
 }
 
 /* --- settings */
@@ -191,9 +196,75 @@ choreo_parse_child_close(struct choreo *ch, const char *value, char *err,
 		ch->child_close = CCLOSE_LINGER0;
 	else if (strcmp(value, "unread") == 0)
 		ch->child_close = CCLOSE_UNREAD;
+	else if (strcmp(value, "shutdown") == 0)
+		ch->child_close = CCLOSE_SHUTDOWN;
 	else {
-		snprintf(err, errlen, "'%s' is not normal, linger0 or unread",
-		    value);
+		snprintf(err, errlen, "'%s' is not normal, linger0, unread or "
+		    "shutdown", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_helper(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "none") == 0)
+		ch->helper_secs = -1;
+	else if (num_parse_seconds(value, SECS_LIMIT, &ch->helper_secs) < 0) {
+		snprintf(err, errlen, "'%s' is not none or a number of seconds "
+		    "from 0 to %.0f", value, SECS_LIMIT);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_helper_does(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "hold") == 0)
+		ch->helper_does = HELPER_HOLD;
+	else if (strcmp(value, "close") == 0)
+		ch->helper_does = HELPER_CLOSE;
+	else if (strcmp(value, "shutdown") == 0)
+		ch->helper_does = HELPER_SHUTDOWN;
+	else if (strcmp(value, "exec") == 0)
+		ch->helper_does = HELPER_EXEC;
+	else {
+		snprintf(err, errlen, "'%s' is not hold, close, shutdown or "
+		    "exec", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_cloexec(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "yes") == 0)
+		ch->cloexec = 1;
+	else if (strcmp(value, "no") == 0)
+		ch->cloexec = 0;
+	else {
+		snprintf(err, errlen, "'%s' is not yes or no", value);
+		return -1;
+	}
+	return 0;
+}
+
+int
+choreo_parse_child_dup(struct choreo *ch, const char *value, char *err,
+    size_t errlen)
+{
+	if (strcmp(value, "none") == 0)
+		ch->child_dup_secs = -1;
+	else if (num_parse_seconds(value, SECS_LIMIT,
+	    &ch->child_dup_secs) < 0) {
+		snprintf(err, errlen, "'%s' is not none or a number of seconds "
+		    "from 0 to %.0f", value, SECS_LIMIT);
 		return -1;
 	}
 	return 0;
@@ -238,6 +309,11 @@ choreo_check(const struct choreo *ch, char *err, size_t errlen)
 		    "shutdown, so it has none to read closed");
 		return -1;
 	}
+	if (ch->helper_does != HELPER_HOLD && ch->helper_secs < 0) {
+		snprintf(err, errlen, "--helper-does needs --helper SECS: "
+		    "there is no helper to do it");
+		return -1;
+	}
 	if (ch->child_shutdown_when == CWHEN_EOF && ch->child_end == CEND_FIRST) {
 		snprintf(err, errlen, "--child-shutdown @eof and --child-end "
 		    "first: the child stops before it reads EOF");
@@ -251,7 +327,8 @@ choreo_child_acts(const struct choreo *ch)
 {
 	return ch->child_shutdown_how >= 0 || ch->child_end != CEND_EOF ||
 	    ch->child_close != CCLOSE_NORMAL ||
-	    ch->child_epipe != CEPIPE_CLOSE;
+	    ch->child_epipe != CEPIPE_CLOSE || ch->helper_secs >= 0 ||
+	    ch->cloexec || ch->child_dup_secs >= 0;
 }
 
 /* --- the acts */
@@ -549,6 +626,7 @@ struct child_side {
 	int shut_rd;		/* SHUT_RD was or may be done on the socket */
 	int zero_told;		/* the first 0 after SHUT_RD was traced */
 	int reading_on;		/* the echo failed with EPIPE: read on */
+	pid_t helper;		/* --helper: its pid, or 0 */
 	const struct echo_stats *st;	/* the loop's counts */
 	char note[128];		/* the eof's why, when it has numbers */
 };
@@ -592,6 +670,11 @@ hook_after_echo(void *ctx, unsigned long long total)
 	if (cs->first_done)
 		return ECHO_GO_ON;
 	cs->first_done = 1;
+	if (cs->ch->helper_secs >= 0) {
+		pid_t pid = helper_start(cs->ch, cs->conn, cs->fd);
+
+		cs->helper = pid > 0 ? pid : 0;
+	}
 	if (cs->ch->child_shutdown_when == CWHEN_FIRST)
 		child_shutdown(cs, "after the first read and echo");
 	return cs->ch->child_end == CEND_FIRST ? ECHO_STOP : ECHO_GO_ON;
@@ -660,6 +743,25 @@ hook_on_write_error(void *ctx, int err)
 	return ECHO_GO_ON;
 }
 
+/* --child-dup: a second descriptor of the same socket in this process,
+ * as code that hands a copy to a logger or to fdopen() makes one. */
+static int
+child_dup(unsigned long conn, int fd)
+{
+	struct trace_act act;
+	int nfd;
+
+	step_before(conn, fd, "dup", "a second descriptor");
+	if (trace_active)
+		trace_act_begin(&act, conn, fd);
+	nfd = dup(fd);
+	if (nfd < 0)
+		diag_err(errno, "connection %lu: dup of fd %d", conn, fd);
+	if (trace_active)
+		trace_act_dupped(&act, nfd, "the child dup()s its copy");
+	return nfd;
+}
+
 /* Gives up the child's copy as --child-close says. */
 static int
 child_close(const struct choreo *ch, unsigned long conn, int fd,
@@ -680,6 +782,14 @@ child_close(const struct choreo *ch, unsigned long conn, int fd,
 			;
 		return choreo_close(conn, fd, "the child closes with data "
 		    "unread");
+	case CCLOSE_SHUTDOWN:
+		/* Redis's fix while a forked child is alive: shutdown() acts
+		 * on the socket, whoever else holds it, so the FIN does not
+		 * wait for the helper's copy (docs/LINUX.md, L7). */
+		if (choreo_shutdown(conn, fd, SHUT_RDWR, "shutdown before "
+		    "close: the FIN must not wait for other holders") < 0)
+			diag_err(errno, "connection %lu: shutdown", conn);
+		return choreo_close(conn, fd, "after its shutdown");
 	case CCLOSE_NORMAL:
 		break;
 	}
@@ -696,7 +806,7 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 	    .on_deadline = hook_on_deadline, .after_echo = hook_after_echo,
 	    .on_zero_read = hook_on_zero_read,
 	    .on_write_error = hook_on_write_error, .ctx = &cs };
-	int rc, plain;
+	int rc, plain, dupfd = -1;
 
 	/* The parent's SHUT_RD makes this child's read() return 0 too
 	 * (docs/LINUX.md, L9); its SHUT_RDWR is a real end, since the child
@@ -708,6 +818,10 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 	plain = !trace_active && !choreo_child_acts(ch);
 	if (!plain)
 		cs.started = clock_of(monotime_now());
+	if (ch->cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		diag_err(errno, "connection %lu: fcntl FD_CLOEXEC", conn);
+	if (ch->child_dup_secs >= 0)
+		dupfd = child_dup(conn, fd);
 	rc = echo_run(fd, idle, plain ? NULL : &hooks, st);
 	if (rc < 0 && trace_active)
 		trace_error(conn, fd, st->failed_call, st->err, NULL);
@@ -716,5 +830,11 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 		st->err = errno;
 		rc = -1;
 	}
+	if (dupfd >= 0) {
+		monotime_sleep(ch->child_dup_secs);
+		(void)choreo_close(conn, dupfd, "the duplicate, closed later");
+	}
+	if (cs.helper > 0)
+		helper_wait(conn, cs.helper);
 	return rc;
 }

@@ -19,7 +19,9 @@ enum parent_close { PCLOSE_NOW, PCLOSE_EXIT, PCLOSE_NEVER, PCLOSE_AFTER };
 enum parent_after_close { PAFTER_NONE, PAFTER_READ };
 enum child_when { CWHEN_NONE, CWHEN_SECS, CWHEN_FIRST, CWHEN_EOF };
 enum child_end { CEND_EOF, CEND_FIRST };
-enum child_close { CCLOSE_NORMAL, CCLOSE_LINGER0, CCLOSE_UNREAD };
+enum child_close { CCLOSE_NORMAL, CCLOSE_LINGER0, CCLOSE_UNREAD,
+	CCLOSE_SHUTDOWN };
+enum helper_does { HELPER_HOLD, HELPER_CLOSE, HELPER_SHUTDOWN, HELPER_EXEC };
 enum child_epipe { CEPIPE_CLOSE, CEPIPE_READ_ON };
 
 struct choreo {
@@ -39,6 +41,17 @@ struct choreo {
 	/* An echo write that fails with EPIPE (the write side was shut
 	 * down): end and close, or read on to EOF, counting. */
 	enum child_epipe child_epipe;
+	/* --helper: after its first echo the child (or worker) forks a
+	 * helper that lives this long; <0: none.  What the helper does
+	 * with the copy it inherits. */
+	double helper_secs;
+	enum helper_does helper_does;
+	/* --cloexec: the child marks its copy close-on-exec first thing,
+	 * as accept4(SOCK_CLOEXEC) would have. */
+	int cloexec;
+	/* --child-dup: the child dup()s its copy first thing and closes
+	 * the duplicate this long after its own close; <0: no dup. */
+	double child_dup_secs;
 	/* The listening socket (prefork with workers accepting). */
 	double listener_close_secs;	/* parent closes its copy; <0: no */
 	int listener_shutdown_how;	/* first worker's shutdown, or -1 */
@@ -62,6 +75,14 @@ int choreo_parse_child_end(struct choreo *ch, const char *value,
 int choreo_parse_child_close(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 int choreo_parse_child_epipe(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_helper(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_helper_does(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_cloexec(struct choreo *ch, const char *value,
+    char *err, size_t errlen);
+int choreo_parse_child_dup(struct choreo *ch, const char *value,
     char *err, size_t errlen);
 
 int choreo_parse_listener_close(struct choreo *ch, const char *value,

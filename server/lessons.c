@@ -32,6 +32,18 @@ static const char *const prefork_listener[] = { "trace=yes",
     "parent-close-listener=1", "worker-shutdown-listener=rd@3", NULL };
 static const char *const fd_passing[] = { "trace=yes", "model=prefork",
     "accept-in=parent", "parent-close=1", NULL };
+static const char *const helper_holds[] = { "trace=yes",
+    "helper=3", NULL };
+static const char *const helper_shutdown_first[] = { "trace=yes",
+    "helper=3", "child-close=shutdown", NULL };
+static const char *const cloexec_no_help[] = { "trace=yes",
+    "helper=3", "cloexec=yes", NULL };
+static const char *const exec_holds[] = { "trace=yes",
+    "helper=3", "helper-does=exec", NULL };
+static const char *const child_shutdown_kills_parent[] = { "trace=yes",
+    "helper=3", "helper-does=shutdown", NULL };
+static const char *const dup_counts[] = { "trace=yes",
+    "child-dup=2", NULL };
 static const char *const close_does_not_wake[] = { "trace=yes",
     "model=threads", "parent-close=1", NULL };
 static const char *const shutdown_wakes[] = { "trace=yes",
@@ -166,6 +178,78 @@ const struct lesson lessons_table[] = {
 	  "closes: refs 2->1, nothing sent.  The FIN goes out when the\n"
 	  "parent closes, 1 s after the accept.\n"
 	  "Try: forkecho -m hello   (\"server sent FIN after 1.0 s\")\n" },
+	{ "helper-holds",
+	  "a helper forked for other work holds the connection: the FIN "
+	  "waits 3 s for it",
+	  helper_holds,
+	  "A bug from real servers (Redis's BGSAVE child: redis/redis#2841,\n"
+	  "#10077).  After its first echo the child forks a helper for other\n"
+	  "work, which lives 3 s.  fork() copies every descriptor, so the\n"
+	  "helper holds the connection too (refs 1->2) without ever using it.\n"
+	  "At EOF the child closes (refs 2->1): nothing is sent.  The FIN goes\n"
+	  "out when the helper exits, 3 s later.  ss -tanp names the helper as\n"
+	  "the holder.  The fix is the next lesson.\n"
+	  "Try: forkecho -w 1 -m hello   (exit 4: no FIN within 1 s)\n" },
+	{ "helper-shutdown-first",
+	  "the fix: with a helper alive, shutdown() before close(): FIN at "
+	  "once",
+	  helper_shutdown_first,
+	  "The fix Redis adopted (redis/redis#11376): while a forked child\n"
+	  "may hold a copy, call shutdown(SHUT_RDWR) before close().\n"
+	  "shutdown() acts on the socket, not on this process's descriptor,\n"
+	  "so the FIN goes out at once although the helper still holds a copy\n"
+	  "(refs stay 2); the close then drops this process's reference.\n"
+	  "Try: forkecho -w 1 -m hello   (FIN within milliseconds)\n" },
+	{ "cloexec-no-help",
+	  "the socket is close-on-exec, the helper never execs: it still "
+	  "holds the connection",
+	  cloexec_no_help,
+	  "A bug from real servers (apache/guacamole-server PR 698: one\n"
+	  "socket held by 40 of 40 processes).  The child marks its copy\n"
+	  "close-on-exec (FD_CLOEXEC, as accept4(SOCK_CLOEXEC) would), then\n"
+	  "forks the helper.  The flag acts at execve() only, and this helper\n"
+	  "never execs: it holds the socket as in helper-holds, and the FIN\n"
+	  "waits 3 s.  The fix for a helper that does not exec: it closes\n"
+	  "what it inherited and does not need, first thing.\n"
+	  "Try: forkecho -w 1 -m hello   (exit 4)\n"
+	  "     with --helper-does close: FIN at once\n" },
+	{ "exec-holds",
+	  "the helper execs a program: without close-on-exec the program "
+	  "holds the connection",
+	  exec_holds,
+	  "The converse, as with a CGI program or a subprocess: the helper\n"
+	  "execs sleep 3.  A descriptor without close-on-exec survives\n"
+	  "execve(), so sleep, which knows nothing of sockets, holds the\n"
+	  "connection (ss -tanp says \"sleep\"), and the FIN waits until it\n"
+	  "exits.  The fix: the socket close-on-exec from the start\n"
+	  "(accept4 with SOCK_CLOEXEC; here --cloexec yes): the exec closes\n"
+	  "the helper's copy, and the child's close sends the FIN.\n"
+	  "Try: forkecho -w 1 -m hello   (exit 4)\n"
+	  "     with --cloexec yes: FIN at once\n" },
+	{ "child-shutdown-kills-parent",
+	  "a helper shuts down a connection it inherited: it ends for its "
+	  "owner too",
+	  child_shutdown_kills_parent,
+	  "A bug from real code (redis/redis-py#863; lxc/lxc PR 2619).  The\n"
+	  "helper's cleanup \"disconnects\" what it inherited with\n"
+	  "shutdown(SHUT_RDWR), then close().  shutdown() acts on the socket,\n"
+	  "so the FIN goes out for every holder: the connection ends for the\n"
+	  "child that owns it, in the middle of its conversation, and the\n"
+	  "child's read returns 0.  A process that does not own a connection\n"
+	  "should only close() its copy (redis-py now calls shutdown only in\n"
+	  "the process that made the connection).\n"
+	  "Try: forkecho -i 0.4 -m one -m two -m three\n"
+	  "     (one echoed, then FIN before the input ended: exit 1)\n" },
+	{ "dup-counts",
+	  "dup() makes a second reference in one process: closing one sends "
+	  "nothing",
+	  dup_counts,
+	  "The child dup()s its copy at once (refs 1->2), as code that hands\n"
+	  "a descriptor to a logger or to fdopen() does.  A reference is a\n"
+	  "descriptor, whichever process holds it: at EOF the child closes\n"
+	  "the original (refs 2->1) and nothing is sent; the FIN goes out\n"
+	  "when it closes the duplicate, 2 s later.\n"
+	  "Try: forkecho -m hello   (\"server sent FIN after 2.0 s\")\n" },
 	{ "close-does-not-wake",
 	  "threads: the acceptor closes the one descriptor 1 s after "
 	  "accept: nothing sent, the blocked read goes on",

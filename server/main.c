@@ -89,9 +89,15 @@ main(int argc, char *argv[])
 	}
 	if (cfg.want_lessons) {
 		const struct lesson *l;
+		int width = 0;
 
+		/* One column for the names, as wide as the longest, and
+		 * two spaces at least before each summary. */
 		for (l = lessons_table; l->name != NULL; l++)
-			printf("%-22s %s\n", l->name, l->summary);
+			if ((int)strlen(l->name) > width)
+				width = (int)strlen(l->name);
+		for (l = lessons_table; l->name != NULL; l++)
+			printf("%-*s  %s\n", width, l->name, l->summary);
 		return 0;
 	}
 

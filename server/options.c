@@ -41,10 +41,18 @@ const struct opt_spec options_table[] = {
 	    "child calls shutdown(HOW) at WHEN: SECS, first or eof" },
 	{ "child-end", 0, "eof|first", OPT_CHILD_END,
 	    "child stops echoing at EOF (default) or after the first echo" },
-	{ "child-close", 0, "normal|linger0|unread", OPT_CHILD_CLOSE,
+	{ "child-close", 0, "normal|linger0|unread|shutdown", OPT_CHILD_CLOSE,
 	    "how the child gives up its copy (default normal)" },
 	{ "child-epipe", 0, "close|read-on", OPT_CHILD_EPIPE,
 	    "after an echo write fails with EPIPE: close, or read on to EOF" },
+	{ "child-dup", 0, "none|SECS", OPT_CHILD_DUP,
+	    "child dup()s its copy, closes the duplicate SECS after it" },
+	{ "helper", 0, "none|SECS", OPT_HELPER,
+	    "after the first echo the child forks a helper living SECS" },
+	{ "helper-does", 0, "hold|close|shutdown|exec", OPT_HELPER_DOES,
+	    "what the helper does with its inherited copy (default hold)" },
+	{ "cloexec", 0, "yes|no", OPT_CLOEXEC,
+	    "child marks its copy close-on-exec (default no)" },
 	{ "parent-close-listener", 0, "SECS", OPT_PARENT_CLOSE_LISTENER,
 	    "prefork: parent closes its listening socket SECS after start" },
 	{ "worker-shutdown-listener", 0, "HOW@SECS",
@@ -86,6 +94,8 @@ const char options_usage[] =
     "\t[--parent-close when] [--parent-after-close what]\n"
     "\t[--parent-shutdown how@secs] [--child-shutdown how@when]\n"
     "\t[--child-end when] [--child-close how] [--child-epipe what]\n"
+    "\t[--child-dup secs] [--helper secs] [--helper-does what]\n"
+    "\t[--cloexec yes|no]\n"
     "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
 
 /* Limits that keep a typo from becoming a resource problem. */
@@ -279,6 +289,13 @@ static const struct setter setters[OPT_COUNT] = {
 	    .choreo = choreo_parse_parent_after_close },
 	[OPT_CHILD_EPIPE] = { .kind = SET_CHOREO,
 	    .choreo = choreo_parse_child_epipe },
+	[OPT_CHILD_DUP] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_child_dup },
+	[OPT_HELPER] = { .kind = SET_CHOREO, .choreo = choreo_parse_helper },
+	[OPT_HELPER_DOES] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_helper_does },
+	[OPT_CLOEXEC] = { .kind = SET_CHOREO,
+	    .choreo = choreo_parse_cloexec },
 	[OPT_LESSON] = { .kind = SET_CALL, .call = set_lesson },
 	[OPT_LESSONS] = { .kind = SET_FLAG, .field = AT(want_lessons),
 	    .flag = 1 },

@@ -429,6 +429,7 @@ emit(struct traceevent *ev)
 	ev->pid = (long)tr.pid;
 	ev->role = me.role == TRACE_PARENT ? TRACEEVENT_PARENT :
 	    me.role == TRACE_CHILD ? TRACEEVENT_CHILD :
+	    me.role == TRACE_HELPER ? TRACEEVENT_HELPER :
 	    me.role == TRACE_THREAD ? TRACEEVENT_THREAD : TRACEEVENT_WORKER;
 	ev->number = me.role != TRACE_PARENT ? me.number : 0;
 	ev->tid = me.tid;
@@ -693,8 +694,14 @@ trace_fork_parent(unsigned long conn, int fd, pid_t child)
 	set_measured(&ev, pending.refs_before, count_refs(&sock),
 	    sockinfo_state(fd, &sock), "none");
 	ev.other_pid = (long)child;
-	snprintf(why, sizeof why, "child %lu (pid %ld) has a copy", conn,
-	    (long)child);
+	if (me.role == TRACE_PARENT)
+		snprintf(why, sizeof why, "child %lu (pid %ld) has a copy",
+		    conn, (long)child);
+	else
+		/* fork() copies the whole descriptor table: the helper has a
+		 * copy of every socket this process holds, asked or not. */
+		snprintf(why, sizeof why, "the helper (pid %ld) has a copy, "
+		    "as of every descriptor", (long)child);
 	ev.why = why;
 	emit(&ev);
 }
@@ -782,12 +789,39 @@ trace_act_closed(struct trace_act *a, int rc, const char *note)
 	set_measured(&ev, b.refs, after.refs, after.state, NULL);
 	explain_close(&ev, &b, &after, why, sizeof why);
 	finish_act(a, &ev, note, why);
-	/* A child keeps what it knows for its exit event; the parent and
-	 * a worker are done with this connection.  With one table for all
-	 * threads, the connection's thread may act on after the acceptor's
-	 * close: trace_join forgets it. */
-	if (me.role != TRACE_CHILD && !tr.one_table && a->conn != 0)
+	/* A child (or its helper) keeps what it knows for its exit event;
+	 * the parent and a worker are done with this connection.  With one
+	 * table for all threads, the connection's thread may act on after
+	 * the acceptor's close: trace_join forgets it. */
+	if (me.role != TRACE_CHILD && me.role != TRACE_HELPER &&
+	    !tr.one_table && a->conn != 0)
 		forget(a->conn);
+	errno = err;
+}
+
+void
+trace_act_dupped(struct trace_act *a, int newfd, const char *note)
+{
+	struct trace_snapshot after;
+	struct traceevent ev;
+	char why[160];
+	int err = errno;
+
+	measure(&a->sock, a->fd, &after);
+	if (a->unsure)
+		a->before.refs = after.refs = -1;
+	event_init(&ev, "dup", a->conn, newfd);
+	set_measured(&ev, a->before.refs, after.refs, after.state, "none");
+	if (newfd < 0)
+		snprintf(why, sizeof why, "dup of fd %d failed: %s", a->fd,
+		    strerror(err));
+	else
+		/* The same open file, one more descriptor on it: a second
+		 * reference, as fork() makes one (docs/LINUX.md, L1). */
+		snprintf(why, sizeof why, "fd %d is a second descriptor of "
+		    "fd %d's socket: one more reference, nothing sent", newfd,
+		    a->fd);
+	finish_act(a, &ev, note, why);
 	errno = err;
 }
 
@@ -943,6 +977,40 @@ void
 trace_reap(unsigned long conn, pid_t pid, int status)
 {
 	emit_reap("child", conn, pid, status, NULL);
+}
+
+void
+trace_reap_helper(unsigned long conn, pid_t pid, int status)
+{
+	struct sockinfo_id sock;
+	struct traceevent ev;
+	char why[160];
+	int refs, unsure;
+
+	clear_slot_of(pid);
+	trace_lock(conn);
+	identity(conn, -1, &sock, &unsure);
+	refs = count_refs(&sock);
+	event_init(&ev, "reap", conn, -1);
+	/* What the helper held went when it ended, before this wait: the
+	 * count is the one after it, the state says whether that sent the
+	 * FIN (a helper that exec'd a program writes no event of its
+	 * own). */
+	set_measured(&ev, unsure ? -1 : refs, unsure ? -1 : refs,
+	    sockinfo_state(-1, &sock), NULL);
+	ev.other_pid = (long)pid;
+	ev.status = status;
+	ev.has_status = 1;
+	if (WIFEXITED(status))
+		snprintf(why, sizeof why, "the helper (pid %ld) exited %d; "
+		    "its copies went with it", (long)pid, WEXITSTATUS(status));
+	else
+		snprintf(why, sizeof why, "the helper (pid %ld) was killed by "
+		    "signal %d; its copies went with it", (long)pid,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	ev.why = why;
+	emit(&ev);
+	trace_unlock(conn);
 }
 
 /* --- prefork */

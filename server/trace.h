@@ -31,7 +31,10 @@
 
 #include "sockinfo.h"
 
-enum trace_role { TRACE_PARENT, TRACE_CHILD, TRACE_WORKER, TRACE_THREAD };
+/* TRACE_HELPER: a process a child or worker forked for other work
+ * (--helper); TRACE_THREAD: a connection's thread (-m threads). */
+enum trace_role { TRACE_PARENT, TRACE_CHILD, TRACE_WORKER, TRACE_HELPER,
+	TRACE_THREAD };
 
 /* 1 while any trace output is on.  Set when trace_open has opened the
  * outputs; back to 0 should the only output fail. */
@@ -111,6 +114,15 @@ void trace_fork_failed(unsigned long conn);
 void trace_act_begin(struct trace_act *a, unsigned long conn, int fd);
 void trace_act_closed(struct trace_act *a, int rc, const char *note);
 void trace_act_shut(struct trace_act *a, int how, int rc, const char *note);
+
+/* Around dup(fd) of connection conn's copy: begin() as for a close;
+ * dupped() takes the new descriptor (or -1 and errno), measures again
+ * and emits "dup" on the new descriptor. */
+void trace_act_dupped(struct trace_act *a, int newfd, const char *note);
+
+/* A child or worker collected the helper it forked for connection conn
+ * (pid, wait status): measured, since the helper's copies went with it. */
+void trace_reap_helper(unsigned long conn, pid_t pid, int status);
 
 /* read() on fd returned 0; note says what it means here. */
 void trace_eof(unsigned long conn, int fd, const char *note);

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,6 +39,7 @@ struct worker {
 	unsigned long served;
 	double resume_at;		/* after an accept failure, or 0 */
 	double shutdown_at;		/* --worker-shutdown-listener, or 0 */
+	int epfd;	/* epoll on the channel and the listeners, or -1 */
 };
 
 static _Noreturn void
@@ -46,6 +49,8 @@ leave(struct worker *w, int status, const char *why)
 	if (w->ws->ls != NULL)
 		listeners_close(w->ws->ls);
 	io_close_quiet(w->ws->channel);
+	if (w->epfd >= 0)
+		io_close_quiet(w->epfd);
 	_exit(status);
 }
 
@@ -76,6 +81,62 @@ serve(struct worker *w, struct conn *c)
 	w->served++;
 }
 
+/*
+ * Workers that accept wait in epoll with EPOLLEXCLUSIVE on the listeners
+ * (Linux 4.5): a new connection then wakes one idle worker, not all of
+ * them to race for one accept() (the thundering herd, which on two CPUs
+ * cost the pool a third of its rate at 8 clients; docs/PERFORMANCE.md).
+ * Returns -1 where epoll cannot be had, and pselect() serves instead.
+ */
+static int
+epoll_setup(const struct worker *w)
+{
+	struct epoll_event ev;
+	int epfd, i;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -1;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.u32 = (uint32_t)-1;		/* the channel */
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, w->ws->channel, &ev) < 0)
+		goto fail;
+	for (i = 0; i < w->ws->ls->count; i++) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, w->ws->ls->fd[i], &ev) < 0)
+			goto fail;
+	}
+	return epfd;
+fail:
+	io_close_quiet(epfd);
+	return -1;
+}
+
+/* The same as pselect() over the channel and the listeners, through the
+ * worker's epoll: ready receives what is readable. */
+static int
+epoll_wait_for(const struct worker *w, fd_set *ready, double until)
+{
+	struct epoll_event ev[8];
+	int n, i, timeout;
+
+	FD_ZERO(ready);
+	timeout = until > 0 ? monotime_ms_until(until, monotime_now()) : -1;
+	n = epoll_pwait(w->epfd, ev, (int)(sizeof ev / sizeof ev[0]), timeout,
+	    w->ws->wait_mask);
+	for (i = 0; i < n; i++) {
+		uint32_t at = ev[i].data.u32;
+
+		if (at == (uint32_t)-1)
+			FD_SET(w->ws->channel, ready);
+		else if ((int)at < w->ws->ls->count)
+			FD_SET(w->ws->ls->fd[at], ready);
+	}
+	return n;
+}
+
 /* Waits in pselect() for the channel (and, with listeners, every
  * listener) until something is readable, a signal comes, or until.
  * Returns pselect's result; ready receives the set. */
@@ -85,6 +146,10 @@ wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 	struct timespec ts;
 	int maxfd = -1, i;
 
+	/* After an accept failure the listeners are left out for a while:
+	 * that takes pselect, as EPOLLEXCLUSIVE cannot be changed. */
+	if (listeners && w->resume_at == 0 && w->epfd >= 0)
+		return epoll_wait_for(w, ready, until);
 	FD_ZERO(ready);
 	/* The channel always: end of file on it means the parent is gone. */
 	FD_SET(w->ws->channel, ready);
@@ -219,6 +284,7 @@ run_accepting(struct worker *w)
 	if (w->ws->number == 1 && ch->listener_shutdown_how >= 0)
 		w->shutdown_at = w->ws->server_started +
 		    ch->listener_shutdown_secs;
+	w->epfd = epoll_setup(w);
 	for (;;) {
 		double now, until;
 
@@ -359,6 +425,7 @@ worker_run(const struct worker_setup *ws)
 
 	memset(&w, 0, sizeof w);
 	w.ws = ws;
+	w.epfd = -1;
 	signals_enter_worker();
 	if (ws->ls == NULL)
 		run_receiving(&w);

@@ -116,6 +116,66 @@ teardown() { stop_server; }
 	[ "${stderr_lines[0]}" = "forkechod: --parent-after-close: 'write' is not none or read" ]
 }
 
+@test "--helper-does without --helper is refused, and bad helper, dup and cloexec values name what is allowed" {
+	run --separate-stderr "$SERVER" --helper-does close
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --helper-does needs --helper SECS: there is no helper to do it" ]
+	run --separate-stderr "$SERVER" --helper soon
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --helper: 'soon' is not none or a number of seconds from 0 to 86400" ]
+	run --separate-stderr "$SERVER" --helper 1 --helper-does fork
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --helper-does: 'fork' is not hold, close, shutdown or exec" ]
+	run --separate-stderr "$SERVER" --child-dup -1
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --child-dup: '-1' is not none or a number of seconds from 0 to 86400" ]
+	run --separate-stderr "$SERVER" --cloexec maybe
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --cloexec: 'maybe' is not yes or no" ]
+	run --separate-stderr "$SERVER" --child-close later
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "forkechod: --child-close: 'later' is not normal, linger0, unread or shutdown" ]
+}
+
+@test "a helper without the trace holds the FIN back for its life, and leaves no process behind" {
+	start_server -l 127.0.0.1:0 --helper 1.5
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr =~ server\ sent\ FIN\ after\ (1\.[4-9]|2\.[0-5])[0-9]{2}\ s$ ]]
+	# The child waited for its helper, and the parent reaped the child.
+	wait_until 5 has_live_children "$SERVER_PID" 0
+	[ -z "$(zombies_of "$SERVER_PID")" ]
+}
+
+@test "a helper that execs, without the trace: the program holds the FIN back; close-on-exec lets it go" {
+	start_server -l 127.0.0.1:0 --helper 1.5 --helper-does exec
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr =~ server\ sent\ FIN\ after\ (1\.[4-9]|2\.[0-5])[0-9]{2}\ s$ ]]
+	stop_server
+	start_server -l 127.0.0.1:0 --helper 1.5 --helper-does exec --cloexec yes
+	run --separate-stderr timeout 10 "$CLIENT" -m hi 127.0.0.1 "$PORT"
+	assert_success
+	[[ $stderr =~ server\ sent\ FIN\ after\ 0\.[0-4][0-9]{2}\ s$ ]]
+}
+
+@test "a server stopped while a helper holds a connection leaves no helper behind" {
+	start_server -l 127.0.0.1:0 --helper 60 --drain-timeout 0.5
+	run --separate-stderr timeout 10 "$CLIENT" -w 0.5 -m hi 127.0.0.1 "$PORT"
+	assert_failure 4
+	local child helper
+	child=$(children_of "$SERVER_PID")
+	[ -n "$child" ]
+	helper=$(children_of "$child")
+	[ -n "$helper" ]
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID" 10
+	SERVER_PID=
+	# The drain ended the child; the helper went with it.
+	wait_until 5 not_running "$helper"
+	wait_until 5 not_running "$child"
+}
+
 @test "a trace file that cannot be written is a clear error with status 1" {
 	run --separate-stderr "$SERVER" -l 127.0.0.1:0 --trace-json /nonexistent/dir/t.json
 	assert_failure 1

@@ -193,6 +193,25 @@ text_matches() {
 	assert_line --regexp '^ +[0-9.]+ {33}\[1\] close fd [0-9]+ refs 1→0 +FIN +CLOSED; done with the connection; last reference: FIN$'
 }
 
+@test "helper-holds: forktrace reads the helper's events: its lane h1 in --text, a helper lane in the SVG" {
+	lesson helper-holds -w 1 -m hello
+	[ "$CLIENT_STATUS" -eq 4 ]
+	text_matches
+	assert_line --regexp '^ +[0-9.]+ {33}\[1\] fork fd [0-9]+ refs 1→2 +- +[A-Z_]+; the helper \(pid [0-9]+\) has a copy, as of every descriptor$'
+	assert_line --regexp '^ +[0-9.]+ {33}h1 close fd [0-9]+ refs 1→0 +FIN +[A-Z_]+; the helper.s work is done: its copy goes as it exits; last reference: FIN$'
+	run "$FORKTRACE" -o "$SVG" "$TRACE"
+	assert_success
+	grep -q 'data-role="helper" data-number="1"' "$SVG"
+	grep -q '>reap helper 1' "$SVG"
+}
+
+@test "dup-counts: forktrace --text prints the dup row as the server does" {
+	lesson dup-counts -m hello
+	[ "$CLIENT_STATUS" -eq 0 ]
+	text_matches
+	assert_line --regexp '^ +[0-9.]+ {33}\[1\] dup fd [0-9]+ refs 1→2 +- +[A-Z_]+; the child dup\(\)s its copy; fd [0-9]+ is a second descriptor of fd [0-9]+.s socket: one more reference, nothing sent$'
+}
+
 @test "parent-forgets-close: forktrace --text prints the rows of the server's lane view" {
 	parent_forgets_close
 	text_matches
@@ -584,7 +603,7 @@ check_mermaid() {
 # of docs/LESSONS.md for lesson NAME, one a line, sorted.
 section_fds() {
 	awk -v name="$1" '
-		/^###? / { in_it = ($0 == "## " name || $0 == "### " name) }
+		/^##+ / { in_it = ($0 == "## " name || $0 == "### " name) }
 		in_it && /^ +[0-9]+\.[0-9][0-9][0-9]  / { print }
 	' "$TOP/docs/LESSONS.md" | grep -o 'fd [0-9]*' | sort -u
 }
