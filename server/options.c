@@ -471,6 +471,11 @@ check_threads(const struct server_config *cfg, char *err, size_t errlen)
 	} else if (cfg->bug != BUG_NONE) {
 		opt = "--classic-bug";
 		why = "the textbook server forks per connection";
+	} else if (ch->helper_secs >= 0) {
+		opt = "--helper";
+		why = "a helper forked from one connection's thread would copy "
+		    "every connection's descriptor, and fork() in a process of "
+		    "many threads keeps only the caller";
 	} else if (cfg->step) {
 		opt = "--step";
 		why = "a step waits for SIGUSR1, which a connection's thread "
