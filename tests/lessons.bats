@@ -647,6 +647,15 @@ fin_gap() {
 	done
 }
 
+@test "docs/LESSONS.md and docs/LESSONS.zh_CN.md have a section for every lesson --lessons lists" {
+	local name missing=()
+	for name in $("$SERVER" --lessons | awk '{print $1}'); do
+		grep -Eq "^##+ $name\$" "$TOP/docs/LESSONS.md" || missing+=("LESSONS.md:$name")
+		grep -Eq "^## $name\$" "$TOP/docs/LESSONS.zh_CN.md" || missing+=("LESSONS.zh_CN.md:$name")
+	done
+	[ "${#missing[@]}" -eq 0 ] || fail "no section: ${missing[*]}"
+}
+
 @test "an unknown lesson is refused with status 64" {
 	run --separate-stderr "$SERVER" --lesson nope
 	assert_failure 64
