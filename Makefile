@@ -11,7 +11,7 @@ include config.mk
 LIB_SRC = lib/addr.c lib/diag.c lib/fdpass.c lib/io.c lib/monotime.c \
 	lib/net.c lib/num.c lib/opt.c lib/sockinfo.c lib/textrow.c \
 	lib/traceevent.c lib/traceview.c lib/fds.c lib/logfile.c lib/echocheck.c \
-	lib/sdnotify.c
+	lib/sdnotify.c lib/nls.c lib/nls_why.c
 SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/listeners.c server/signals.c server/children.c server/model_fork.c \
 	server/conn.c server/echo.c server/choreo.c server/trace.c \
@@ -58,11 +58,55 @@ MAN = docs/forkechod.8 docs/forkechod.conf.5 docs/forkecho.1 docs/forktrace.1 \
 ALL_CPPFLAGS = $(FE_STD) $(FE_THREADS) $(FE_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(ALL_CPPFLAGS) $(FE_WARN) $(CFLAGS)
 
-all: $(PROGS)
+# make with no target builds all, though rules come before it.
+.DEFAULT_GOAL := all
+
+SAN_DIR = build/san
+
+# Translations (lib/nls.h).  The catalogs are built into build/locale,
+# where the programs of the build tree find them; make install copies
+# them to LOCALEDIR.  lib/nls.o is rebuilt when the directories change
+# (build/nls.flags holds them), so that an install never carries a
+# program that looks in the wrong place.
+NLS_SRC = $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(FORKTRACE_SRC) \
+	$(BENCH_SRC)
+ifeq ($(NLS),yes)
+MO = $(LINGUAS:%=build/locale/%/LC_MESSAGES/forkecho.mo)
+FE_CPPFLAGS += -DFE_NLS=1
+NLS_DIRS = -DFE_LOCALEDIR=\"$(LOCALEDIR)\" -DFE_BUILDDIR=\"$(CURDIR)\"
+else
+MO =
+FE_CPPFLAGS += -DFE_NLS=0
+NLS_DIRS =
+endif
+build/lib/nls.o $(SAN_DIR)/lib/nls.o: CPPFLAGS += $(NLS_DIRS)
+build/lib/nls.o $(SAN_DIR)/lib/nls.o: build/nls.flags
+FORCE:
+build/nls.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(NLS_DIRS)' | cmp -s - $@ || echo '$(NLS_DIRS)' >$@
+
+build/locale/%/LC_MESSAGES/forkecho.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+# make pot: po/forkecho.pot from every _() and N_() in the sources;
+# make update-po: each po/LANG.po merged with it (new messages appear
+# untranslated, for a translator; make check fails until they are done).
+XGETTEXT = xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ \
+	--add-comments=TRANSLATORS: --package-name=forkecho \
+	--package-version=$(VERSION) --msgid-bugs-address= --sort-by-file
+pot:
+	$(XGETTEXT) -o po/forkecho.pot $(NLS_SRC)
+update-po: pot
+	for l in $(LINGUAS); do \
+	    msgmerge --quiet --update --backup=none po/$$l.po po/forkecho.pot \
+	    || exit 1; done
+
+all: $(PROGS) $(MO)
 
 # Each program's objects, from build/ (the normal build) and from
 # $(SAN_DIR) (the sanitizer build, apart so that the two never mix).
-SAN_DIR = build/san
 SAN_PROGS = $(PROGRAMS:%=$(SAN_DIR)/bin/%)
 $(foreach p,$(PROGRAMS),$(eval bin/$(p): \
 	$$($(p)_SRC:%.c=build/%.o) $$(LIB_SRC:%.c=build/%.o)))
@@ -100,14 +144,14 @@ $(SAN_DIR)/%.o: %.c
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # As root, the server serves as nobody by itself.
-run: bin/forkechod bin/forkecho
+run: bin/forkechod bin/forkecho $(MO)
 	bin/forkechod -c conf/forkechod.conf --trace
 
 # The tools first (they include a library the build needs), then the
 # build, then the suite.
 check:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS)
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) $(MO)
 	@sh tests/run
 
 # make bench: forkechod's process models against the peers that bench-deps
@@ -130,7 +174,7 @@ stress: $(PROGS) build/tests/dribble
 
 sanitize:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(SAN_PROGS) $(TEST_PROGS)
+	@$(MAKE) --no-print-directory $(SAN_PROGS) $(TEST_PROGS) $(MO)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
@@ -141,7 +185,7 @@ sanitize:
 FORKECHO_SLOW ?= 10
 valgrind:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS)
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) $(MO)
 	@FORKECHO_SLOW=$(FORKECHO_SLOW) sh tests/valgrind.sh
 
 # make diagrams: runs every lesson against the real server and client and
@@ -251,8 +295,13 @@ lint:
 UNITS = forkechod.service forkechod.socket
 INSTALL_DIRS = $(SBINDIR) $(BINDIR) $(MANDIR)/man8 $(MANDIR)/man5 \
 	$(MANDIR)/man1 $(SYSCONFDIR) $(UNITDIR)
-install: $(PROGS)
+install: $(PROGS) $(MO)
 	for d in $(INSTALL_DIRS); do install -d -m 0755 "$(DESTDIR)$$d" || exit 1; done
+	for l in $(if $(MO),$(LINGUAS)); do \
+	    install -d -m 0755 "$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES" && \
+	    install -m 0644 "build/locale/$$l/LC_MESSAGES/forkecho.mo" \
+	        "$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/forkecho.mo" || exit 1; \
+	done
 	install -m 0755 bin/forkechod $(DESTDIR)$(SBINDIR)/forkechod
 	install -m 0755 bin/forkecho bin/forkecho-bench bin/forktrace \
 	    $(DESTDIR)$(BINDIR)
@@ -279,7 +328,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man1/forkecho-bench.1 \
 	    $(DESTDIR)$(MANDIR)/man1/forktrace.1 \
 	    $(DESTDIR)$(SYSCONFDIR)/forkechod.conf.sample \
-	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/forkecho.mo)
 
 # make dist: forkecho-VERSION.tar.gz in DISTDIR, from the commit checked
 # out (git archive), so what is not committed is not in it.
@@ -290,5 +340,6 @@ dist:
 clean:
 	rm -rf bin build
 
+.PHONY: FORCE pot update-po
 .PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
 	dist clean diagrams valgrind stress

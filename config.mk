@@ -18,6 +18,16 @@ SYSCONFDIR = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 # systemd reads system units from /usr/lib/systemd/system and from
 # /usr/local/lib/systemd/system, so the prefix's own is right for both.
 UNITDIR = $(PREFIX)/lib/systemd/system
+# The message catalogs: LOCALEDIR/LANG/LC_MESSAGES/forkecho.mo.
+LOCALEDIR = $(PREFIX)/share/locale
+
+# NLS = yes: the programs speak the user's language where po/ has a
+# catalog for it (GNU gettext: libintl is part of glibc; msgfmt, from
+# Debian's gettext package, builds the catalogs).  NLS = no: English
+# only, and neither gettext nor msgfmt is needed.
+NLS = yes
+# The languages po/ translates into, each po/LANG.po.
+LINGUAS = zh_CN
 # Where make dist writes forkecho-VERSION.tar.gz.
 DISTDIR = .
 

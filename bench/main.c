@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "diag.h"
+#include "nls.h"
 #include "io.h"
 #include "loadgen.h"
 #include "opt.h"
@@ -108,6 +109,7 @@ main(int argc, char *argv[])
 	int rc;
 
 	diag_set_progname("forkecho-bench");
+	nls_init();
 
 	/* Before any descriptor is opened: a closed 0, 1 or 2 would
 	 * otherwise become a connection's socket, and the result would be

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "nls.h"
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
@@ -120,6 +121,7 @@ main(int argc, char *argv[])
 	int fd, rc;
 
 	diag_set_progname("forkecho");
+	nls_init();
 
 	/* Before any descriptor is opened: a closed 0, 1 or 2 would
 	 * otherwise become the socket, and the echo would be written back

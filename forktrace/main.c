@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "nls.h"
 #include "num.h"
 #include "opt.h"
 
@@ -98,6 +99,7 @@ main(int argc, char *argv[])
 	FILE *out;
 
 	diag_set_progname("forktrace");
+	nls_init();
 	while ((id = opt_next(&st, argc, argv, options, err, sizeof err)) != 0) {
 		switch (id) {
 		case -1:

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "nls.h"
 #include "fds.h"
 #include "io.h"
 #include "listeners.h"
@@ -54,6 +55,7 @@ main(int argc, char *argv[])
 	int next, check_only, by_default;
 
 	diag_set_progname("forkechod");
+	nls_init();
 	/* Descriptors whoever started us left open (a shell's redirection,
 	 * a supervisor's pipe) would reach every child and worker, and keep
 	 * files and pipes open for as long as the server runs: gone before

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 the forkecho authors */
+/*
+ * nls: the programs' messages in the user's language (GNU gettext, the
+ * text domain "forkecho"; the catalogs are po/LANG.po).
+ *
+ * _("text") marks a message and translates it where it is used;
+ * N_("text") only marks one kept in a table, translated later by _().
+ * With NLS off (make NLS=no) both are the text itself and nothing from
+ * gettext is linked.
+ *
+ * What scripts read is never marked: the readiness line ("listening on
+ * ADDR PORT"), the JSON trace's names and values, option names and
+ * exit statuses are the same bytes in every locale (tests/i18n.bats).
+ * Never call _() in a signal handler: gettext may allocate.
+ */
+#ifndef FORKECHO_NLS_H
+#define FORKECHO_NLS_H
+
+#include <stddef.h>
+
+#ifndef FE_NLS
+#define FE_NLS 0
+#endif
+
+#if FE_NLS
+#include <libintl.h>
+#define _(s) gettext(s)
+#else
+#define _(s) (s)
+#endif
+#define N_(s) (s)
+
+/* At the start of main: the locale from the environment (LANG, LC_*),
+ * but LC_NUMERIC stays "C", so that every number the programs write or
+ * parse has a '.' (a JSON number, "0.5" as an option) whatever the
+ * language.  Run from the build tree (bin/, build/), the catalogs are
+ * the build's own (build/locale); installed, $(LOCALEDIR)'s.  The
+ * catalog is loaded here, before the server drops its privileges or
+ * forks, so no child loads it again. */
+void nls_init(void);
+
+/*
+ * The trace's "why" in the user's language, for the human views (the
+ * server's --trace, forktrace's text and pictures).  The JSON keeps the
+ * server's English words, which are what scripts read; a view looks
+ * them up with every number replaced by %s ("nothing sent: 1 other
+ * holder" is the message "nothing sent: %s other holder"), and puts the
+ * numbers back in the translation, in order.  Returns why itself when
+ * there is no translation, or buf.  The keys are in lib/nls_why.c.
+ */
+const char *nls_why(const char *why, char *buf, size_t len);
+
+/* The table of those keys, for xgettext (lib/nls_why.c). */
+extern const char *const nls_why_keys[];
+
+#endif
