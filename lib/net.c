@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -68,7 +69,8 @@ fail:
 }
 
 int
-net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
+net_listen(const struct addr *a, int backlog, double timeouts, char *err,
+    size_t errlen)
 {
 	char where[ADDR_TEXT_MAX];
 	const char *call;
@@ -76,6 +78,13 @@ net_listen(const struct addr *a, int backlog, char *err, size_t errlen)
 
 	if (fd < 0)
 		return -1;
+	/* Before listen(): the kernel makes each connection's socket as a
+	 * copy of this one when the handshake completes, before accept(),
+	 * so a connection queued before the options were set would lack
+	 * them. */
+	call = "setsockopt SO_RCVTIMEO";
+	if (timeouts > 0 && net_set_timeouts(fd, timeouts) < 0)
+		goto fail;
 	call = "listen";
 	if (listen(fd, backlog) < 0)
 		goto fail;
@@ -95,6 +104,23 @@ fail:
 	snprintf(err, errlen, "%s %s: %s", call, where, strerror(saved));
 	io_close_quiet(fd);
 	return -1;
+}
+
+int
+net_set_timeouts(int fd, double secs)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (secs > 0) {
+		tv.tv_sec = (time_t)secs;
+		tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+		if (tv.tv_sec == 0 && tv.tv_usec == 0)
+			tv.tv_usec = 1;	/* zero would mean "no timeout" */
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+		return -1;
+	return 0;
 }
 
 /* Connects fd to ai, waiting at most timeout seconds (0: forever). */

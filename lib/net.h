@@ -16,10 +16,14 @@
 /*
  * socket, SO_REUSEADDR, bind and listen on a, non-blocking and
  * close-on-exec.  An IPv6 socket is IPv6-only, so that "[::]:7007" and
- * "0.0.0.0:7007" can be listened on side by side.  Returns the listening
- * descriptor.
+ * "0.0.0.0:7007" can be listened on side by side.  timeouts > 0: its
+ * SO_RCVTIMEO and SO_SNDTIMEO, set before listen() so that every
+ * accepted socket inherits them (docs/LINUX.md, L20); not for a socket
+ * accept() blocks on, as they would end that accept() too.  Returns the
+ * listening descriptor.
  */
-int net_listen(const struct addr *a, int backlog, char *err, size_t errlen);
+int net_listen(const struct addr *a, int backlog, double timeouts,
+    char *err, size_t errlen);
 
 /*
  * The first half of net_listen: socket, the same options, and bind, but
@@ -63,5 +67,10 @@ int net_half_close(int fd);
 
 /* Sets or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
 int net_set_nonblock(int fd, int on);
+
+/* SO_RCVTIMEO and SO_SNDTIMEO of fd: a blocking read() or write() gives
+ * up with EAGAIN after secs without progress; secs <= 0: never.  Returns
+ * 0, or -1 with errno. */
+int net_set_timeouts(int fd, double secs);
 
 #endif

@@ -3,13 +3,14 @@
 #include "echo.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/types.h>
 
 #include "io.h"
 #include "monotime.h"
+#include "net.h"
 
 /* Large enough for a full loopback socket buffer per read, small enough
  * to stay in a forked child's few fresh pages. */
@@ -36,21 +37,23 @@ wait_readable(int fd, double deadline)
 	}
 }
 
+/* What the listening sockets carry (echo_listener_timeouts), or 0. */
+static _Atomic double listener_idle;
+
+void
+echo_listener_timeouts(double idle)
+{
+	atomic_store(&listener_idle, idle > 0 ? idle : 0);
+}
+
 /* Makes a blocking read() or write() on fd give up with EAGAIN after
  * secs without progress. */
 static int
 set_timeouts(int fd, double secs)
 {
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	if (tv.tv_sec == 0 && tv.tv_usec == 0)
-		tv.tv_usec = 1;		/* zero would mean "no timeout" */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
-		return -1;
-	return 0;
+	if (secs == atomic_load_explicit(&listener_idle, memory_order_relaxed))
+		return 0;	/* inherited from the listener */
+	return net_set_timeouts(fd, secs);
 }
 
 static int

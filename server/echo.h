@@ -48,4 +48,16 @@ struct echo_stats {
 int echo_run(int fd, double idle, const struct echo_hooks *hooks,
     struct echo_stats *st);
 
+/*
+ * The sockets accepted from now on already carry SO_RCVTIMEO and
+ * SO_SNDTIMEO of idle seconds, set once on the listening sockets: on
+ * Linux an accepted socket inherits them (docs/LINUX.md, L20).  echo_run
+ * then sets nothing when its idle is the same: two system calls fewer a
+ * connection.  idle <= 0: the listeners carry nothing (the default), and
+ * echo_run sets the timeouts itself.  Called by the process that accepts,
+ * before the connection's process or thread starts; atomic, for the
+ * threads a re-read configuration finds serving.
+ */
+void echo_listener_timeouts(double idle);
+
 #endif

@@ -15,13 +15,21 @@
 #include "net.h"
 #include "num.h"
 
+double
+listeners_timeouts(const struct server_config *cfg)
+{
+	return cfg->bug == BUG_NONE && cfg->idle_timeout > 0 ?
+	    cfg->idle_timeout : 0;
+}
+
 /* Opens one listener and writes "ADDR PORT" (the real port) to where. */
 static int
-open_one(const struct addr *a, int backlog, char where[ADDR_TEXT_MAX],
-    char *err, size_t errlen)
+open_one(const struct addr *a, const struct server_config *cfg,
+    char where[ADDR_TEXT_MAX], char *err, size_t errlen)
 {
 	struct addr bound;
-	int fd = net_listen(a, backlog, err, errlen);
+	int fd = net_listen(a, cfg->backlog, listeners_timeouts(cfg), err,
+	    errlen);
 
 	if (fd < 0)
 		return -1;
@@ -44,8 +52,8 @@ listeners_open(struct listeners *ls, const struct server_config *cfg,
 	ls->count = 0;
 	ls->inherited = 0;
 	for (i = 0; i < cfg->nlisten; i++) {
-		int fd = open_one(&cfg->listen[i], cfg->backlog, ls->where[i],
-		    err, errlen);
+		int fd = open_one(&cfg->listen[i], cfg, ls->where[i], err,
+		    errlen);
 
 		if (fd < 0) {
 			listeners_close(ls);
@@ -120,7 +128,7 @@ listeners_update(struct listeners *ls, const struct server_config *cur,
 			out.fd[j] = ls->fd[i];
 			memcpy(out.where[j], ls->where[i], sizeof out.where[j]);
 		} else {
-			out.fd[j] = open_one(&next->listen[j], next->backlog,
+			out.fd[j] = open_one(&next->listen[j], next,
 			    out.where[j], err, errlen);
 			if (out.fd[j] < 0) {
 				for (i = 0; i < j; i++)
@@ -273,4 +281,19 @@ listeners_close(struct listeners *ls)
 	for (i = 0; i < ls->count; i++)
 		io_close_quiet(ls->fd[i]);
 	ls->count = 0;
+}
+
+int
+listeners_set_timeouts(const struct listeners *ls, double idle, char *err,
+    size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ls->count; i++)
+		if (net_set_timeouts(ls->fd[i], idle) < 0) {
+			snprintf(err, errlen, "setsockopt SO_RCVTIMEO %s: %s",
+			    ls->where[i], strerror(errno));
+			return -1;
+		}
+	return 0;
 }

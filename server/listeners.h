@@ -71,6 +71,22 @@ int listeners_update(struct listeners *ls, const struct server_config *cur,
     const struct server_config *next, int opened[OPTIONS_MAX_LISTEN],
     char *err, size_t errlen);
 
+/*
+ * The SO_RCVTIMEO and SO_SNDTIMEO cfg asks of its listening sockets, for
+ * the sockets accepted from them to inherit (docs/LINUX.md, L20): the
+ * idle timeout, or 0 (none) when there is none, and for the classic
+ * bugs' model, whose accept() blocks and would time out too.
+ * listeners_open and listeners_update set it on each new socket before
+ * listen(), so that no connection can be queued without it.
+ */
+double listeners_timeouts(const struct server_config *cfg);
+
+/* Sets it on every listening socket (after a re-read changed it: the
+ * connections already queued keep what they had).  Returns 0, or -1
+ * with the call and address in err. */
+int listeners_set_timeouts(const struct listeners *ls, double idle,
+    char *err, size_t errlen);
+
 /* Writes one "listening on ADDR PORT" line per socket to standard output
  * and flushes: the readiness signal scripts wait for. */
 int listeners_announce(const struct listeners *ls);

@@ -153,6 +153,7 @@ main(int argc, char *argv[])
 		diag_msg("%s", err);
 		return 1;
 	}
+	reload_listener_timeouts(&cfg, &ls);
 	/* The lesson's text first, then the trace's column heads. */
 	if (cfg.lesson != NULL) {
 		diag_msg("lesson %s: %s", cfg.lesson->name,

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "diag.h"
+#include "echo.h"
+#include "listeners.h"
 #include "trace.h"
 
 /* Names the first setting that cannot change while the server runs, or
@@ -63,10 +66,29 @@ reload_settings(struct server_config *cfg, struct listeners *ls,
 	}
 	next.check_only = 0;
 	*cfg = next;
+	reload_listener_timeouts(cfg, ls);
 	for (i = 0; i < ls->count; i++)
 		if (opened[i]) {
 			trace_listen(ls->fd[i], ls->where[i]);
 			(void)listeners_announce_one(ls, i);
 		}
 	return 1;
+}
+
+void
+reload_listener_timeouts(const struct server_config *cfg,
+    const struct listeners *ls)
+{
+	char err[256];
+	double idle = listeners_timeouts(cfg);
+
+	/* "None" first: until the listeners have it, no connection may
+	 * count on it. */
+	echo_listener_timeouts(0);
+	if (ls->inherited || idle <= 0)
+		return;
+	if (listeners_set_timeouts(ls, idle, err, sizeof err) < 0)
+		diag_msg("%s: each connection sets its own", err);
+	else
+		echo_listener_timeouts(idle);
 }

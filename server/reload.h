@@ -32,4 +32,16 @@ struct reload_cli {
 int reload_settings(struct server_config *cfg, struct listeners *ls,
     const struct reload_cli *cli, char *err, size_t errlen);
 
+/*
+ * The idle timeout of cfg on every listener, for the accepted sockets to
+ * inherit (listeners_timeouts), and the connection handler told so
+ * (echo_listener_timeouts): then no connection sets it again.  At start
+ * and after each re-read.  Not with sockets passed by systemd, which
+ * queued connections before the server could set anything on them: then
+ * each connection sets its own, as it does after a failure here (said on
+ * standard error).
+ */
+void reload_listener_timeouts(const struct server_config *cfg,
+    const struct listeners *ls);
+
 #endif

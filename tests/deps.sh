@@ -41,6 +41,11 @@ libxml2-utils	command -v xmllint
 librsvg2-bin	command -v rsvg-convert
 git	command -v git
 systemd	command -v systemd-analyze
+strace	command -v strace
+gettext	command -v msgfmt && command -v xgettext && command -v msgcmp && command -v msgattrib
+locales	test -f /usr/share/i18n/locales/zh_CN && test -f /usr/share/i18n/charmaps/UTF-8.gz
+fontconfig	command -v fc-match && command -v fc-list
+fonts-wqy-microhei	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 '
 # netcat-openbsd: the tests use its -N (shut down the sending side at end
 # of input), -s, -U and -k; busybox's and the traditional nc have none of
@@ -54,6 +59,15 @@ systemd	command -v systemd-analyze
 # /etc/services, for forkecho's service names (client_args.bats).
 # git: make dist (git archive).  systemd: systemd-analyze verify on the
 # installed units; it reads unit files, no running systemd needed.
+# strace: server_timeouts.bats counts the setsockopt calls a connection
+# makes (none: the listener's timeouts are inherited).
+# gettext: msgfmt builds the catalogs (make, with NLS = yes), and the
+# catalog tests use xgettext, msgcmp and msgattrib.  locales: the
+# definitions localedef needs to make zh_CN.UTF-8 and de_DE.UTF-8
+# (tests/i18n.bats makes them as it starts; localedef itself is in
+# libc-bin).  fonts-wqy-microhei: a CJK font (WenQuanYi Micro Hei, 5 MB,
+# the smallest in Debian), so that the Chinese diagrams render;
+# fontconfig: fc-match, which shows it is the font chosen.
 
 ci_list='
 cppcheck	command -v cppcheck

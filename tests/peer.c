@@ -372,7 +372,7 @@ main(int argc, char *argv[])
 		goto usage;
 
 	if (addr_parse_listen(listen_text, "0", &a, err, sizeof err) < 0 ||
-	    (lfd = net_listen(&a, 16, err, sizeof err)) < 0) {
+	    (lfd = net_listen(&a, 16, 0, err, sizeof err)) < 0) {
 		diag_msg("%s", err);
 		return 1;
 	}

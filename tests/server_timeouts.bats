@@ -91,3 +91,45 @@ read_to_eof() {
 	assert_failure 64
 	[ "${stderr_lines[0]}" = "forkechod: --idle-timeout: '-1' is not a number of seconds from 0 to 86400" ]
 }
+
+# setsockopt_calls_not_by PID FILE: the setsockopt calls strace -f logged
+# in FILE by any process or thread but PID (the server's main one).
+setsockopt_calls_not_by() {
+	grep -E '^[0-9]+ +setsockopt\(' "$2" | awk -v p="$1" '$1 != p' | grep -c . || true
+}
+
+# The idle time is set once, on the listening socket, and every accepted
+# socket inherits it (docs/LINUX.md, L20): a connection's process makes
+# no setsockopt of its own, and is still timed out.
+@test "the idle timeout is inherited from the listener: no setsockopt per connection, in every model" {
+	skip_under_valgrind "strace and valgrind do not trace the same process"
+	need_tool strace strace
+	local model log n
+	for model in fork prefork threads; do
+		log=$BATS_TEST_TMPDIR/$model.strace
+		SERVER_WRAP=(strace -f -qq -e trace=setsockopt -o "$log")
+		start_server -m "$model" -l 127.0.0.1:0 --idle-timeout 0.5
+		SERVER_WRAP=()
+		# strace runs the server: its pid is strace's only child.
+		local spid
+		spid=$(children_of "$SERVER_PID" | head -n 1)
+		for n in 1 2 3; do
+			run timeout 10 "$CLIENT" -q -m "hello $n" 127.0.0.1 "$PORT"
+			assert_success
+		done
+		# And a silent one is closed at the idle time all the same.
+		exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+		read_to_eof 5
+		((ELAPSED >= 400 && ELAPSED < 3000))
+		exec 5>&-
+		run setsockopt_calls_not_by "$spid" "$log"
+		assert_output 0
+		# The listener got it: SO_RCVTIMEO and SO_SNDTIMEO, in the server.
+		grep -q "^$spid .*SO_RCVTIMEO" "$log"
+		# The server by its own pid: strace, told to stop, would
+		# detach and leave it running.
+		kill -TERM "$spid"
+		wait_exit "$SERVER_PID" 10
+		SERVER_PID=
+	done
+}

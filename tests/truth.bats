@@ -125,3 +125,12 @@ setup() {
 		server read -1 ECONNRESET
 	EOF
 }
+
+@test "L20: an accepted socket inherits SO_RCVTIMEO and SO_SNDTIMEO from its listener" {
+	run "$PROBE" timeouts-inherited
+	assert_success
+	assert_output - <<-EOF
+		accepted SO_RCVTIMEO 1.500000
+		accepted SO_SNDTIMEO 1.500000
+	EOF
+}

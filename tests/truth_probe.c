@@ -6,7 +6,8 @@
  * for tests/truth.bats.
  *
  *	truth_probe rst-read | write-closed | linger-timeout | close-flushes |
- *	    linger0-other-process | shutwr-shared | shutrdwr-later-data
+ *	    linger0-other-process | shutwr-shared | shutrdwr-later-data |
+ *	    timeouts-inherited
  *
  * The probe decides nothing: it prints what it saw ("read2 -1 ECONNRESET",
  * "close returned 0 after 1.00 s") and the test file holds the expected
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -671,12 +673,71 @@ scenario_shutrdwr_later_data(void)
 	say_read("server read", c.server);
 }
 
+/*
+ * L20: SO_RCVTIMEO and SO_SNDTIMEO set on a listening socket are the
+ * accepted socket's too (forkechod sets its idle timeout once, there).
+ * The kernel keeps them in jiffies, so 1.5 s is what a 250 or 1000 Hz
+ * kernel gives back exactly.
+ */
+static void
+scenario_timeouts_inherited(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	struct timeval set = { 1, 500000 }, got;
+	int listener, client, server;
+	static const struct {
+		int opt;
+		const char *name;
+	} opts[] = { { SO_RCVTIMEO, "SO_RCVTIMEO" },
+	    { SO_SNDTIMEO, "SO_SNDTIMEO" } };
+	size_t i;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (listener < 0)
+		die("socket");
+	for (i = 0; i < 2; i++)
+		if (setsockopt(listener, SOL_SOCKET, opts[i].opt, &set,
+		    sizeof set) < 0)
+			die("setsockopt on the listener");
+	if (bind(listener, (struct sockaddr *)&sin, len) < 0)
+		die("bind 127.0.0.1 0");
+	if (listen(listener, 4) < 0)
+		die("listen");
+	if (getsockname(listener, (struct sockaddr *)&sin, &len) < 0)
+		die("getsockname");
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	if (client < 0)
+		die("socket");
+	if (connect(client, (struct sockaddr *)&sin, len) < 0)
+		die("connect");
+	server = accept(listener, NULL, NULL);
+	if (server < 0)
+		die("accept");
+	for (i = 0; i < 2; i++) {
+		socklen_t glen = sizeof got;
+
+		memset(&got, 0, sizeof got);
+		if (getsockopt(server, SOL_SOCKET, opts[i].opt, &got,
+		    &glen) < 0)
+			die("getsockopt on the accepted socket");
+		printf("accepted %s %ld.%06ld\n", opts[i].name,
+		    (long)got.tv_sec, (long)got.tv_usec);
+	}
+	close_or_die(server, "close server");
+	close_or_die(client, "close client");
+	close_or_die(listener, "close listener");
+}
+
 static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: truth_probe rst-read|write-closed|"
 	    "linger-timeout|close-flushes|linger0-other-process|"
-	    "shutwr-shared|shutrdwr-later-data\n");
+	    "shutwr-shared|shutrdwr-later-data|timeouts-inherited\n");
 	exit(2);
 }
 
@@ -694,6 +755,7 @@ main(int argc, char *argv[])
 		{ "linger0-other-process", scenario_linger0_other_process },
 		{ "shutwr-shared", scenario_shutwr_shared },
 		{ "shutrdwr-later-data", scenario_shutrdwr_later_data },
+		{ "timeouts-inherited", scenario_timeouts_inherited },
 	};
 	size_t i;
 
