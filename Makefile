@@ -70,8 +70,16 @@ SAN_DIR = build/san
 # program that looks in the wrong place.
 NLS_SRC = $(LIB_SRC) $(SERVER_SRC) $(CLIENT_SRC) $(FORKTRACE_SRC) \
 	$(BENCH_SRC)
+# Without msgfmt (Debian's gettext is not installed yet) the programs are
+# built all the same and speak English; make check installs gettext
+# (tests/deps.sh) and then builds the catalogs.
 ifeq ($(NLS),yes)
+ifneq ($(shell command -v msgfmt 2>/dev/null),)
 MO = $(LINGUAS:%=build/locale/%/LC_MESSAGES/forkecho.mo)
+else
+MO =
+$(info make: no msgfmt (Debian package gettext): the programs will speak English only)
+endif
 FE_CPPFLAGS += -DFE_NLS=1
 NLS_DIRS = -DFE_LOCALEDIR=\"$(LOCALEDIR)\" -DFE_BUILDDIR=\"$(CURDIR)\"
 else
@@ -93,11 +101,15 @@ build/locale/%/LC_MESSAGES/forkecho.mo: po/%.po
 # make pot: po/forkecho.pot from every _() and N_() in the sources;
 # make update-po: each po/LANG.po merged with it (new messages appear
 # untranslated, for a translator; make check fails until they are done).
-XGETTEXT = xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ \
+# -k alone: only _() and N_() mark a message (not lib/nls.c's own
+# gettext calls).
+XGETTEXT = xgettext --from-code=UTF-8 -k --keyword=_ --keyword=N_ \
 	--add-comments=TRANSLATORS: --package-name=forkecho \
-	--package-version=$(VERSION) --msgid-bugs-address= --sort-by-file
+	--package-version=$(VERSION) \
+	--msgid-bugs-address='the forkecho authors' --sort-by-file
+POT = po/forkecho.pot
 pot:
-	$(XGETTEXT) -o po/forkecho.pot $(NLS_SRC)
+	$(XGETTEXT) -o $(POT) $(NLS_SRC)
 update-po: pot
 	for l in $(LINGUAS); do \
 	    msgmerge --quiet --update --backup=none po/$$l.po po/forkecho.pot \

@@ -43,8 +43,13 @@ nls_init(void)
 	ssize_t n;
 	const char *dir = FE_LOCALEDIR;
 
-	(void)setlocale(LC_ALL, "");
-	(void)setlocale(LC_NUMERIC, "C");
+	/* Two categories only: the messages, and the character set they
+	 * are converted to (and columns counted in).  LC_NUMERIC stays "C",
+	 * and the rest too: each category the locale loads is one more
+	 * mapping for every fork() to copy (the fork model forks per
+	 * connection; docs/PERFORMANCE.md). */
+	(void)setlocale(LC_CTYPE, "");
+	(void)setlocale(LC_MESSAGES, "");
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';

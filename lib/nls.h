@@ -31,10 +31,10 @@
 #endif
 #define N_(s) (s)
 
-/* At the start of main: the locale from the environment (LANG, LC_*),
- * but LC_NUMERIC stays "C", so that every number the programs write or
- * parse has a '.' (a JSON number, "0.5" as an option) whatever the
- * language.  Run from the build tree (bin/, build/), the catalogs are
+/* At the start of main: LC_MESSAGES and LC_CTYPE from the environment
+ * (LANG, LC_ALL, ...), the rest "C": LC_NUMERIC above all, so that
+ * every number the programs write or parse has a '.' (a JSON number,
+ * "0.5" as an option) whatever the language.  Run from the build tree (bin/, build/), the catalogs are
  * the build's own (build/locale); installed, $(LOCALEDIR)'s.  The
  * catalog is loaded here, before the server drops its privileges or
  * forks, so no child loads it again. */
