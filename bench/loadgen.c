@@ -22,6 +22,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "pattern.h"
 #include "stats.h"
 
@@ -90,9 +91,11 @@ struct run {
 
 /* What error details call a connection. */
 static const char *const conn_names[] = {
-	[BENCH_SESSIONS] = "session",
-	[BENCH_BULK] = "stream",
-	[BENCH_RTT] = "connection",
+	/* TRANSLATORS: an error detail starts with one of these three and
+	 * the connection's number: "session 12: ...". */
+	[BENCH_SESSIONS] = N_("session"),
+	[BENCH_BULK] = N_("stream"),
+	[BENCH_RTT] = N_("connection"),
 };
 
 int
@@ -189,17 +192,14 @@ source_text(unsigned long i, char *buf, size_t len)
 
 /* --- errors */
 
-/* Shows an error detail on standard error: DETAILS_BURST at once, then
- * one a second, so that a run with a million errors stays readable. */
-static void
-detail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-detail(struct run *r, const char *fmt, ...)
+/* Whether an error detail is shown on standard error: DETAILS_BURST at
+ * once, then one a second, so that a run with a million errors stays
+ * readable.  A detail not shown is counted, and neither formatted nor
+ * translated. */
+static int
+detail_due(struct run *r)
 {
 	double now = monotime_now();
-	va_list ap;
 
 	r->tokens += now - r->token_time;
 	if (r->tokens > DETAILS_BURST)
@@ -207,12 +207,10 @@ detail(struct run *r, const char *fmt, ...)
 	r->token_time = now;
 	if (r->tokens < 1) {
 		r->not_shown++;
-		return;
+		return 0;
 	}
 	r->tokens -= 1;
-	va_start(ap, fmt);
-	diag_vmsg(0, fmt, ap);
-	va_end(ap);
+	return 1;
 }
 
 static int
@@ -233,8 +231,45 @@ conn_close(struct run *r, struct conn *c)
 	c->state = r->cfg->mode == BENCH_SESSIONS ? CONN_IDLE : CONN_DONE;
 }
 
-/* Counts an error of kind on c, shows what happened, and drops the
- * connection. */
+/*
+ * Counts an error of kind on c, shows what happened, and drops the
+ * connection.  fmt is English, marked with N_() where it has words: it
+ * is translated only if the detail is shown.  With in_trip, the detail
+ * names the round trip under way, if one is.
+ */
+static void
+conn_failv(struct run *r, struct conn *c, enum bench_error kind,
+    int in_trip, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static void
+conn_failv(struct run *r, struct conn *c, enum bench_error kind,
+    int in_trip, const char *fmt, va_list ap)
+{
+	char what[256];
+
+	r->res->error_kinds[kind]++;
+	r->res->errors++;
+	if (detail_due(r)) {
+		/* The analyzer loses track of ap here, as in diag_vmsg. */
+		(void)vsnprintf(what, sizeof what, _(fmt), ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+		if (in_trip && c->in_op)
+			diag_msg(_("%s %" PRIu64 ": round trip %" PRIu64
+			    ": %s"), _(conn_names[r->cfg->mode]), c->id,
+			    c->op, what);
+		else
+			diag_msg("%s %" PRIu64 ": %s",
+			    _(conn_names[r->cfg->mode]), c->id, what);
+	}
+	conn_close(r, c);
+	/* Nothing has ever connected and every connection has failed once:
+	 * the server is not there, and trying on for the whole duration
+	 * would only count the same failure again. */
+	if (kind == BENCH_ERR_CONNECT && r->res->connections == 0 &&
+	    r->res->error_kinds[BENCH_ERR_CONNECT] >= r->cfg->concurrency)
+		r->stopping = 1;
+}
+
 static void
 conn_fail(struct run *r, struct conn *c, enum bench_error kind,
     const char *fmt, ...)
@@ -244,24 +279,28 @@ static void
 conn_fail(struct run *r, struct conn *c, enum bench_error kind,
     const char *fmt, ...)
 {
-	char what[256];
 	va_list ap;
 
-	r->res->error_kinds[kind]++;
-	r->res->errors++;
 	va_start(ap, fmt);
-	/* The analyzer loses track of ap here, as in diag_vmsg. */
-	(void)vsnprintf(what, sizeof what, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	conn_failv(r, c, kind, 0, fmt, ap);
 	va_end(ap);
-	detail(r, "%s %" PRIu64 ": %s", conn_names[r->cfg->mode], c->id,
-	    what);
-	conn_close(r, c);
-	/* Nothing has ever connected and every connection has failed once:
-	 * the server is not there, and trying on for the whole duration
-	 * would only count the same failure again. */
-	if (kind == BENCH_ERR_CONNECT && r->res->connections == 0 &&
-	    r->res->error_kinds[BENCH_ERR_CONNECT] >= r->cfg->concurrency)
-		r->stopping = 1;
+}
+
+/* conn_fail, naming the round trip under way (rtt), if one is. */
+static void
+trip_fail(struct run *r, struct conn *c, enum bench_error kind,
+    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+trip_fail(struct run *r, struct conn *c, enum bench_error kind,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_failv(r, c, kind, 1, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -275,7 +314,9 @@ connect_failed(struct run *r, struct conn *c, int err)
 		return;
 	}
 	source_text(c->source, from, sizeof from);
-	conn_fail(r, c, BENCH_ERR_CONNECT, "connect %s %s from %s: %s",
+	/* TRANSLATORS: connect is the call; the host, the port, the
+	 * source address, then the system's reason. */
+	conn_fail(r, c, BENCH_ERR_CONNECT, N_("connect %s %s from %s: %s"),
 	    r->cfg->host, r->cfg->port, from, strerror(err));
 }
 
@@ -529,16 +570,6 @@ expected(const struct run *r, const struct conn *c)
 	return c->target;
 }
 
-/* The name of the round trip under way, for details ("" otherwise). */
-static const char *
-round_trip_text(const struct conn *c, char *buf, size_t len)
-{
-	if (!c->in_op)
-		return "";
-	snprintf(buf, len, "round trip %" PRIu64 ": ", c->op);
-	return buf;
-}
-
 /* Checks n bytes that came back against the pattern.  Returns 0, or -1
  * if c was dropped. */
 static int
@@ -547,7 +578,6 @@ check_echo(struct run *r, struct conn *c, size_t n)
 	uint64_t room = expected(r, c) - c->received;
 	size_t ok = echocheck_prefix(r->rbuf, n,
 	    r->pattern + pattern_at(c->origin, c->received), room);
-	char rt[48];
 
 	/* The bytes before the first that differs did come back intact. */
 	c->received += ok;
@@ -555,14 +585,12 @@ check_echo(struct run *r, struct conn *c, size_t n)
 	if (ok == n)
 		return 0;
 	if (ok < room)
-		conn_fail(r, c, BENCH_ERR_MISMATCH, "%secho differs from "
-		    "what was sent at byte %" PRIu64,
-		    round_trip_text(c, rt, sizeof rt), c->received + 1);
+		trip_fail(r, c, BENCH_ERR_MISMATCH, N_("echo differs from "
+		    "what was sent at byte %" PRIu64), c->received + 1);
 	else
-		conn_fail(r, c, BENCH_ERR_MISMATCH, "%secho differs from "
+		trip_fail(r, c, BENCH_ERR_MISMATCH, N_("echo differs from "
 		    "what was sent at byte %" PRIu64 ": more came back than "
-		    "was sent", round_trip_text(c, rt, sizeof rt),
-		    c->received + 1);
+		    "was sent"), c->received + 1);
 	return -1;
 }
 
@@ -571,7 +599,6 @@ static void
 conn_eof(struct run *r, struct conn *c)
 {
 	uint64_t want = expected(r, c);
-	char rt[48];
 
 	switch (r->cfg->mode) {
 	case BENCH_SESSIONS:
@@ -599,17 +626,17 @@ conn_eof(struct run *r, struct conn *c)
 	/* The FIN came early: before all was sent (the server stopped
 	 * reading), or before all came back. */
 	if (c->sent < c->target && r->cfg->mode != BENCH_BULK)
-		conn_fail(r, c, BENCH_ERR_SHORT, "%sserver sent FIN after %"
-		    PRIu64 " of %" PRIu64 " bytes were sent",
-		    round_trip_text(c, rt, sizeof rt), c->sent, c->target);
+		trip_fail(r, c, BENCH_ERR_SHORT, N_("server sent FIN after %"
+		    PRIu64 " of %" PRIu64 " bytes were sent"), c->sent,
+		    c->target);
 	else if (!c->half_closed && r->cfg->mode == BENCH_BULK)
-		conn_fail(r, c, BENCH_ERR_SHORT, "server sent FIN while the "
-		    "stream was still sending, after %" PRIu64 " bytes came "
-		    "back", c->received);
+		conn_fail(r, c, BENCH_ERR_SHORT, N_("server sent FIN while "
+		    "the stream was still sending, after %" PRIu64 " bytes "
+		    "came back"), c->received);
 	else
-		conn_fail(r, c, BENCH_ERR_SHORT, "%sserver sent FIN after %"
-		    PRIu64 " of %" PRIu64 " bytes came back",
-		    round_trip_text(c, rt, sizeof rt), c->received, want);
+		trip_fail(r, c, BENCH_ERR_SHORT, N_("server sent FIN after %"
+		    PRIu64 " of %" PRIu64 " bytes came back"), c->received,
+		    want);
 }
 
 /* Reads once from c and checks what came. */
@@ -642,18 +669,17 @@ conn_receive(struct run *r, struct conn *c)
 static void
 conn_expire(struct run *r, struct conn *c)
 {
-	char rt[48];
-
 	if (c->state == CONN_CONNECTING) {
-		conn_fail(r, c, BENCH_ERR_CONNECT, "connect %s %s: no answer "
-		    "within %s s", r->cfg->host, r->cfg->port,
+		/* TRANSLATORS: connect is the call; the host, the port,
+		 * then the -w value as written. */
+		conn_fail(r, c, BENCH_ERR_CONNECT, N_("connect %s %s: no "
+		    "answer within %s s"), r->cfg->host, r->cfg->port,
 		    r->cfg->wait_text);
 		return;
 	}
-	conn_fail(r, c, BENCH_ERR_TIMEOUT, "%sno progress within %s s: "
-	    "sent %" PRIu64 " bytes, received %" PRIu64 " bytes",
-	    round_trip_text(c, rt, sizeof rt), r->cfg->wait_text, c->sent,
-	    c->received);
+	trip_fail(r, c, BENCH_ERR_TIMEOUT, N_("no progress within %s s: "
+	    "sent %" PRIu64 " bytes, received %" PRIu64 " bytes"),
+	    r->cfg->wait_text, c->sent, c->received);
 }
 
 static void
@@ -798,8 +824,8 @@ enough_descriptors(unsigned concurrency, char *err, size_t errlen)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 			return 0;
 	}
-	snprintf(err, errlen, "-c %u needs %llu descriptors, and the limit "
-	    "is %llu (ulimit -n)", concurrency, (unsigned long long)need,
+	snprintf(err, errlen, _("-c %u needs %llu descriptors, and the "
+	    "limit is %llu (ulimit -n)"), concurrency, (unsigned long long)need,
 	    (unsigned long long)rl.rlim_cur);
 	return -1;
 }
@@ -846,7 +872,7 @@ loadgen_run(const struct bench_config *cfg, struct bench_result *res,
 	res->elapsed = monotime_now() - r.start;
 	stats_finish(&r.lat, res);
 	if (r.not_shown > 0)
-		diag_msg("%" PRIu64 " more error details not shown",
+		diag_msg(_("%" PRIu64 " more error details not shown"),
 		    r.not_shown);
 out:
 	if (r.conns != NULL)

@@ -30,8 +30,9 @@ static volatile sig_atomic_t stop_requested;
 static void
 usage(int fd)
 {
-	(void)io_write_all(fd, bench_options_usage,
-	    strlen(bench_options_usage));
+	const char *text = _(bench_options_usage);
+
+	(void)io_write_all(fd, text, strlen(text));
 }
 
 /* -h: the synopsis, then one line per option. */
@@ -49,7 +50,7 @@ print_version(void)
 {
 	printf("forkecho-bench %s\n", FORKECHO_VERSION);
 	if (fflush(stdout) != 0) {
-		diag_err(errno, "write standard output");
+		diag_err(errno, "%s", _("write standard output"));
 		return REPORT_LOCAL;
 	}
 	return REPORT_OK;
@@ -159,7 +160,7 @@ main(int argc, char *argv[])
 	report_line(&cfg, &res, o.json, line, sizeof line);
 	printf("%s\n", line);
 	if (fflush(stdout) != 0) {
-		diag_err(errno, "write standard output");
+		diag_err(errno, "%s", _("write standard output"));
 		return REPORT_LOCAL;
 	}
 	return report_status(&res);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nls.h"
 #include "num.h"
 
 #define DEFAULT_DURATION 5.0
@@ -29,33 +30,39 @@ enum {
 
 const struct opt_spec bench_options_table[] = {
 	{ "close", 0, "HOW", OPT_CLOSE,
-	    "sessions: end each by shutdown (default), close, linger0, or "
-	    "a mixed third each" },
+	    N_("sessions: end each by shutdown (default), close, linger0, or "
+	    "a mixed third each") },
 	{ "concurrency", 'c', "N", OPT_CONCURRENCY,
-	    "N connections at once (default 1)" },
+	    N_("N connections at once (default 1)") },
 	{ "count", 'n', "COUNT", OPT_COUNT,
-	    "at most COUNT sessions or round trips, or MiB per bulk stream "
-	    "(default 0: no bound)" },
+	    N_("at most COUNT sessions or round trips, or MiB per bulk stream "
+	    "(default 0: no bound)") },
 	{ "duration", 'd', "SECS", OPT_DURATION,
-	    "start nothing new after SECS (default 5)" },
-	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
-	{ "json", 0, NULL, OPT_JSON, "print the result as one JSON object" },
+	    N_("start nothing new after SECS (default 5)") },
+	{ "help", 'h', NULL, OPT_HELP, N_("print this help and exit") },
+	{ "json", 0, NULL, OPT_JSON,
+	    N_("print the result as one JSON object") },
 	{ "mode", 'm', "MODE", OPT_MODE,
-	    "what to measure: sessions (default), bulk or rtt" },
+	    N_("what to measure: sessions (default), bulk or rtt") },
 	{ "size", 0, "BYTES", OPT_SIZE,
-	    "message size (default 64), or bulk write size (default "
-	    "65536); sessions: also MIN-MAX" },
-	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	    N_("message size (default 64), or bulk write size (default "
+	    "65536); sessions: also MIN-MAX") },
+	{ "version", 'V', NULL, OPT_VERSION, N_("print the version and exit") },
 	{ "wait", 'w', "SECS", OPT_WAIT,
-	    "drop a connection with no progress for SECS (default 10)" },
+	    N_("drop a connection with no progress for SECS (default 10)") },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
-/* The same words as the SYNOPSIS of forkecho-bench(1). */
-const char bench_options_usage[] =
-    "usage: forkecho-bench [-hV] [-c n] [-d secs] [-m mode] [-n count]\n"
+/* The same words as the SYNOPSIS of forkecho-bench(1); translated where
+ * it is written (a pointer: N_() is parenthesized, which an array's
+ * initializer may not be). */
+const char *const bench_options_usage =
+    /* TRANSLATORS: the option letters and names are typed as they are:
+     * keep them; the lowercase words are placeholders. */
+    N_("usage: forkecho-bench [-hV] [-c n] [-d secs] [-m mode] "
+    "[-n count]\n"
     "\t[-w secs] [--close how] [--json] [--size bytes]\n"
-    "\t[host [port] | host:port]\n";
+    "\t[host [port] | host:port]\n");
 
 /* Reads a number from min to max for the option shown; 0, or -1 with a
  * message in err. */
@@ -65,7 +72,7 @@ parse_number(const char *shown, const char *text, unsigned long min,
 {
 	if (num_parse_ulong(text, min, max, out) == 0)
 		return 0;
-	snprintf(err, errlen, "%s: '%s' is not a number from %lu to %lu",
+	snprintf(err, errlen, _("%s: '%s' is not a number from %lu to %lu"),
 	    shown, text, min, max);
 	return -1;
 }
@@ -78,8 +85,8 @@ parse_seconds(const char *shown, const char *text, double max, double *out,
 {
 	if (num_parse_seconds(text, max, out) == 0 && *out > 0)
 		return 0;
-	snprintf(err, errlen, "%s: '%s' is not a number of seconds more than "
-	    "0 and at most %.0f", shown, text, max);
+	snprintf(err, errlen, _("%s: '%s' is not a number of seconds more "
+	    "than 0 and at most %.0f"), shown, text, max);
 	return -1;
 }
 
@@ -88,8 +95,9 @@ parse_mode(const char *shown, const char *text, struct bench_options *o,
     char *err, size_t errlen)
 {
 	if (bench_parse_mode(text, &o->mode) < 0) {
-		snprintf(err, errlen, "%s: '%s' is not one of sessions, bulk, "
-		    "rtt", shown, text);
+		/* TRANSLATORS: sessions, bulk and rtt are typed: keep them. */
+		snprintf(err, errlen, _("%s: '%s' is not one of sessions, "
+		    "bulk, rtt"), shown, text);
 		return -1;
 	}
 	snprintf(o->mode_shown, sizeof o->mode_shown, "%s %s", shown, text);
@@ -101,8 +109,10 @@ parse_close(const char *shown, const char *text, struct bench_options *o,
     char *err, size_t errlen)
 {
 	if (bench_parse_close(text, &o->close) < 0) {
-		snprintf(err, errlen, "%s: '%s' is not one of shutdown, close, "
-		    "linger0, mixed", shown, text);
+		/* TRANSLATORS: shutdown, close, linger0 and mixed are typed:
+		 * keep them. */
+		snprintf(err, errlen, _("%s: '%s' is not one of shutdown, "
+		    "close, linger0, mixed"), shown, text);
 		return -1;
 	}
 	snprintf(o->close_shown, sizeof o->close_shown, "%s %s", shown, text);
@@ -132,8 +142,8 @@ parse_size(const char *shown, const char *text, unsigned long *min,
 		    *min < *max)
 			return 0;
 	}
-	snprintf(err, errlen, "%s: '%s' is not a number from 1 to %lu, nor "
-	    "a range MIN-MAX of them with MIN below MAX", shown, text,
+	snprintf(err, errlen, _("%s: '%s' is not a number from 1 to %lu, nor "
+	    "a range MIN-MAX of them with MIN below MAX"), shown, text,
 	    (unsigned long)BENCH_SIZE_MAX);
 	return -1;
 }
@@ -215,14 +225,16 @@ bench_options_check(const struct bench_options *o, char *err,
 	/* Both refusals name a mode the user gave: sessions, the default,
 	 * allows either. */
 	if (o->close != BENCH_CLOSE_SHUTDOWN && o->mode != BENCH_SESSIONS) {
-		snprintf(err, errlen, "%s makes no sense with %s: its "
-		    "connections half-close to read the whole echo",
+		/* TRANSLATORS: both %s are options as written, "--close
+		 * close" and "-m bulk". */
+		snprintf(err, errlen, _("%s makes no sense with %s: its "
+		    "connections half-close to read the whole echo"),
 		    o->close_shown, o->mode_shown);
 		return -1;
 	}
 	if (o->size_min > 0 && o->mode != BENCH_SESSIONS) {
-		snprintf(err, errlen, "--size %lu-%lu makes no sense with %s: "
-		    "only sessions have sizes of their own", o->size_min,
+		snprintf(err, errlen, _("--size %lu-%lu makes no sense with "
+		    "%s: only sessions have sizes of their own"), o->size_min,
 		    o->size, o->mode_shown);
 		return -1;
 	}

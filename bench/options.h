@@ -38,8 +38,8 @@ struct bench_options {
 /* The table of options, ending with a NULL name. */
 extern const struct opt_spec bench_options_table[];
 
-/* The synopsis, as in forkecho-bench(1). */
-extern const char bench_options_usage[];
+/* The synopsis, as in forkecho-bench(1), in English: _() translates it. */
+extern const char *const bench_options_usage;
 
 /* Sets every option to its default. */
 void bench_options_defaults(struct bench_options *o);

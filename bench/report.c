@@ -6,15 +6,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nls.h"
+
 #define MIB 1048576.0
 
-/* What the last line counts, and its rate's unit. */
-static const char *const op_names[] = {
-	[BENCH_SESSIONS] = "sessions",
-	[BENCH_BULK] = "MiB",
-	[BENCH_RTT] = "round trips",
-};
-
+/* The JSON's unit of the rate (the text line says it in its own words,
+ * which may be translated). */
 static const char *const unit_names[] = {
 	[BENCH_SESSIONS] = "sessions/s",
 	[BENCH_BULK] = "MiB/s",
@@ -79,24 +76,42 @@ report_line(const struct bench_config *cfg, const struct bench_result *res,
 	if (json)
 		format_json(cfg, res, buf, len);
 	else if (cfg->mode == BENCH_BULK)
-		snprintf(buf, len, "bench bulk: %.1f MiB in %.2f s, %.1f "
-		    "MiB/s, %" PRIu64 " errors", amount(cfg, res),
+		/* TRANSLATORS: "bench bulk:", "bench sessions:" and "bench
+		 * rtt:" begin the result line: keep them; p50, p99 and max
+		 * are latencies. */
+		snprintf(buf, len, _("bench bulk: %.1f MiB in %.2f s, %.1f "
+		    "MiB/s, %" PRIu64 " errors"), amount(cfg, res),
 		    res->elapsed, rate(cfg, res), res->errors);
 	else {
-		int n = snprintf(buf, len, "bench %s: %" PRIu64 " %s in "
-		    "%.2f s, %.1f %s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %"
-		    PRIu64 " errors", bench_mode_name(cfg->mode), res->ops,
-		    op_names[cfg->mode], res->elapsed, rate(cfg, res),
-		    unit_names[cfg->mode], res->p50 * 1e3, res->p99 * 1e3,
-		    res->max * 1e3, res->errors);
+		int n;
+
+		/* One whole sentence per mode: what is counted may stand
+		 * elsewhere in a translation. */
+		if (cfg->mode == BENCH_SESSIONS)
+			n = snprintf(buf, len, _("bench sessions: %" PRIu64
+			    " sessions in %.2f s, %.1f sessions/s, p50 %.3f "
+			    "ms, p99 %.3f ms, max %.3f ms, %" PRIu64
+			    " errors"), res->ops, res->elapsed,
+			    rate(cfg, res), res->p50 * 1e3, res->p99 * 1e3,
+			    res->max * 1e3, res->errors);
+		else
+			n = snprintf(buf, len, _("bench rtt: %" PRIu64
+			    " round trips in %.2f s, %.1f round trips/s, p50 "
+			    "%.3f ms, p99 %.3f ms, max %.3f ms, %" PRIu64
+			    " errors"), res->ops, res->elapsed,
+			    rate(cfg, res), res->p50 * 1e3, res->p99 * 1e3,
+			    res->max * 1e3, res->errors);
 
 		/* How the sessions ended, when not all by the default. */
 		if (cfg->mode == BENCH_SESSIONS &&
 		    cfg->close != BENCH_CLOSE_SHUTDOWN && n >= 0 &&
 		    (size_t)n < len)
-			(void)snprintf(buf + n, len - (size_t)n, "; ended by "
-			    "shutdown %" PRIu64 ", close %" PRIu64 ", linger0 %"
-			    PRIu64, res->closes[BENCH_CLOSE_SHUTDOWN],
+			/* TRANSLATORS: shutdown, close and linger0 are the
+			 * --close ways: keep them. */
+			(void)snprintf(buf + n, len - (size_t)n, _("; ended "
+			    "by shutdown %" PRIu64 ", close %" PRIu64
+			    ", linger0 %" PRIu64),
+			    res->closes[BENCH_CLOSE_SHUTDOWN],
 			    res->closes[BENCH_CLOSE_CLOSE],
 			    res->closes[BENCH_CLOSE_LINGER0]);
 	}
@@ -109,7 +124,9 @@ report_errors_line(const struct bench_config *cfg,
 	int n;
 	size_t i;
 
-	n = snprintf(buf, len, "bench %s errors: ",
+	/* TRANSLATORS: %s is the mode (sessions, bulk, rtt); the kinds
+	 * that follow are the JSON's names (connect, reset, ...), kept. */
+	n = snprintf(buf, len, _("bench %s errors: "),
 	    bench_mode_name(cfg->mode));
 	for (i = 0; i < BENCH_ERR_KINDS; i++) {
 		if (n < 0 || (size_t)n >= len)

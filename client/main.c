@@ -32,8 +32,9 @@
 static void
 usage(int fd)
 {
-	(void)io_write_all(fd, client_options_usage,
-	    strlen(client_options_usage));
+	const char *text = _(client_options_usage);
+
+	(void)io_write_all(fd, text, strlen(text));
 }
 
 /* -h: the synopsis, then one line per option. */
@@ -51,7 +52,7 @@ print_version(void)
 {
 	printf("forkecho %s\n", FORKECHO_VERSION);
 	if (fflush(stdout) != 0) {
-		diag_err(errno, "write standard output");
+		diag_err(errno, "%s", _("write standard output"));
 		return OUTCOME_LOCAL;
 	}
 	return 0;
@@ -81,7 +82,7 @@ say_connected(int fd)
 		return;
 	}
 	addr_text((struct sockaddr *)&ss, len, text, sizeof text);
-	diag_msg("connected to %s", text);
+	diag_msg(_("connected to %s"), text);
 }
 
 /* SIGUSR1 ends --read-delay early (the tests' way to read only once the
@@ -165,10 +166,16 @@ main(int argc, char *argv[])
 		free(o.messages);
 		return OUTCOME_LOCAL;
 	}
-	if (o.verbose)
-		diag_msg("connecting to %s %s%s", o.to.host, o.to.port,
-		    o.family == AF_INET ? " over IPv4" :
-		    o.family == AF_INET6 ? " over IPv6" : "");
+	/* A whole sentence for each family: the words around the address
+	 * may move in a translation. */
+	if (o.verbose && o.family == AF_INET)
+		diag_msg(_("connecting to %s %s over IPv4"), o.to.host,
+		    o.to.port);
+	else if (o.verbose && o.family == AF_INET6)
+		diag_msg(_("connecting to %s %s over IPv6"), o.to.host,
+		    o.to.port);
+	else if (o.verbose)
+		diag_msg(_("connecting to %s %s"), o.to.host, o.to.port);
 	fd = net_connect(o.to.host, o.to.port, o.family, o.connect_timeout, err,
 	    sizeof err);
 	if (fd < 0) {
@@ -198,7 +205,7 @@ main(int argc, char *argv[])
 	rc = session_run(fd, &cfg, started, &res);
 	free(o.messages);
 	if (rc < 0) {
-		diag_err(errno, "session");
+		diag_err(errno, "%s", _("session"));
 		return OUTCOME_LOCAL;
 	}
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nls.h"
 #include "num.h"
 
 #define DEFAULT_WAIT 10.0
@@ -33,40 +34,47 @@ enum {
 };
 
 const struct opt_spec client_options_table[] = {
-	{ "ipv4", '4', NULL, OPT_FOUR, "connect over IPv4 only" },
-	{ "ipv6", '6', NULL, OPT_SIX, "connect over IPv6 only" },
+	{ "ipv4", '4', NULL, OPT_FOUR, N_("connect over IPv4 only") },
+	{ "ipv6", '6', NULL, OPT_SIX, N_("connect over IPv6 only") },
 	{ "close", 0, "MODE", OPT_CLOSE,
-	    "once input is sent: shutdown (default), close, linger0, none" },
+	    N_("once input is sent: shutdown (default), close, linger0, "
+	    "none") },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
-	    "give up connecting after SECS (default 10, 0: no limit)" },
-	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	    N_("give up connecting after SECS (default 10, 0: no limit)") },
+	{ "help", 'h', NULL, OPT_HELP, N_("print this help and exit") },
 	{ "interval", 'i', "SECS", OPT_INTERVAL,
-	    "pause SECS between messages or input lines" },
+	    N_("pause SECS between messages or input lines") },
 	{ "keep-sending", 0, NULL, OPT_KEEP_SENDING,
-	    "go on sending after the server's FIN; report each write" },
+	    N_("go on sending after the server's FIN; report each write") },
 	{ "message", 'm', "TEXT", OPT_MESSAGE,
-	    "send TEXT and a newline instead of standard input (repeatable)" },
+	    N_("send TEXT and a newline instead of standard input "
+	    "(repeatable)") },
 	{ "half-close", 'N', NULL, OPT_NOOP_N,
-	    "accepted as netcat's -N: the half-close is already the default" },
+	    N_("accepted as netcat's -N: the half-close is already the "
+	    "default") },
 	{ "quiet", 'q', NULL, OPT_QUIET,
-	    "do not print the last line, nor --keep-sending's reports" },
+	    N_("do not print the last line, nor --keep-sending's reports") },
 	{ "read-delay", 0, "SECS", OPT_READ_DELAY,
-	    "read nothing for SECS, or until SIGUSR1: a slow reader" },
+	    N_("read nothing for SECS, or until SIGUSR1: a slow reader") },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
-	    "say where it connects, before the data" },
-	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	    N_("say where it connects, before the data") },
+	{ "version", 'V', NULL, OPT_VERSION, N_("print the version and exit") },
 	{ "wait", 'w', "SECS", OPT_WAIT,
-	    "wait SECS for the server's FIN or progress (default 10, "
-	    "0: no limit)" },
+	    N_("wait SECS for the server's FIN or progress (default 10, "
+	    "0: no limit)") },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
-/* The same words as the SYNOPSIS of forkecho(1). */
-const char client_options_usage[] =
-    "usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
+/* The same words as the SYNOPSIS of forkecho(1); translated where it is
+ * written (a pointer: N_() is parenthesized, which an array's initializer
+ * may not be). */
+const char *const client_options_usage =
+    /* TRANSLATORS: the option letters and names are typed as they are:
+     * keep them; the lowercase words are placeholders. */
+    N_("usage: forkecho [-46hNqVv] [-i secs] [-m text] [-w secs] "
     "[--close mode]\n"
     "\t[--connect-timeout secs] [--keep-sending] [--read-delay secs]\n"
-    "\t[host [port] | host:port]\n";
+    "\t[host [port] | host:port]\n");
 
 static const char *const close_names[] = {
 	[SESSION_CLOSE_SHUTDOWN] = "shutdown",
@@ -83,10 +91,10 @@ parse_seconds(const char *shown, const char *text, double *out, char *err,
 	if (num_parse_seconds(text, CLIENT_SECONDS_MAX, out) == 0)
 		return 0;
 	if (errno == ERANGE)
-		snprintf(err, errlen, "%s: '%s' is more than %.0f seconds",
+		snprintf(err, errlen, _("%s: '%s' is more than %.0f seconds"),
 		    shown, text, CLIENT_SECONDS_MAX);
 	else
-		snprintf(err, errlen, "%s: '%s' is not a number of seconds",
+		snprintf(err, errlen, _("%s: '%s' is not a number of seconds"),
 		    shown, text);
 	return -1;
 }
@@ -103,8 +111,10 @@ parse_close(const char *shown, const char *text, enum session_close *out,
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "%s: '%s' is not one of shutdown, close, "
-	    "linger0, none", shown, text);
+	/* TRANSLATORS: shutdown, close, linger0 and none are what the
+	 * user types: keep them. */
+	snprintf(err, errlen, _("%s: '%s' is not one of shutdown, close, "
+	    "linger0, none"), shown, text);
 	return -1;
 }
 
@@ -206,7 +216,7 @@ client_options_parse(int argc, char *argv[], struct client_options *o,
 			return -1;
 	}
 	if (st.index < argc) {
-		snprintf(err, errlen, "too many operands: '%s'",
+		snprintf(err, errlen, _("too many operands: '%s'"),
 		    argv[st.index]);
 		return -1;
 	}
@@ -220,23 +230,25 @@ client_options_check(const struct client_options *o, char *err,
 	unsigned char buf[sizeof(struct in6_addr)];
 
 	if (o->four && o->six) {
-		snprintf(err, errlen, "-4 and -6 exclude each other");
+		snprintf(err, errlen, "%s", _("-4 and -6 exclude each other"));
 		return -1;
 	}
 	/* A numeric address of the other family can never connect: say so
 	 * here rather than with the resolver's vaguer words. */
 	if (o->four && inet_pton(AF_INET6, o->to.host, buf) == 1) {
-		snprintf(err, errlen, "-4: '%s' is an IPv6 address", o->to.host);
+		snprintf(err, errlen, _("-4: '%s' is an IPv6 address"),
+		    o->to.host);
 		return -1;
 	}
 	if (o->six && inet_pton(AF_INET, o->to.host, buf) == 1) {
-		snprintf(err, errlen, "-6: '%s' is an IPv4 address", o->to.host);
+		snprintf(err, errlen, _("-6: '%s' is an IPv4 address"),
+		    o->to.host);
 		return -1;
 	}
 	if (o->wait_given && (o->close_mode == SESSION_CLOSE_CLOSE ||
 	    o->close_mode == SESSION_CLOSE_LINGER0)) {
-		snprintf(err, errlen, "--wait makes no sense with --close %s: "
-		    "the client does not wait for the server",
+		snprintf(err, errlen, _("--wait makes no sense with --close "
+		    "%s: the client does not wait for the server"),
 		    close_names[o->close_mode]);
 		return -1;
 	}

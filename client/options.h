@@ -44,8 +44,8 @@ struct client_options {
 /* The table of options, ending with a NULL name. */
 extern const struct opt_spec client_options_table[];
 
-/* The synopsis, as in forkecho(1). */
-extern const char client_options_usage[];
+/* The synopsis, as in forkecho(1), in English: _() translates it. */
+extern const char *const client_options_usage;
 
 /* Sets every option to its default; messages is left NULL. */
 void client_options_defaults(struct client_options *o);

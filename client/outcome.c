@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nls.h"
 #include "traceevent.h"
 
 /* The bytes sent that have not come back, where that counts as a wrong
@@ -54,8 +55,12 @@ outcome_line(const struct session_result *res, enum session_close mode,
 {
 	int n = 0;
 
-	n = snprintf(buf, len, "sent %" PRIu64 " bytes, received %" PRIu64
-	    " bytes, ", res->sent, res->received);
+	/* TRANSLATORS: the client's last line is this, then one of the
+	 * endings that follow ("server sent FIN after %.3f s", ...), then
+	 * any of the remarks that start with "; ".  FIN and RST are the
+	 * TCP segments: keep them. */
+	n = snprintf(buf, len, _("sent %" PRIu64 " bytes, received %" PRIu64
+	    " bytes, "), res->sent, res->received);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	buf += n;
@@ -63,35 +68,37 @@ outcome_line(const struct session_result *res, enum session_close mode,
 	switch (res->end) {
 	case SESSION_FIN:
 		if (res->fin_early)
-			n = snprintf(buf, len, "server sent FIN after %.3f s "
-			    "before the input ended", res->fin_elapsed);
+			n = snprintf(buf, len, _("server sent FIN after %.3f "
+			    "s before the input ended"), res->fin_elapsed);
 		else
-			n = snprintf(buf, len, "server sent FIN after %.3f s",
-			    res->elapsed);
+			n = snprintf(buf, len, _("server sent FIN after %.3f "
+			    "s"), res->elapsed);
 		break;
 	case SESSION_EARLY_FIN:
-		n = snprintf(buf, len, "server sent FIN after %.3f s "
-		    "before the input ended", res->elapsed);
+		n = snprintf(buf, len, _("server sent FIN after %.3f s "
+		    "before the input ended"), res->elapsed);
 		break;
 	case SESSION_RST:
-		n = snprintf(buf, len, "connection reset by server (RST) "
-		    "after %.3f s", res->elapsed);
+		n = snprintf(buf, len, _("connection reset by server (RST) "
+		    "after %.3f s"), res->elapsed);
 		break;
 	case SESSION_NO_FIN:
-		n = snprintf(buf, len, "no FIN from server within %s s: "
-		    "another process may still hold its socket", wait);
+		/* TRANSLATORS: %s is the -w value as the user wrote it. */
+		n = snprintf(buf, len, _("no FIN from server within %s s: "
+		    "another process may still hold its socket"), wait);
 		break;
 	case SESSION_NO_PROGRESS:
-		n = snprintf(buf, len, "no progress from server within %s s: "
-		    "it is not reading or not echoing", wait);
+		n = snprintf(buf, len, _("no progress from server within %s "
+		    "s: it is not reading or not echoing"), wait);
 		break;
 	case SESSION_STOPPED:
-		n = snprintf(buf, len, "client stopped reading after %.3f s",
-		    res->elapsed);
+		n = snprintf(buf, len, _("client stopped reading after %.3f "
+		    "s"), res->elapsed);
 		break;
 	case SESSION_CLIENT_CLOSED:
-		n = snprintf(buf, len, "client closed (%s) after %.3f s "
-		    "without waiting for the echo",
+		/* TRANSLATORS: %s is linger0 or close, the --close mode. */
+		n = snprintf(buf, len, _("client closed (%s) after %.3f s "
+		    "without waiting for the echo"),
 		    mode == SESSION_CLOSE_LINGER0 ? "linger0" : "close",
 		    res->elapsed);
 		break;
@@ -103,19 +110,19 @@ outcome_line(const struct session_result *res, enum session_close mode,
 	buf += n;
 	len -= (size_t)n;
 	if (res->differs) {
-		n = snprintf(buf, len, "; echo differs from what was sent "
-		    "at byte %" PRIu64, res->differs_at);
+		n = snprintf(buf, len, _("; echo differs from what was sent "
+		    "at byte %" PRIu64), res->differs_at);
 		if (n < 0 || (size_t)n >= len)
 			return;
 		buf += n;
 		len -= (size_t)n;
 	}
 	if (res->unexpected > 0)
-		n = snprintf(buf, len, "; %" PRIu64 " unexpected bytes came "
-		    "back, not written", res->unexpected);
+		n = snprintf(buf, len, _("; %" PRIu64 " unexpected bytes came "
+		    "back, not written"), res->unexpected);
 	else if (is_short(res))
-		n = snprintf(buf, len, "; only %" PRIu64 " of %" PRIu64
-		    " bytes came back", res->received, res->sent);
+		n = snprintf(buf, len, _("; only %" PRIu64 " of %" PRIu64
+		    " bytes came back"), res->received, res->sent);
 	else
 		n = 0;
 	if (n < 0 || (size_t)n >= len)
@@ -123,8 +130,8 @@ outcome_line(const struct session_result *res, enum session_close mode,
 	buf += n;
 	len -= (size_t)n;
 	if (res->fin_early)
-		(void)snprintf(buf, len, "; %" PRIu64 " bytes sent after the "
-		    "FIN", res->after_fin);
+		(void)snprintf(buf, len, _("; %" PRIu64 " bytes sent after "
+		    "the FIN"), res->after_fin);
 }
 
 /* The errno's name where the trace knows it ("EPIPE"), else its text. */
@@ -141,22 +148,34 @@ outcome_event_line(const struct session_event *ev, char *buf, size_t len)
 {
 	switch (ev->kind) {
 	case SESSION_EV_FIN:
-		(void)snprintf(buf, len, "server sent FIN after %.3f s before "
-		    "the input ended; sending on", ev->elapsed);
+		(void)snprintf(buf, len, _("server sent FIN after %.3f s "
+		    "before the input ended; sending on"), ev->elapsed);
 		break;
 	case SESSION_EV_WRITE:
+		/* Whole sentences, not " after FIN" put in: a translation
+		 * may order the words otherwise. */
 		if (ev->err == 0)
-			(void)snprintf(buf, len, "write of %zu bytes after FIN: "
-			    "accepted", ev->bytes);
+			(void)snprintf(buf, len, _("write of %zu bytes after "
+			    "FIN: accepted"), ev->bytes);
+		else if (ev->after_fin)
+			/* TRANSLATORS: %s is an errno name (EPIPE) or the
+			 * system's text for it. */
+			(void)snprintf(buf, len, _("write of %zu bytes after "
+			    "FIN: failed with %s"), ev->bytes,
+			    err_name(ev->err));
 		else
-			(void)snprintf(buf, len, "write of %zu bytes%s: failed "
-			    "with %s", ev->bytes, ev->after_fin ?
-			    " after FIN" : "", err_name(ev->err));
+			(void)snprintf(buf, len, _("write of %zu bytes: failed "
+			    "with %s"), ev->bytes, err_name(ev->err));
 		break;
 	case SESSION_EV_RESET:
-		(void)snprintf(buf, len, "RST from server after %.3f s: %s %s",
-		    ev->elapsed, ev->by_read ? "read failed with" :
-		    "socket error", err_name(ev->err));
+		if (ev->by_read)
+			(void)snprintf(buf, len, _("RST from server after %.3f "
+			    "s: read failed with %s"), ev->elapsed,
+			    err_name(ev->err));
+		else
+			(void)snprintf(buf, len, _("RST from server after %.3f "
+			    "s: socket error %s"), ev->elapsed,
+			    err_name(ev->err));
 		break;
 	}
 }

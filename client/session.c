@@ -14,6 +14,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 
 /*
  * The input is read only while fewer than OUTSTANDING_MAX bytes taken from
@@ -155,7 +156,7 @@ check_socket(struct session *s, int hung_up)
 	if (err == EPIPE || err == ECONNRESET)
 		return peer_reset(s, err, 0);
 	if (err != 0)
-		return fail(s, "socket error", 1, err);
+		return fail(s, _("socket error"), 1, err);
 	/* Hung up with no error: gone all the same; the next write says
 	 * how. */
 	if (hung_up)
@@ -301,7 +302,8 @@ take_echo(struct session *s, size_t n)
 	s->res->received += n;
 	k = compare(s, s->rbuf, n, &good);
 	if (k > 0 && io_write_all(s->cfg->out_fd, s->rbuf, k) < 0)
-		return fail(s, "write standard output", 0, errno);
+		return fail(s, _("write standard output"), 0,
+		    errno);
 	/* Unexpected bytes that come while the client waits on its own
 	 * input or pauses start the wait: it runs from now, not from a
 	 * progress long past. */
@@ -533,7 +535,8 @@ step(struct session *s)
 		ssize_t n = input_read(s->cfg->input);
 
 		if (n < 0)
-			return fail(s, "read standard input", 0, errno);
+			return fail(s, _("read standard input"), 0,
+			    errno);
 		if (n > 0)
 			s->last_progress = now;
 	}

@@ -4,7 +4,8 @@
 # diagrams.sh [-k DIR] [LESSON...]: runs each lesson (default: every one
 # that bin/forkechod --lessons lists) against the real server and client,
 # as docs/LESSONS.md's terminal 2 does, with the JSON trace on, and draws
-# the trace with bin/forktrace into docs/lessons/LESSON.svg.  -k DIR
+# the trace with bin/forktrace into docs/lessons/LESSON.svg, and in
+# Chinese into docs/lessons/zh_CN/LESSON.svg.  -k DIR
 # keeps each run's trace as DIR/LESSON.json.  `make diagrams` runs it.
 #
 # As root with tcpdump installed, each run is also captured on lo (tcpdump
@@ -176,13 +177,26 @@ run() {
 	# "$@": the lesson, and --wire with its capture if there is one.
 	bin/forktrace -t "$@" -o "$work/$1.svg" "$json" &&
 	    mv "$work/$1.svg" "docs/lessons/$1.svg" &&
-	    echo "docs/lessons/$1.svg: $(wc -l <"$json") events"
+	    echo "docs/lessons/$1.svg: $(wc -l <"$json") events" || return 1
+	# The same run drawn in Chinese, for docs/LESSONS.zh_CN.md.
+	[ -z "$zh" ] && return 0
+	LC_ALL=$zh bin/forktrace -t "$@" -o "$work/$1.svg" "$json" &&
+	    mv "$work/$1.svg" "docs/lessons/zh_CN/$1.svg" &&
+	    echo "docs/lessons/zh_CN/$1.svg"
 }
 
 # Lesson names are single words: split on purpose.
 # shellcheck disable=SC2046
 [ $# -gt 0 ] || set -- $(bin/forkechod --lessons | awk '{print $1}')
-mkdir -p docs/lessons || exit 1
+mkdir -p docs/lessons docs/lessons/zh_CN || exit 1
+# The Chinese pictures need the zh_CN.UTF-8 locale (tests/i18n.bats makes
+# it as root; localedef -i zh_CN -f UTF-8 zh_CN.UTF-8) and the catalog.
+zh=''
+if locale -a 2>/dev/null | grep -qx 'zh_CN.utf8'; then
+	zh=zh_CN.UTF-8
+else
+	echo "$0: no zh_CN.UTF-8 locale: the Chinese pictures are not drawn" >&2
+fi
 status=0
 for lesson in "$@"; do
 	run "$lesson" || status=1

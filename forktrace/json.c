@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
+
 /* What get() returns besides a character. */
 #define CH_EOF (-1)
 #define CH_ERROR (-2)
@@ -74,10 +76,13 @@ fail(struct parser *p, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	if (n == 0 && !p->broken)
-		snprintf(e->text, sizeof e->text, "%s near end of file", msg);
+		/* TRANSLATORS: the JSON parser's message, then where: the
+		 * text of the token being read. */
+		snprintf(e->text, sizeof e->text, _("%s near end of file"),
+		    msg);
 	else if (n > 0 && n <= CONTEXT_MAX)
-		snprintf(e->text, sizeof e->text, "%s near '%.*s'", msg, (int)n,
-		    p->buf + p->start);
+		snprintf(e->text, sizeof e->text, _("%s near '%.*s'"), msg,
+		    (int)n, p->buf + p->start);
 	else
 		snprintf(e->text, sizeof e->text, "%s", msg);
 	/* The column counts characters, not bytes: UTF-8 continuation
@@ -153,7 +158,7 @@ get(struct parser *p)
 	if (n == 0 || n > p->len - p->pos ||
 	    !utf8_valid((const unsigned char *)p->buf + p->pos, n)) {
 		p->broken = 1;
-		fail(p, "unable to decode byte 0x%x", c);
+		fail(p, _("unable to decode byte 0x%x"), c);
 		return CH_ERROR;
 	}
 	p->pos += n;
@@ -258,19 +263,19 @@ decode_string(struct parser *p)
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			/* A high surrogate: only with a low one after it. */
 			if (s >= end || s[0] != '\\' || s[1] != 'u') {
-				fail(p, "invalid Unicode '\\u%04lX'", cp);
+				fail(p, _("invalid Unicode '\\u%04lX'"), cp);
 				return;
 			}
 			lo = hex4(s + 2);
 			s += 6;
 			if (lo < 0xdc00 || lo > 0xdfff) {
-				fail(p, "invalid Unicode '\\u%04lX\\u%04lX'", cp,
-				    lo);
+				fail(p, _("invalid Unicode '\\u%04lX\\u%04lX'"),
+				    cp, lo);
 				return;
 			}
 			cp = 0x10000 + ((cp - 0xd800) << 10 | (lo - 0xdc00));
 		} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-			fail(p, "invalid Unicode '\\u%04lX'", cp);
+			fail(p, _("invalid Unicode '\\u%04lX'"), cp);
 			return;
 		}
 		if (cp == 0)
@@ -299,15 +304,15 @@ scan_string(struct parser *p)
 		if (c == CH_ERROR)
 			return;
 		if (c == CH_EOF) {
-			fail(p, "premature end of input");
+			fail(p, "%s", _("premature end of input"));
 			return;
 		}
 		if (c < 0x20) {
 			unget(p);
 			if (c == '\n')
-				fail(p, "unexpected newline");
+				fail(p, "%s", _("unexpected newline"));
 			else
-				fail(p, "control character 0x%x", c);
+				fail(p, _("control character 0x%x"), c);
 			return;
 		}
 		if (c != '\\')
@@ -316,12 +321,12 @@ scan_string(struct parser *p)
 		if (c == 'u') {
 			for (i = 0; i < 4; i++)
 				if (hex_value(get(p)) < 0) {
-					fail(p, "invalid escape");
+					fail(p, "%s", _("invalid escape"));
 					return;
 				}
 		} else if (c < 0 || strchr("\"\\/bfnrt", c) == NULL ||
 		    c == '\0') {
-			fail(p, "invalid escape");
+			fail(p, "%s", _("invalid escape"));
 			return;
 		}
 	}
@@ -340,8 +345,8 @@ convert_integer(struct parser *p)
 	for (s += neg; s < end; s++) {
 		d = (unsigned long long)(*s - '0');
 		if (v > (limit - d) / 10) {
-			fail(p, neg ? "too big negative integer" :
-			    "too big integer");
+			fail(p, "%s", neg ? _("too big negative integer") :
+			    _("too big integer"));
 			return;
 		}
 		v = v * 10 + d;
@@ -357,8 +362,10 @@ convert_integer(struct parser *p)
 }
 
 /* The number in buf[start..pos), which the scan has checked is JSON.
- * strtod reads '.' as the decimal point: forktrace never calls
- * setlocale, so the C locale applies. */
+ * strtod reads the decimal point of LC_NUMERIC: forktrace's nls_init()
+ * (lib/nls.h) takes only LC_CTYPE and LC_MESSAGES from the environment,
+ * so LC_NUMERIC stays "C" and the point is '.' in every language (a
+ * de_DE.UTF-8 user's ',' would cut "0.5" short). */
 static void
 convert_real(struct parser *p)
 {
@@ -379,7 +386,7 @@ convert_real(struct parser *p)
 	/* Too small is 0 (or nearly), as good as any reader does; too big
 	 * has no answer. */
 	if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) {
-		fail(p, "real number overflow");
+		fail(p, "%s", _("real number overflow"));
 		return;
 	}
 	p->real = v;
@@ -556,23 +563,24 @@ parse_object(struct parser *p, size_t object)
 		return 0;
 	for (;;) {
 		if (p->token != TOK_STRING) {
-			fail(p, "string or '}' expected");
+			fail(p, "%s", _("string or '}' expected"));
 			return -1;
 		}
 		if (p->has_nul) {
-			fail(p, "NUL byte in object key not supported");
+			fail(p, "%s", _("NUL byte in object key not "
+			    "supported"));
 			return -1;
 		}
 		key = p->str;
 		keylen = p->slen;
 		slot = key_slot(d, object, key, keylen);
 		if (slot[1] != 0) {
-			fail(p, "duplicate object key");
+			fail(p, "%s", _("duplicate object key"));
 			return -1;
 		}
 		scan(p);
 		if (p->token != ':') {
-			fail(p, "':' expected");
+			fail(p, "%s", _("':' expected"));
 			return -1;
 		}
 		scan(p);
@@ -596,7 +604,7 @@ parse_object(struct parser *p, size_t object)
 		scan(p);
 	}
 	if (p->token != '}') {
-		fail(p, "'}' expected");
+		fail(p, "%s", _("'}' expected"));
 		return -1;
 	}
 	return 0;
@@ -625,7 +633,7 @@ parse_array(struct parser *p, size_t array)
 		scan(p);
 	}
 	if (p->token != ']') {
-		fail(p, "']' expected");
+		fail(p, "%s", _("']' expected"));
 		return -1;
 	}
 	return 0;
@@ -649,18 +657,18 @@ parse_value(struct parser *p, size_t *index)
 	int rc = 0;
 
 	if (++p->depth > JSON_MAX_DEPTH) {
-		fail(p, "maximum parsing depth reached");
+		fail(p, "%s", _("maximum parsing depth reached"));
 		return -1;
 	}
 	for (i = 0; i < n && scalars[i].token != p->token; i++)
 		continue;
 	if (i == n) {
-		fail(p, p->token == TOK_INVALID ? "invalid token" :
-		    "unexpected token");
+		fail(p, "%s", p->token == TOK_INVALID ? _("invalid token") :
+		    _("unexpected token"));
 		return -1;
 	}
 	if (p->token == TOK_STRING && p->has_nul) {
-		fail(p, "\\u0000 is not allowed");
+		fail(p, "%s", _("\\u0000 is not allowed"));
 		return -1;
 	}
 	if ((*index = add_value(p, scalars[i].type)) == NONE)
@@ -706,11 +714,11 @@ json_parse(struct json_doc *doc, const char *buf, size_t len,
 
 	scan(&p);
 	if (p.token != '{' && p.token != '[') {
-		fail(&p, "'[' or '{' expected");
+		fail(&p, "%s", _("'[' or '{' expected"));
 	} else if (parse_value(&p, &root) == 0) {
 		scan(&p);
 		if (p.token != TOK_EOF)
-			fail(&p, "end of file expected");
+			fail(&p, "%s", _("end of file expected"));
 	}
 	if (p.nomem)
 		return JSON_ENOMEM;

@@ -50,31 +50,40 @@ enum {
 	OPT_WIRE
 };
 
+/* The help, marked with N_(): lib/opt.c translates it as it prints it. */
 static const struct opt_spec options[] = {
 	{ "gap", 'g', "SECS", OPT_GAP,
-	    "cut quiet stretches longer than SECS (default 0.25)" },
-	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	    /* TRANSLATORS: forktrace's option help: the words in capitals
+	     * (SECS, FILE, PX) are the arguments' names in the list, kept
+	     * as they are. */
+	    N_("cut quiet stretches longer than SECS (default 0.25)") },
+	{ "help", 'h', NULL, OPT_HELP, N_("print this help and exit") },
 	{ "mermaid", 0, NULL, OPT_MERMAID,
-	    "write a Mermaid sequenceDiagram instead of SVG" },
+	    N_("write a Mermaid sequenceDiagram instead of SVG") },
 	{ "output", 'o', "FILE", OPT_OUTPUT,
-	    "write to FILE instead of standard output" },
+	    N_("write to FILE instead of standard output") },
 	{ "perfetto", 0, NULL, OPT_PERFETTO,
-	    "write Trace Event Format JSON (Perfetto, chrome://tracing)" },
+	    N_("write Trace Event Format JSON (Perfetto, chrome://tracing)") },
 	{ "scale", 's', "PX", OPT_SCALE,
-	    "PX pixels of extra space per second between rows (default 300)" },
+	    N_("PX pixels of extra space per second between rows (default "
+	    "300)") },
 	{ "text", 0, NULL, OPT_TEXT,
-	    "print the terminal lane view instead of SVG" },
+	    N_("print the terminal lane view instead of SVG") },
 	{ "title", 't', "TEXT", OPT_TITLE,
-	    "the diagram's title (a lesson's name, say)" },
-	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	    N_("the diagram's title (a lesson's name, say)") },
+	{ "version", 'V', NULL, OPT_VERSION,
+	    N_("print the version and exit") },
 	{ "wire", 0, "FILE", OPT_WIRE,
-	    "draw the TCP segments of FILE, a tcpdump -w capture" },
+	    N_("draw the TCP segments of FILE, a tcpdump -w capture") },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
-static const char usage_text[] =
-    "usage: forktrace [-hV] [--mermaid | --perfetto | --text] [-g secs] "
-    "[-o file] [-s px] [-t title] [--wire file] file\n";
+/* Translated where it is printed (lib/opt.c).
+ * TRANSLATORS: keep the synopsis after "usage:" as it is: it is
+ * forktrace(1)'s, options and all. */
+static const char *const usage_text = N_("usage: forktrace [-hV] "
+    "[--mermaid | --perfetto | --text] [-g secs] [-o file] [-s px] "
+    "[-t title] [--wire file] file\n");
 
 static int
 usage_error(const char *msg)
@@ -106,17 +115,19 @@ main(int argc, char *argv[])
 			return usage_error(err);
 		case OPT_GAP:
 			if (num_parse_seconds(st.value, GAP_MAX, &so.max_gap) < 0) {
-				snprintf(err, sizeof err, "%s: '%s' is not a "
-				    "number of seconds from 0 to %.0f",
+				/* TRANSLATORS: the option as written, then
+				 * its value. */
+				snprintf(err, sizeof err, _("%s: '%s' is not a "
+				    "number of seconds from 0 to %.0f"),
 				    st.shown, st.value, GAP_MAX);
 				return usage_error(err);
 			}
 			snprintf(shown_gap, sizeof shown_gap, "%s", st.shown);
 			break;
 		case OPT_HELP:
-			opt_print_usage_help(usage_text, "Draws a "
+			opt_print_usage_help(usage_text, N_("Draws a "
 			    "forkechod --trace-json file as a sequence "
-			    "diagram (SVG).", options, "forktrace(1)");
+			    "diagram (SVG)."), options, "forktrace(1)");
 			return 0;
 		case OPT_MERMAID:
 		case OPT_PERFETTO:
@@ -126,8 +137,10 @@ main(int argc, char *argv[])
 			name = id == OPT_TEXT ? "--text" : id == OPT_MERMAID ?
 			    "--mermaid" : "--perfetto";
 			if (format != NULL && strcmp(format, name) != 0) {
-				snprintf(err, sizeof err, "%s and %s: one "
-				    "output format at a time", format, name);
+				/* TRANSLATORS: two options, "--text and
+				 * --mermaid". */
+				snprintf(err, sizeof err, _("%s and %s: one "
+				    "output format at a time"), format, name);
 				return usage_error(err);
 			}
 			format = name;
@@ -139,8 +152,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_SCALE:
 			if (num_parse_ulong(st.value, 0, SCALE_MAX, &px) < 0) {
-				snprintf(err, sizeof err, "%s: '%s' is not a "
-				    "whole number from 0 to %lu", st.shown,
+				snprintf(err, sizeof err, _("%s: '%s' is not a "
+				    "whole number from 0 to %lu"), st.shown,
 				    st.value, SCALE_MAX);
 				return usage_error(err);
 			}
@@ -158,29 +171,32 @@ main(int argc, char *argv[])
 			wire = st.value;
 			break;
 		default:
-			return usage_error("unhandled option");
+			return usage_error(_("unhandled option"));
 		}
 	}
 	if (st.index >= argc)
-		return usage_error("no trace file given (- for standard "
-		    "input)");
+		return usage_error(_("no trace file given (- for standard "
+		    "input)"));
 	if (st.index + 1 < argc) {
-		snprintf(err, sizeof err, "unexpected argument '%s'",
+		snprintf(err, sizeof err, _("unexpected argument '%s'"),
 		    argv[st.index + 1]);
 		return usage_error(err);
 	}
 	if (as != OUT_SVG && (shown_scale[0] != '\0' ||
 	    shown_gap[0] != '\0')) {
-		snprintf(err, sizeof err, "%s shapes the SVG; %s has no "
-		    "use for it", shown_scale[0] != '\0' ? shown_scale :
+		/* TRANSLATORS: an option as written ("-s 100"), then an
+		 * output format's option ("--text"). */
+		snprintf(err, sizeof err, _("%s shapes the SVG; %s has no "
+		    "use for it"), shown_scale[0] != '\0' ? shown_scale :
 		    shown_gap, format);
 		return usage_error(err);
 	}
 	/* The segments are drawn on the SVG alone: the other formats would
 	 * silently drop them. */
 	if (as != OUT_SVG && wire != NULL) {
-		snprintf(err, sizeof err, "--wire draws on the SVG; %s has no "
-		    "use for it", format);
+		/* TRANSLATORS: an output format's option ("--text"). */
+		snprintf(err, sizeof err, _("--wire draws on the SVG; %s has "
+		    "no use for it"), format);
 		return usage_error(err);
 	}
 	input = argv[st.index];
@@ -222,8 +238,9 @@ main(int argc, char *argv[])
 	}
 	/* fclose (or fflush) is where a full disk shows. */
 	if ((out == stdout ? fflush(out) : fclose(out)) != 0 || rc != 0) {
-		diag_err(errno, "writing %s", output != NULL ? output :
-		    "standard output");
+		/* TRANSLATORS: a file's name, or "standard output". */
+		diag_err(errno, _("writing %s"), output != NULL ? output :
+		    _("standard output"));
 		model_free(&m);
 		return EXIT_IOERR;
 	}

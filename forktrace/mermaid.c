@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nls.h"
 #include "textrow.h"
+#include "traceview.h"
 
 /* Characters written as themselves; UTF-8 beyond ASCII ("→") is too. */
 static int
@@ -66,9 +68,7 @@ static void
 label(const struct model *m, const struct model_event *e,
     struct textrow *r)
 {
-	static const char *const wires[] = { "", " wire unknown", "", " FIN",
-	    " RST" };
-	char other[64];
+	char other[64], why[TRACEVIEW_WHY_MAX];
 
 	r->len = 0;
 	textrow_add(r, "%.3f ", e->t);
@@ -93,25 +93,35 @@ label(const struct model *m, const struct model_event *e,
 			textrow_add(r, "→?");
 		else
 			textrow_add(r, "→%d", e->refs);
-		textrow_add(r, "%s", wires[e->wire]);
+		if (e->wire == WIRE_UNKNOWN)
+			/* TRANSLATORS: the server could not tell what a
+			 * close or shutdown put on the wire. */
+			textrow_add(r, " %s", _("wire unknown"));
+		else if (e->wire == WIRE_FIN || e->wire == WIRE_RST)
+			textrow_add(r, " %s", e->wire == WIRE_FIN ? "FIN" :
+			    "RST");
 	}
 	if (e->other_lane != MODEL_NONE && e->kind != EV_REAP) {
-		model_lane_name(&m->lane[e->other_lane], other, sizeof other);
-		textrow_add(r, " to %s", other);
+		model_lane_label(&m->lane[e->other_lane], other,
+		    sizeof other);
+		/* TRANSLATORS: a fork, spawn or pass "to child 2". */
+		textrow_add(r, _(" to %s"), other);
 	}
 	if (e->has_status)
-		textrow_add(r, " status %d", e->status);
+		/* TRANSLATORS: an exit's or a reap's status. */
+		textrow_add(r, _(" status %d"), e->status);
 	if (e->state[0] != '\0')
 		textrow_add(r, ", %s", e->state);
 	if (e->why[0] != '\0')
-		textrow_add(r, ": %s", e->why);
+		textrow_add(r, ": %s", traceview_why(e->why,
+		    e->kind == EV_ERROR ? e->err : NULL, why, sizeof why));
 }
 
 int
 mermaid_render(const struct model *m, const char *title, FILE *out)
 {
 	struct textrow text = { .len = 0 };
-	char name[64];
+	char name[64], head[4400];
 	size_t i;
 
 	(void)fputs("sequenceDiagram\n", out);
@@ -119,19 +129,23 @@ mermaid_render(const struct model *m, const char *title, FILE *out)
 	if (title != NULL)
 		put_text(out, title);
 	else {
-		put_text(out, "forkechod trace ");
-		put_text(out, m->path);
+		/* The SVG's title (svg.c). */
+		snprintf(head, sizeof head, _("forkechod trace %s"), m->path);
+		put_text(out, head);
 	}
 	(void)fputc('\n', out);
 	/* Every participant before its first use, in the SVG's order. */
 	for (i = 0; i < m->nlane; i++) {
-		model_lane_name(&m->lane[i], name, sizeof name);
+		model_lane_label(&m->lane[i], name, sizeof name);
 		fprintf(out, "    participant L%zu as ", i);
 		put_text(out, name);
 		fprintf(out, " (pid %ld)\n", m->lane[i].pid);
 	}
-	(void)fputs("    participant client as client, across the wire\n",
-	    out);
+	(void)fputs("    participant client as ", out);
+	/* TRANSLATORS: the Mermaid diagram's participant for the
+	 * client. */
+	put_text(out, _("client, across the wire"));
+	(void)fputc('\n', out);
 	for (i = 0; i < m->nev; i++) {
 		const struct model_event *e = &m->ev[i];
 

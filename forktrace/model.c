@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "json.h"
+#include "nls.h"
 
 static const char *const kind_names[] = {
 	"listen", "spawn", "accept", "fork", "pass", "eof", "shutdown",
@@ -66,9 +67,9 @@ get_number(const struct ctx *c, const struct json_value *o, const char *key,
 	const struct json_value *v = field(o, key);
 
 	if (v == NULL)
-		return required ? bad(c, "missing field '%s'", key) : 0;
+		return required ? bad(c, _("missing field '%s'"), key) : 0;
 	if (v->type != JSON_INTEGER && v->type != JSON_REAL)
-		return bad(c, "field '%s' is not a number", key);
+		return bad(c, _("field '%s' is not a number"), key);
 	*out = v->number;
 	return 0;
 }
@@ -83,18 +84,18 @@ get_int(const struct ctx *c, const struct json_value *o, const char *key,
 	long long n;
 
 	if (v == NULL)
-		return required ? bad(c, "missing field '%s'", key) : 0;
+		return required ? bad(c, _("missing field '%s'"), key) : 0;
 	if (nullable && v->type == JSON_NULL) {
 		*out = -1;
 		return 0;
 	}
 	if (v->type != JSON_INTEGER)
-		return bad(c, "field '%s' is not a whole number%s", key,
-		    nullable ? " or null" : "");
+		return bad(c, nullable ? _("field '%s' is not a whole number "
+		    "or null") : _("field '%s' is not a whole number"), key);
 	n = v->integer;
 	if (n < min || n > max)
-		return bad(c, "field '%s' is %lld, not from %ld to %ld", key,
-		    (long long)n, min, max);
+		return bad(c, _("field '%s' is %lld, not from %ld to %ld"),
+		    key, (long long)n, min, max);
 	*out = (long)n;
 	return 0;
 }
@@ -110,23 +111,23 @@ get_string(const struct ctx *c, const struct json_value *o, const char *key,
 	size_t i, n;
 
 	if (v == NULL)
-		return required ? bad(c, "missing field '%s'", key) : 0;
+		return required ? bad(c, _("missing field '%s'"), key) : 0;
 	if (nullable && v->type == JSON_NULL) {
 		buf[0] = '\0';
 		return 0;
 	}
 	if (v->type != JSON_STRING)
-		return bad(c, "field '%s' is not a string%s", key,
-		    nullable ? " or null" : "");
+		return bad(c, nullable ? _("field '%s' is not a string or "
+		    "null") : _("field '%s' is not a string"), key);
 	s = v->str;
 	n = v->len;
 	if (n >= len)
-		return bad(c, "field '%s' is too long (%zu bytes, at most "
-		    "%zu)", key, n, len - 1);
+		return bad(c, _("field '%s' is too long (%zu bytes, at most "
+		    "%zu)"), key, n, len - 1);
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return bad(c, "field '%s' has a control character",
-			    key);
+			return bad(c, _("field '%s' has a control "
+			    "character"), key);
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return 0;
@@ -149,8 +150,10 @@ get_choice(const struct ctx *c, const struct json_value *o, const char *key,
 			*out = (int)i;
 			return 0;
 		}
-	return bad(c, "field '%s' is '%s', not a known %s", key, buf,
-	    strcmp(key, "event") == 0 ? "event" : "value");
+	/* TRANSLATORS: the field's name, then its value. */
+	return bad(c, strcmp(key, "event") == 0 ? _("field '%s' is '%s', "
+	    "not a known event") : _("field '%s' is '%s', not a known value"),
+	    key, buf);
 }
 
 /* A name made of capitals, digits and '_' ("CLOSE_WAIT", "EPIPE"). */
@@ -162,8 +165,8 @@ check_token(const struct ctx *c, const char *key, const char *s)
 	for (p = s; *p != '\0'; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		    *p == '_'))
-			return bad(c, "field '%s' is '%s', not a name in "
-			    "capitals", key, s);
+			return bad(c, _("field '%s' is '%s', not a name in "
+			    "capitals"), key, s);
 	return 0;
 }
 
@@ -229,7 +232,7 @@ read_measure(const struct ctx *c, const struct json_value *o,
 		return rc;
 	w = field(o, "wire");
 	if (w == NULL)
-		return bad(c, "missing field 'wire'");
+		return bad(c, _("missing field '%s'"), "wire");
 	if (w->type == JSON_NULL) {
 		e->wire = WIRE_UNKNOWN;
 		return 0;
@@ -276,8 +279,8 @@ read_kind_fields(const struct ctx *c, const struct json_value *o,
 			return rc;
 		if (field(o, "wall") != NULL && !(e->wall > 0 &&
 		    e->wall < 1e11))
-			return bad(c, "field 'wall' is %g, not seconds since "
-			    "the epoch", e->wall);
+			return bad(c, _("field '%s' is %g, not seconds since "
+			    "the epoch"), "wall", e->wall);
 	}
 	if (e->kind == EV_ACCEPT &&
 	    (rc = get_string(c, o, "peer", 0, 0, e->peer,
@@ -320,7 +323,8 @@ read_kind_fields(const struct ctx *c, const struct json_value *o,
 	}
 	e->other_pid = n;
 	if (e->kind == EV_REAP && e->worker == 0 && e->conn == 0)
-		return bad(c, "a reap of a child needs field 'conn'");
+		return bad(c, _("a reap of a child needs field '%s'"),
+		    "conn");
 	return 0;
 }
 
@@ -344,7 +348,8 @@ read_event(const struct ctx *c, const struct json_value *o,
 	if ((rc = get_number(c, o, "t", 1, &t)) != 0)
 		return rc;
 	if (!(t >= 0 && t < 1e9))
-		return bad(c, "field 't' is %g, not a time in seconds", t);
+		return bad(c, _("field '%s' is %g, not a time in seconds"),
+		    "t", t);
 	e->t = t;
 	n = 0;
 	if ((rc = get_int(c, o, "pid", 1, 0, 1, PID_MAX_JSON, &n)) != 0)
@@ -582,23 +587,24 @@ take_line(struct model *m, const struct ctx *c, const char *buf, size_t len)
 	int rc;
 
 	if (len == 0)
-		return bad(c, "an empty line, not a JSON object");
+		return bad(c, "%s", _("an empty line, not a JSON object"));
 	if (memchr(buf, '\0', len) != NULL)
-		return bad(c, "a NUL byte in the line, not JSON");
+		return bad(c, "%s", _("a NUL byte in the line, not JSON"));
 	rc = json_parse(&doc, buf, len, &jerr);
 	if (rc == JSON_EINVAL) {
 		json_free(&doc);
-		return bad(c, "not JSON: %s (column %lu)", jerr.text,
+		/* TRANSLATORS: the JSON parser's message, then where. */
+		return bad(c, _("not JSON: %s (column %lu)"), jerr.text,
 		    jerr.column);
 	}
 	if (rc == 0 && doc.value[0].type != JSON_OBJECT) {
 		json_free(&doc);
-		return bad(c, "not a JSON object");
+		return bad(c, "%s", _("not a JSON object"));
 	}
 	if (rc != 0 ||
 	    grow((void **)&m->ev, &m->evcap, m->nev, sizeof *m->ev) < 0) {
 		json_free(&doc);
-		snprintf(c->err, c->errlen, "%s: out of memory", c->path);
+		snprintf(c->err, c->errlen, _("%s: out of memory"), c->path);
 		return MODEL_ENOMEM;
 	}
 	rc = read_event(c, &doc.value[0], &m->ev[m->nev]);
@@ -607,7 +613,7 @@ take_line(struct model *m, const struct ctx *c, const char *buf, size_t len)
 		return rc;
 	m->nev++;
 	if (place(m) < 0) {
-		snprintf(c->err, c->errlen, "%s: out of memory", c->path);
+		snprintf(c->err, c->errlen, _("%s: out of memory"), c->path);
 		return MODEL_ENOMEM;
 	}
 	return 0;
@@ -626,7 +632,7 @@ model_read(struct model *m, const char *path, char *err, size_t errlen)
 	m->path = path;
 	if (strcmp(path, "-") == 0) {
 		fp = stdin;
-		c.path = "(standard input)";
+		c.path = _("(standard input)");
 	} else if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return MODEL_EOPEN;
@@ -637,19 +643,21 @@ model_read(struct model *m, const char *path, char *err, size_t errlen)
 			/* The server ends every line it writes: this one was
 			 * cut short (the server killed mid-write, or the file
 			 * copied while it was written). */
-			rc = bad(&c, "truncated: the last line has no "
-			    "newline");
+			rc = bad(&c, "%s", _("truncated: the last line has "
+			    "no newline"));
 			break;
 		}
 		if ((rc = take_line(m, &c, buf, (size_t)n - 1)) != 0)
 			break;
 	}
 	if (rc == 0 && ferror(fp)) {
-		snprintf(err, errlen, "%s: read: %s", c.path, strerror(errno));
+		/* TRANSLATORS: the file, then the system's reason. */
+		snprintf(err, errlen, _("%s: read: %s"), c.path,
+		    strerror(errno));
 		rc = MODEL_EREAD;
 	}
 	if (rc == 0 && m->nev == 0) {
-		snprintf(err, errlen, "%s: no events", c.path);
+		snprintf(err, errlen, _("%s: no events"), c.path);
 		rc = MODEL_EDATA;
 	}
 	free(buf);
@@ -677,4 +685,21 @@ model_lane_name(const struct model_lane *l, char *buf, size_t len)
 		snprintf(buf, len, "%s %lu", l->role == ROLE_CHILD ? "child" :
 		    l->role == ROLE_HELPER ? "helper" :
 		    l->role == ROLE_THREAD ? "thread" : "worker", l->number);
+}
+
+void
+model_lane_label(const struct model_lane *l, char *buf, size_t len)
+{
+	if (l->role == ROLE_PARENT)
+		snprintf(buf, len, "%s", _("parent"));
+	else if (l->role == ROLE_CHILD)
+		/* TRANSLATORS: a lane of the diagrams: a child, helper,
+		 * thread or worker, and its number. */
+		snprintf(buf, len, _("child %lu"), l->number);
+	else if (l->role == ROLE_HELPER)
+		snprintf(buf, len, _("helper %lu"), l->number);
+	else if (l->role == ROLE_THREAD)
+		snprintf(buf, len, _("thread %lu"), l->number);
+	else
+		snprintf(buf, len, _("worker %lu"), l->number);
 }

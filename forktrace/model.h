@@ -137,7 +137,12 @@ void model_free(struct model *m);
 /* The event's name as in the JSON ("close"). */
 const char *model_kind_name(enum model_kind kind);
 
-/* "parent", "child 2", "worker 1". */
+/* "parent", "child 2", "worker 1": the lane's name as data (Perfetto's
+ * process names). */
 void model_lane_name(const struct model_lane *l, char *buf, size_t len);
+
+/* The same for a reader, in the user's language (the diagrams'
+ * lanes). */
+void model_lane_label(const struct model_lane *l, char *buf, size_t len);
 
 #endif

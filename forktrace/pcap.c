@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
+
 #define GLOBAL_LEN 24
 #define RECORD_LEN 16
 
@@ -47,7 +49,10 @@ bad(const struct ctx *c, const char *fmt, ...)
 	(void)vsnprintf(why, sizeof why, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	if (c->record != 0)
-		snprintf(c->err, c->errlen, "record %lu: %s", c->record, why);
+		/* TRANSLATORS: the capture's record (its number, from 1),
+		 * then what is wrong with it. */
+		snprintf(c->err, c->errlen, _("record %lu: %s"), c->record,
+		    why);
 	else
 		snprintf(c->err, c->errlen, "%s", why);
 	return PCAP_EDATA;
@@ -105,16 +110,16 @@ read_tcp(const struct ctx *c, const unsigned char *p, size_t n,
 	size_t off;
 
 	if (n < 20)
-		return bad(c, "TCP header cut short (%zu of 20 bytes)", n);
+		return bad(c, _("TCP header cut short (%zu of 20 bytes)"), n);
 	off = (size_t)(p[12] >> 4) * 4;
 	if (off < 20)
-		return bad(c, "TCP data offset %zu is below 20 bytes", off);
+		return bad(c, _("TCP data offset %zu is below 20 bytes"), off);
 	if (off > n)
-		return bad(c, "TCP header cut short (%zu of %zu bytes)", n,
+		return bad(c, _("TCP header cut short (%zu of %zu bytes)"), n,
 		    off);
 	if (off > iplen)
-		return bad(c, "TCP header (%zu bytes) is longer than the IP "
-		    "payload (%zu)", off, iplen);
+		return bad(c, _("TCP header (%zu bytes) is longer than the IP "
+		    "payload (%zu)"), off, iplen);
 	s->sport = be16(p);
 	s->dport = be16(p + 2);
 	s->seq = be32(p + 4);
@@ -133,11 +138,11 @@ read_ipv4(const struct ctx *c, const unsigned char *p, size_t n,
 	size_t ihl, total;
 
 	if (n < 20)
-		return bad(c, "IPv4 header cut short (%zu of 20 bytes)", n);
+		return bad(c, _("IPv4 header cut short (%zu of 20 bytes)"), n);
 	ihl = (size_t)(p[0] & 0x0f) * 4;
 	if (ihl < 20 || ihl > n)
-		return bad(c, "IPv4 header length %zu does not fit (%zu "
-		    "bytes captured)", ihl, n);
+		return bad(c, _("IPv4 header length %zu does not fit (%zu "
+		    "bytes captured)"), ihl, n);
 	if (p[9] != PROTO_TCP || (be16(p + 6) & 0x1fff) != 0)
 		return 0;
 	total = be16(p + 2);
@@ -146,8 +151,8 @@ read_ipv4(const struct ctx *c, const unsigned char *p, size_t n,
 	if (total == 0)
 		total = n;
 	if (total < ihl)
-		return bad(c, "IPv4 total length %zu is below its header's "
-		    "%zu", total, ihl);
+		return bad(c, _("IPv4 total length %zu is below its header's "
+		    "%zu"), total, ihl);
 	s->family = 4;
 	memcpy(s->src, p + 12, 4);
 	memcpy(s->dst, p + 16, 4);
@@ -164,7 +169,7 @@ read_ipv6(const struct ctx *c, const unsigned char *p, size_t n,
 	int i;
 
 	if (n < 40)
-		return bad(c, "IPv6 header cut short (%zu of 40 bytes)", n);
+		return bad(c, _("IPv6 header cut short (%zu of 40 bytes)"), n);
 	plen = be16(p + 4);
 	if (plen == 0)		/* a jumbogram, or offload: as for IPv4 */
 		plen = n - 40;
@@ -176,7 +181,8 @@ read_ipv6(const struct ctx *c, const unsigned char *p, size_t n,
 		    next != 60 && next != 44))
 			return 0;
 		if (n - at < 8)
-			return bad(c, "IPv6 extension header cut short");
+			return bad(c, "%s", _("IPv6 extension header cut "
+			    "short"));
 		if (next == 44) {
 			if ((be16(p + at + 2) & 0xfff8) != 0)
 				return 0;
@@ -184,14 +190,14 @@ read_ipv6(const struct ctx *c, const unsigned char *p, size_t n,
 		} else
 			hl = ((size_t)p[at + 1] + 1) * 8;
 		if (hl > n - at || hl > plen - (at - 40))
-			return bad(c, "IPv6 extension header (%zu bytes) does "
-			    "not fit", hl);
+			return bad(c, _("IPv6 extension header (%zu bytes) "
+			    "does not fit"), hl);
 		next = p[at];
 		at += hl;
 	}
 	if (plen < at - 40)
-		return bad(c, "IPv6 payload length %zu is below its headers'",
-		    plen);
+		return bad(c, _("IPv6 payload length %zu is below its "
+		    "headers'"), plen);
 	s->family = 6;
 	memcpy(s->src, p + 8, 16);
 	memcpy(s->dst, p + 24, 16);
@@ -222,32 +228,32 @@ read_frame(const struct ctx *c, unsigned long link, const unsigned char *p,
 	switch (link) {
 	case LINK_EN10MB:
 		if (n < 14)
-			return bad(c, "Ethernet header cut short (%zu of 14 "
-			    "bytes)", n);
+			return bad(c, _("Ethernet header cut short (%zu of 14 "
+			    "bytes)"), n);
 		type = be16(p + 12);
 		at = 14;
 		/* A VLAN tag or two before the type. */
 		while ((type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
 		    at < 22) {
 			if (n - at < 4)
-				return bad(c, "VLAN tag cut short");
+				return bad(c, "%s", _("VLAN tag cut short"));
 			type = be16(p + at + 2);
 			at += 4;
 		}
 		return read_ip(c, type, p + at, n - at, s);
 	case LINK_SLL:
 		if (n < 16)
-			return bad(c, "Linux cooked header cut short (%zu of "
-			    "16 bytes)", n);
+			return bad(c, _("Linux cooked header cut short (%zu of "
+			    "16 bytes)"), n);
 		return read_ip(c, be16(p + 14), p + 16, n - 16, s);
 	case LINK_SLL2:
 		if (n < 20)
-			return bad(c, "Linux cooked v2 header cut short (%zu "
-			    "of 20 bytes)", n);
+			return bad(c, _("Linux cooked v2 header cut short (%zu "
+			    "of 20 bytes)"), n);
 		return read_ip(c, be16(p), p + 20, n - 20, s);
 	default:	/* raw IP: the version says which */
 		if (n < 1)
-			return bad(c, "empty raw IP packet");
+			return bad(c, "%s", _("empty raw IP packet"));
 		return read_ip(c, (p[0] >> 4) == 4 ? ETHERTYPE_IPV4 :
 		    (p[0] >> 4) == 6 ? ETHERTYPE_IPV6 : 0, p, n, s);
 	}
@@ -264,46 +270,46 @@ pcap_parse(struct pcap_file *pf, const unsigned char *buf, size_t len,
 	int big, rc;
 
 	if (len < GLOBAL_LEN)
-		return bad(&c, "not a pcap file: %zu bytes, shorter than its "
-		    "%d-byte header", len, GLOBAL_LEN);
+		return bad(&c, _("not a pcap file: %zu bytes, shorter than its "
+		    "%d-byte header"), len, GLOBAL_LEN);
 	magic = u32(buf, 0);
 	if (magic == 0xa1b2c3d4UL || magic == 0xa1b23c4dUL)
 		big = 0;
 	else if (magic == 0xd4c3b2a1UL || magic == 0x4d3cb2a1UL)
 		big = 1;
 	else
-		return bad(&c, "not a pcap file: magic 0x%08lx (pcapng is not "
-		    "read: tcpdump -w writes pcap on Linux)", magic);
+		return bad(&c, _("not a pcap file: magic 0x%08lx (pcapng is "
+		    "not read: tcpdump -w writes pcap on Linux)"), magic);
 	magic = u32(buf, big);
 	unit = magic == 0xa1b23c4dUL ? 1e-9 : 1e-6;
 	/* Two 16-bit numbers, major and minor. */
 	if ((big ? be16(buf + 4) : (unsigned)buf[5] << 8 | buf[4]) != 2)
-		return bad(&c, "pcap version %u, not 2",
+		return bad(&c, _("pcap version %u, not 2"),
 		    big ? be16(buf + 4) : (unsigned)buf[5] << 8 | buf[4]);
 	/* The upper bits may carry the frame check sequence's length. */
 	pf->link = u32(buf + 20, big) & 0xffff;
 	if (pf->link != LINK_EN10MB && pf->link != LINK_RAW_OLD &&
 	    pf->link != LINK_RAW && pf->link != LINK_SLL &&
 	    pf->link != LINK_SLL2)
-		return bad(&c, "link type %lu is not read (Ethernet 1, raw IP "
-		    "101 and 12, Linux cooked 113 and 276 are)", pf->link);
+		return bad(&c, _("link type %lu is not read (Ethernet 1, raw "
+		    "IP 101 and 12, Linux cooked 113 and 276 are)"), pf->link);
 
 	for (at = GLOBAL_LEN; at < len; at += RECORD_LEN + incl) {
 		struct pcap_seg s;
 
 		c.record = ++pf->nrec;
 		if (len - at < RECORD_LEN)
-			return bad(&c, "truncated: %zu bytes of its %d-byte "
-			    "header", len - at, RECORD_LEN);
+			return bad(&c, _("truncated: %zu bytes of its %d-byte "
+			    "header"), len - at, RECORD_LEN);
 		sec = u32(buf + at, big);
 		frac = u32(buf + at + 4, big);
 		incl = u32(buf + at + 8, big);
 		if ((double)frac * unit >= 1)
-			return bad(&c, "timestamp fraction %lu is not below "
-			    "one second", frac);
+			return bad(&c, _("timestamp fraction %lu is not below "
+			    "one second"), frac);
 		if (incl > len - at - RECORD_LEN)
-			return bad(&c, "truncated: %zu bytes of the %lu "
-			    "captured", len - at - RECORD_LEN, incl);
+			return bad(&c, _("truncated: %zu bytes of the %lu "
+			    "captured"), len - at - RECORD_LEN, incl);
 		memset(&s, 0, sizeof s);
 		s.record = c.record;
 		s.t = (double)sec + (double)frac * unit;
@@ -312,7 +318,7 @@ pcap_parse(struct pcap_file *pf, const unsigned char *buf, size_t len,
 		if (rc < 0)
 			return rc;
 		if (rc > 0 && (rc = add_seg(pf, &s)) < 0) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, "%s", _("out of memory"));
 			return rc;
 		}
 	}

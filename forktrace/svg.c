@@ -31,7 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
 #include "pcap.h"
+#include "textrow.h"
+#include "traceview.h"
 
 /* Geometry, in pixels. */
 #define TIME_W 84.0		/* the time column at the left */
@@ -57,10 +60,17 @@
 #define CHAR_W 7.3		/* DejaVu Sans Mono 12 px: 0.602 em */
 #define CHAR_W_SMALL 6.7	/* ... 11 px */
 #define BADGE_PAD 10.0
-#define WHY_MAX 448		/* the state, a dash and the server's why */
+#define WHY_MAX 1280		/* the state, a dash and the server's why,
+				 * translated (TRACEVIEW_WHY_MAX) */
 
-#define FONT_MONO "DejaVu Sans Mono, Menlo, Consolas, monospace"
-#define FONT_SANS "DejaVu Sans, Verdana, Arial, sans-serif"
+/* Each list names a font with Chinese characters before the generic
+ * family, for the labels in Chinese: WenQuanYi Micro Hei (Debian's
+ * fonts-wqy-microhei), PingFang SC (macOS), Microsoft YaHei
+ * (Windows). */
+#define FONT_MONO "DejaVu Sans Mono, Menlo, Consolas, " \
+	"WenQuanYi Micro Hei Mono, PingFang SC, Microsoft YaHei, monospace"
+#define FONT_SANS "DejaVu Sans, Verdana, Arial, WenQuanYi Micro Hei, " \
+	"PingFang SC, Microsoft YaHei, sans-serif"
 
 #define COLOR_FIN "#1559c0"
 #define COLOR_RST "#c4261d"
@@ -144,16 +154,12 @@ put_text(FILE *out, const char *s)
 	}
 }
 
-/* Display width of UTF-8 text, in characters. */
+/* Display width of UTF-8 text, in columns of a monospaced font: a
+ * Chinese character takes two (textrow_columns). */
 static size_t
 chars(const char *s)
 {
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
+	return textrow_columns(s, strlen(s));
 }
 
 /* <text> at x, y with the given attributes, holding s escaped.  A white
@@ -195,11 +201,15 @@ call_text(const struct model *m, const struct model_event *e, char *buf,
 		    e->addr[0] != '\0' ? " " : "", e->addr);
 		break;
 	case EV_SPAWN:
-		snprintf(buf, len, "spawn worker %lu", e->worker);
+		/* TRANSLATORS: the diagram's labels of events: spawn, pass,
+		 * reap and the like are the trace's names of the events,
+		 * kept as they are; the words around them are yours. */
+		snprintf(buf, len, _("spawn worker %lu"), e->worker);
 		break;
 	case EV_PASS:
-		snprintf(buf, len, "%spass fd %d to worker %lu", conn, e->fd,
-		    e->worker);
+		/* TRANSLATORS: "#1 " or nothing, the fd, the worker. */
+		snprintf(buf, len, _("%spass fd %d to worker %lu"), conn,
+		    e->fd, e->worker);
 		break;
 	case EV_FORK:
 		snprintf(buf, len, "%sfork fd %d", conn, e->fd);
@@ -209,15 +219,20 @@ call_text(const struct model *m, const struct model_event *e, char *buf,
 		    e->fd);
 		break;
 	case EV_ERROR:
-		snprintf(buf, len, "%s%s fails: %s", conn, e->call, e->err);
+		/* TRANSLATORS: "#1 " or nothing, the call, its errno's
+		 * name ("EPIPE"). */
+		snprintf(buf, len, _("%s%s fails: %s"), conn, e->call, e->err);
 		break;
 	case EV_EXIT:
 		snprintf(buf, len, "exit %d", e->status);
 		break;
 	case EV_REAP:
-		snprintf(buf, len, "reap %s %lu", e->worker != 0 ? "worker" :
-		    e->role != ROLE_PARENT ? "helper" : "child",
-		    e->worker != 0 ? e->worker : e->conn);
+		if (e->worker != 0)
+			snprintf(buf, len, _("reap worker %lu"), e->worker);
+		else if (e->role != ROLE_PARENT)
+			snprintf(buf, len, _("reap helper %lu"), e->conn);
+		else
+			snprintf(buf, len, _("reap child %lu"), e->conn);
 		break;
 	case EV_STOP:
 		snprintf(buf, len, "stop");
@@ -245,15 +260,18 @@ refs_text(const struct model_event *e, char *buf, size_t len)
 		snprintf(buf, len, "refs ?");
 }
 
-/* The second line: the TCP state after, and the server's why as the
- * trace carries it (an old trace without one shows the state alone). */
+/* The second line: the TCP state after, and the server's why in the
+ * user's language (an old trace without one shows the state alone). */
 static void
 why_text(const struct model_event *e, char *buf, size_t len)
 {
 	const char *sep = e->state[0] != '\0' && e->why[0] != '\0' ?
 	    " \xe2\x80\x94 " : "";
+	char why[TRACEVIEW_WHY_MAX];
 
-	snprintf(buf, len, "%s%s%s", e->state, sep, e->why);
+	snprintf(buf, len, "%s%s%s", e->state, sep, e->why[0] != '\0' ?
+	    traceview_why(e->why, e->kind == EV_ERROR ? e->err : NULL, why,
+	    sizeof why) : "");
 }
 
 /* The badge beside the refs: "nothing sent", or "wire unknown" where
@@ -262,10 +280,12 @@ static const char *
 badge_text(const struct model_event *e)
 {
 	if (sent_nothing(e))
-		return "nothing sent";
+		/* TRANSLATORS: the badge of a close or shutdown that sent
+		 * nothing (and the legend's). */
+		return _("nothing sent");
 	if (e->measured && e->wire == WIRE_UNKNOWN &&
 	    (e->kind == EV_CLOSE || e->kind == EV_SHUTDOWN))
-		return "wire unknown";
+		return _("wire unknown");
 	return NULL;
 }
 
@@ -402,9 +422,9 @@ layout_make(const struct model *m, const struct svg_options *o,
 
 	/* Columns: wide enough for the header and every first line. */
 	for (l = 0; l < m->nlane; l++) {
-		char name[48];
+		char name[64];
 
-		model_lane_name(&m->lane[l], name, sizeof name);
+		model_lane_label(&m->lane[l], name, sizeof name);
 		L->col_w[l] = COL_MIN;
 		w = LIFE_DX + 24 + (double)chars(name) * 9;
 		if (w > L->col_w[l])
@@ -512,10 +532,10 @@ draw_lane(const struct model *m, const struct layout *L, size_t l,
 	const struct model_lane *ln = &m->lane[l];
 	double x = L->life_x[l], top = life_top(m, L, l),
 	    end = life_end(m, L, l), zend;
-	char name[48], pid[32];
+	char name[64], pid[32];
 	size_t h;
 
-	model_lane_name(ln, name, sizeof name);
+	model_lane_label(ln, name, sizeof name);
 	snprintf(pid, sizeof pid, "pid %ld", ln->pid);
 	fprintf(out, "<g class=\"lane\" data-pid=\"%ld\" data-role=\"%s\" "
 	    "data-number=\"%lu\">\n", ln->pid, ln->role == ROLE_PARENT ?
@@ -553,7 +573,7 @@ draw_lane(const struct model *m, const struct layout *L, size_t l,
 				text_at(out, x + 8, zend - 4, "font-family=\""
 				    FONT_SANS "\" font-size=\"11\" "
 				    "font-style=\"italic\" fill=\"" COLOR_GREY
-				    "\"", "zombie: no reap in the trace");
+				    "\"", _("zombie: no reap in the trace"));
 		}
 	}
 	/* What it holds: the listening socket as a thin band on the
@@ -589,19 +609,19 @@ static void
 draw_client(const struct model *m, const struct layout *L, FILE *out)
 {
 	double x = L->client_x;
-	char sub[48];
+	char sub[96];
 
 	if (m->nconn > 1)
-		snprintf(sub, sizeof sub, "connections #1-#%lu", m->nconn);
+		snprintf(sub, sizeof sub, _("connections #1-#%lu"), m->nconn);
 	else
-		snprintf(sub, sizeof sub, "the other end");
+		snprintf(sub, sizeof sub, "%s", _("the other end"));
 	(void)fputs("<g class=\"client-lane\">\n", out);
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 	    "height=\"%.1f\" rx=\"5\" fill=\"#eef3fb\" stroke=\"#6f8fbf\"/>\n",
 	    x - 14, HEAD_TOP, CLIENT_W - 20, HEAD_H);
 	text_at(out, x - 4, HEAD_TOP + 16, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"14\" font-weight=\"bold\" fill=\"" COLOR_INK "\"",
-	    m->nconn > 1 ? "clients" : "client");
+	    m->nconn > 1 ? _("clients") : _("client"));
 	text_at(out, x - 4, HEAD_TOP + 31, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"11\" fill=\"" COLOR_GREY "\"", sub);
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -611,7 +631,7 @@ draw_client(const struct model *m, const struct layout *L, FILE *out)
 	text_at(out, (L->wire_x + L->client_x) / 2 - 10, HEAD_TOP + 24,
 	    "font-family=\"" FONT_SANS "\" font-size=\"12\" "
 	    "text-anchor=\"middle\" font-style=\"italic\" fill=\""
-	    COLOR_GREY "\"", "the wire");
+	    COLOR_GREY "\"", _("the wire"));
 	(void)fputs("</g>\n", out);
 }
 
@@ -619,13 +639,13 @@ static void
 draw_cuts(const struct layout *L, FILE *out)
 {
 	size_t c;
-	char what[96];
+	char what[160];
 
 	for (c = 0; c < L->ncut; c++) {
 		const struct cut *k = &L->cut[c];
 
-		snprintf(what, sizeof what, "%.3f s with no events, cut out "
-		    "(not to scale)", k->seconds);
+		snprintf(what, sizeof what, _("%.3f s with no events, cut out "
+		    "(not to scale)"), k->seconds);
 		fprintf(out, "<g class=\"gap\" data-seconds=\"%.6f\">\n",
 		    k->seconds);
 		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -675,11 +695,11 @@ draw_links(const struct model *m, const struct layout *L, size_t i,
 			    "fill=\"#555555\"/>\n", ox, y);
 	}
 	if (e->kind == EV_ACCEPT) {
-		char what[40];
+		char what[64];
 
 		arrow(out, L->client_x, y, end + 4, y, "stroke=\"#9fb3d1\" "
 		    "stroke-width=\"1\"", "head-grey");
-		snprintf(what, sizeof what, "connection #%lu", e->conn);
+		snprintf(what, sizeof what, _("connection #%lu"), e->conn);
 		text_at(out, L->client_x - 8, y - 5, "font-family=\"" FONT_SANS
 		    "\" font-size=\"10.5\" text-anchor=\"end\" fill=\"#6f8fbf\"",
 		    what);
@@ -695,7 +715,7 @@ draw_wire(const struct model *m, const struct layout *L, size_t i,
 	const struct model_event *e = &m->ev[i];
 	int fin = e->wire == WIRE_FIN;
 	double y = L->y[i];
-	char what[40];
+	char what[64];
 
 	fprintf(out, "<g class=\"%s\" data-line=\"%lu\" data-pid=\"%ld\" "
 	    "data-conn=\"%lu\">\n", fin ? "fin" : "rst", e->line, e->pid,
@@ -708,8 +728,9 @@ draw_wire(const struct model *m, const struct layout *L, size_t i,
 		    COLOR_RST "\" stroke-width=\"3\" stroke-dasharray=\"9 5\"",
 		    "head-rst");
 	if (m->nconn > 1 && e->conn != 0)
-		snprintf(what, sizeof what, "%s to #%lu", fin ? "FIN" : "RST",
-		    e->conn);
+		/* TRANSLATORS: FIN or RST, then the connection it ends. */
+		snprintf(what, sizeof what, _("%s to #%lu"), fin ? "FIN" :
+		    "RST", e->conn);
 	else
 		snprintf(what, sizeof what, "%s", fin ? "FIN" : "RST");
 	text_at(out, (L->wire_x + L->client_x) / 2, y - 7,
@@ -758,8 +779,10 @@ draw_badge(const struct model_event *e, const char *badge, double x,
 	    "stroke-width=\"1.2\" stroke-dasharray=\"3 2\"/>\n", x, y - 13,
 	    badge_width(badge));
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-family=\"" FONT_MONO
-	    "\" font-size=\"11\" font-style=\"italic\" fill=\"#333333\">%s"
-	    "</text>\n", x + BADGE_PAD, y - 1, badge);
+	    "\" font-size=\"11\" font-style=\"italic\" fill=\"#333333\">",
+	    x + BADGE_PAD, y - 1);
+	put_text(out, badge);
+	(void)fputs("</text>\n", out);
 	(void)fputs("</g>\n", out);
 }
 
@@ -835,7 +858,9 @@ seg_text(const struct model *m, const struct model_seg *g, char *buf,
 	if (m->nconn > 1)
 		snprintf(conn, sizeof conn, "#%lu ", g->conn);
 	if (g->len > 0)
-		snprintf(buf, len, "%sdata %zu%s%s", conn, g->len,
+		/* TRANSLATORS: a captured segment: "#1 " or nothing, the
+		 * bytes of data it carries, then "+FIN" or the like. */
+		snprintf(buf, len, _("%sdata %zu%s%s"), conn, g->len,
 		    what[0] != '\0' ? "+" : "", what);
 	else
 		snprintf(buf, len, "%s%s", conn, what);
@@ -854,7 +879,7 @@ draw_seg(const struct model *m, const struct layout *L, size_t j,
 	    (g->flags & PCAP_FIN) != 0 ? COLOR_FIN : "#555555";
 	const char *head = (g->flags & PCAP_RST) != 0 ? "head-rst" :
 	    (g->flags & PCAP_FIN) != 0 ? "head-fin" : "head-grey";
-	char what[48], attrs[128], t[32];
+	char what[96], attrs[256], t[32];
 
 	seg_text(m, g, what, sizeof what);
 	fprintf(out, "<g class=\"seg\" data-record=\"%lu\" data-conn=\"%lu\" "
@@ -887,8 +912,9 @@ static void
 draw_legend(const struct model *m, const struct svg_options *o,
     const struct layout *L, FILE *out)
 {
-	double y = L->bottom + 30, x = 24;
-	char scale[160];
+	double y = L->bottom + 30, x = 24, bw, tx;
+	const char *nothing = _("nothing sent");
+	char scale[320];
 
 	(void)fputs("<g class=\"legend\">\n", out);
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -896,25 +922,31 @@ draw_legend(const struct model *m, const struct svg_options *o,
 	arrow(out, x, y, x + 50, y, "stroke=\"" COLOR_FIN "\" "
 	    "stroke-width=\"3\"", "head-fin");
 	text_at(out, x + 60, y + 4, "font-family=\"" FONT_SANS "\" "
-	    "font-size=\"12\" fill=\"" COLOR_INK "\"", "FIN sent");
+	    "font-size=\"12\" fill=\"" COLOR_INK "\"", _("FIN sent"));
 	x += 150;
 	arrow(out, x, y, x + 50, y, "stroke=\"" COLOR_RST "\" "
 	    "stroke-width=\"3\" stroke-dasharray=\"9 5\"", "head-rst");
 	text_at(out, x + 60, y + 4, "font-family=\"" FONT_SANS "\" "
-	    "font-size=\"12\" fill=\"" COLOR_INK "\"", "RST sent");
+	    "font-size=\"12\" fill=\"" COLOR_INK "\"", _("RST sent"));
 	x += 150;
 	fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#ffffff\" "
 	    "stroke=\"" COLOR_INK "\" stroke-width=\"1.6\"/>\n", x + 5, y);
+	/* The badge as the rows have it, and the words after it, moved
+	 * right if a translation's badge is wider. */
+	bw = badge_width(nothing);
+	tx = 16 + bw + 10 > 130 ? 16 + bw + 10 : 130;
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 	    "height=\"17\" rx=\"8.5\" fill=\"#ffffff\" stroke=\"#555555\" "
 	    "stroke-width=\"1.2\" stroke-dasharray=\"3 2\"/>\n", x + 16,
-	    y - 9, 12 * CHAR_W_SMALL + 2 * BADGE_PAD);
+	    y - 9, bw);
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-family=\"" FONT_MONO
-	    "\" font-size=\"11\" font-style=\"italic\" fill=\"#333333\">"
-	    "nothing sent</text>\n", x + 16 + BADGE_PAD, y + 3);
-	text_at(out, x + 130, y + 4, "font-family=\"" FONT_SANS "\" "
+	    "\" font-size=\"11\" font-style=\"italic\" fill=\"#333333\">",
+	    x + 16 + BADGE_PAD, y + 3);
+	put_text(out, nothing);
+	(void)fputs("</text>\n", out);
+	text_at(out, x + tx, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"" COLOR_INK "\"",
-	    "a close or shutdown that put nothing on the wire");
+	    _("a close or shutdown that put nothing on the wire"));
 	y += 28;
 	x = 24;
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -923,24 +955,25 @@ draw_legend(const struct model *m, const struct svg_options *o,
 	    BAND_W);
 	text_at(out, x + 40, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"" COLOR_INK "\"",
-	    "holds a descriptor of the connection");
+	    _("holds a descriptor of the connection"));
 	x += 300;
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"5\" height=\"18\" "
 	    "fill=\"" COLOR_LISTEN "\" fill-opacity=\"0.4\"/>\n", x + 22,
 	    y - 9);
 	text_at(out, x + 40, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"" COLOR_INK "\"",
-	    "holds the listening socket");
+	    _("holds the listening socket"));
 	x += 240;
 	fprintf(out, "<path d=\"M%.1f,%.1f l10,10 m0,-10 l-10,10\" "
 	    "stroke=\"" COLOR_INK "\" stroke-width=\"2.2\"/>\n", x + 15, y - 5);
 	text_at(out, x + 40, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"" COLOR_INK "\"",
-	    "exit (dotted after it: a zombie)");
+	    _("exit (dotted after it: a zombie)"));
 	y += 26;
-	snprintf(scale, sizeof scale, "Time runs down, one row per event; "
-	    "rows move apart by %.0f px per second between them; quiet "
-	    "stretches over %g s are cut out.", o->px_per_second, o->max_gap);
+	snprintf(scale, sizeof scale, _("Time runs down, one row per "
+	    "event; rows move apart by %.0f px per second between them; "
+	    "quiet stretches over %g s are cut out."), o->px_per_second,
+	    o->max_gap);
 	text_at(out, 24, y + 4, "font-family=\"" FONT_SANS "\" "
 	    "font-size=\"12\" fill=\"#555555\"", scale);
 	if (m->nseg > 0) {
@@ -952,9 +985,10 @@ draw_legend(const struct model *m, const struct svg_options *o,
 		y += SEG_LEGEND_H;
 		arrow(out, 24, y, 74, y, "stroke=\"#555555\" "
 		    "stroke-width=\"1.3\"", "head-grey");
-		(void)snprintf(scale, sizeof scale, "a TCP segment from the "
+		/* TRANSLATORS: %s is the capture's file name. */
+		(void)snprintf(scale, sizeof scale, _("a TCP segment from the "
 		    "capture %s, at its time, time on the right (pure ACKs "
-		    "left out)", slash != NULL ? slash + 1 : m->wire_path);
+		    "left out)"), slash != NULL ? slash + 1 : m->wire_path);
 		text_at(out, 84, y + 4, "font-family=\"" FONT_SANS "\" "
 		    "font-size=\"12\" fill=\"" COLOR_INK "\"", scale);
 	}
@@ -975,11 +1009,17 @@ svg_render(const struct model *m, const struct svg_options *o, FILE *out)
 	if (o->title != NULL)
 		snprintf(title, sizeof title, "%s", o->title);
 	else
-		snprintf(title, sizeof title, "forkechod trace %s", m->path);
-	snprintf(sub, sizeof sub, "%zu events, %zu process%s, from a "
-	    "forkechod --trace-json run; refs = descriptors open on the "
-	    "socket, in all processes", m->nev, m->nlane,
-	    m->nlane == 1 ? "" : "es");
+		/* TRANSLATORS: the diagram's title; %s is the trace's
+		 * file. */
+		snprintf(title, sizeof title, _("forkechod trace %s"),
+		    m->path);
+	/* TRANSLATORS: the diagram's subtitle: the counts of events and
+	 * of processes (lanes); refs is the labels' word ("refs 2→1"). */
+	snprintf(sub, sizeof sub, m->nlane == 1 ? _("%zu events, %zu "
+	    "process, from a forkechod --trace-json run; refs = descriptors "
+	    "open on the socket, in all processes") : _("%zu events, %zu "
+	    "processes, from a forkechod --trace-json run; refs = descriptors "
+	    "open on the socket, in all processes"), m->nev, m->nlane);
 
 	(void)fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -987,9 +1027,10 @@ svg_render(const struct model *m, const struct svg_options *o, FILE *out)
 	    L.width, L.height, L.width, L.height);
 	(void)fputs("<title>", out);
 	put_text(out, title);
-	(void)fputs("</title>\n<desc>A sequence diagram drawn by forktrace: "
-	    "one lane per process, the client at the right, time running "
-	    "down.</desc>\n", out);
+	(void)fputs("</title>\n<desc>", out);
+	put_text(out, _("A sequence diagram drawn by forktrace: one lane per "
+	    "process, the client at the right, time running down."));
+	(void)fputs("</desc>\n", out);
 	defs(out);
 	fprintf(out, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
 	    L.width, L.height);
@@ -999,7 +1040,7 @@ svg_render(const struct model *m, const struct svg_options *o, FILE *out)
 	    "fill=\"" COLOR_GREY "\"", sub);
 	text_at(out, TIME_W - 14, HEAD_TOP + 24, "font-family=\"" FONT_SANS
 	    "\" font-size=\"11\" text-anchor=\"end\" fill=\"" COLOR_GREY "\"",
-	    "time (s)");
+	    _("time (s)"));
 
 	for (l = 0; l < m->nlane; l++)
 		draw_lane(m, &L, l, out);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "nls.h"
 #include "pcap.h"
 
 /* Accept events' clients may start this long before the accept (the
@@ -87,7 +88,7 @@ slurp(const char *path, unsigned char **buf, size_t *len, char *err,
 			if (cap > ((size_t)-1) / 2 ||
 			    (nb = realloc(*buf, cap)) == NULL) {
 				(void)fclose(fp);
-				snprintf(err, errlen, "%s: out of memory",
+				snprintf(err, errlen, _("%s: out of memory"),
 				    path);
 				return MODEL_ENOMEM;
 			}
@@ -99,7 +100,8 @@ slurp(const char *path, unsigned char **buf, size_t *len, char *err,
 			break;
 	}
 	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		snprintf(err, errlen, _("%s: read: %s"), path,
+		    strerror(errno));
 		(void)fclose(fp);
 		return MODEL_EREAD;
 	}
@@ -166,9 +168,11 @@ wire_read(struct model *m, const char *path, char *err, size_t errlen)
 			nopeer = 1;
 	}
 	if (wall == 0 || nopeer) {
-		snprintf(err, errlen, "%s: no '%s' field in the trace, which "
+		/* TRANSLATORS: the trace file, the missing field's name, then
+		 * the capture file. */
+		snprintf(err, errlen, _("%s: no '%s' field in the trace, which "
 		    "--wire needs to place the capture %s (a trace from an "
-		    "older forkechod?)", m->path, wall == 0 ? "wall" : "peer",
+		    "older forkechod?)"), m->path, wall == 0 ? "wall" : "peer",
 		    path);
 		return MODEL_EDATA;
 	}
@@ -193,7 +197,7 @@ wire_read(struct model *m, const char *path, char *err, size_t errlen)
 	m->seg = calloc(pf.nseg + 1, sizeof *m->seg);
 	if (conns == NULL || conn_no == NULL || accept_t == NULL ||
 	    used == NULL || m->seg == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, _("%s: out of memory"), path);
 		rc = MODEL_ENOMEM;
 		goto out;
 	}
@@ -203,8 +207,9 @@ wire_read(struct model *m, const char *path, char *err, size_t errlen)
 		if (e->kind != EV_ACCEPT)
 			continue;
 		if (parse_end(e->peer, &conns[nconns]) < 0) {
-			snprintf(err, errlen, "%s:%lu: field 'peer' is '%s', "
-			    "not \"ADDR PORT\"", m->path, e->line, e->peer);
+			snprintf(err, errlen, _("%s:%lu: field '%s' is '%s', "
+			    "not \"ADDR PORT\""), m->path, e->line, "peer",
+			    e->peer);
 			rc = MODEL_EDATA;
 			goto out;
 		}

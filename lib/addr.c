@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
 #include "num.h"
 
 int
@@ -25,11 +26,12 @@ addr_parse_listen(const char *text, const char *default_port,
 		const char *close = strchr(text, ']');
 
 		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
-			snprintf(err, errlen, "%s: expected [IPV6]:PORT", text);
+			snprintf(err, errlen, _("%s: expected [IPV6]:PORT"),
+			    text);
 			return -1;
 		}
 		if ((size_t)(close - text - 1) >= sizeof host) {
-			snprintf(err, errlen, "%s: address too long", text);
+			snprintf(err, errlen, _("%s: address too long"), text);
 			return -1;
 		}
 		memcpy(host, text + 1, (size_t)(close - text - 1));
@@ -39,12 +41,12 @@ addr_parse_listen(const char *text, const char *default_port,
 		colon = strrchr(text, ':');
 		if (colon != NULL && strchr(text, ':') != colon) {
 			snprintf(err, errlen,
-			    "%s: write IPv6 addresses as [ADDR]:PORT", text);
+			    _("%s: write IPv6 addresses as [ADDR]:PORT"), text);
 			return -1;
 		}
 		if (colon == NULL) {
 			if (strlen(text) >= sizeof host) {
-				snprintf(err, errlen, "%s: address too long",
+				snprintf(err, errlen, _("%s: address too long"),
 				    text);
 				return -1;
 			}
@@ -52,7 +54,7 @@ addr_parse_listen(const char *text, const char *default_port,
 			port = default_port;
 		} else {
 			if ((size_t)(colon - text) >= sizeof host) {
-				snprintf(err, errlen, "%s: address too long",
+				snprintf(err, errlen, _("%s: address too long"),
 				    text);
 				return -1;
 			}
@@ -62,12 +64,12 @@ addr_parse_listen(const char *text, const char *default_port,
 		}
 	}
 	if (host[0] == '\0') {
-		snprintf(err, errlen, "%s: missing address", text);
+		snprintf(err, errlen, _("%s: missing address"), text);
 		return -1;
 	}
 	if (num_parse_ulong(port, 0, 65535, &portnum) < 0) {
-		snprintf(err, errlen, "%s: port '%s' is not a number from 0 "
-		    "to 65535", text, port);
+		snprintf(err, errlen, _("%s: port '%s' is not a number from 0 "
+		    "to 65535"), text, port);
 		return -1;
 	}
 

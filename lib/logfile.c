@@ -10,27 +10,29 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "nls.h"
 
 /* How far back each read looks for the last newline. */
 #define LOGFILE_CHUNK 4096
 
-/* What a file that is not a regular one is, for a message. */
+/* What a file that is not a regular one is, for a message (only called
+ * to write one: translated here). */
 static const char *
 kind_of(mode_t mode)
 {
 	if (S_ISLNK(mode))
-		return "a symbolic link, not followed";
+		return _("a symbolic link, not followed");
 	if (S_ISFIFO(mode))
-		return "a FIFO, not a regular file";
+		return _("a FIFO, not a regular file");
 	if (S_ISCHR(mode))
-		return "a character device, not a regular file";
+		return _("a character device, not a regular file");
 	if (S_ISBLK(mode))
-		return "a block device, not a regular file";
+		return _("a block device, not a regular file");
 	if (S_ISDIR(mode))
-		return "a directory, not a regular file";
+		return _("a directory, not a regular file");
 	if (S_ISSOCK(mode))
-		return "a socket, not a regular file";
-	return "not a regular file";
+		return _("a socket, not a regular file");
+	return _("not a regular file");
 }
 
 int
@@ -79,14 +81,16 @@ logfile_open(const char *path, mode_t mode, char *err, size_t errlen)
 	/* Someone else's file, or one with another name elsewhere (a hard
 	 * link made to a file root must not empty), stays as it is. */
 	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %ld, not by uid %ld "
-		    "that writes it: not emptied", path, (long)st.st_uid,
+		/* TRANSLATORS: the file, its owner's uid, then the uid of
+		 * the process that would write it. */
+		snprintf(err, errlen, _("%s: owned by uid %ld, not by uid %ld "
+		    "that writes it: not emptied"), path, (long)st.st_uid,
 		    (long)geteuid());
 		goto fail;
 	}
 	if (st.st_nlink != 1) {
-		snprintf(err, errlen, "%s: %ld hard links, not 1: not emptied",
-		    path, (long)st.st_nlink);
+		snprintf(err, errlen, _("%s: %ld hard links, not 1: not "
+		    "emptied"), path, (long)st.st_nlink);
 		goto fail;
 	}
 	if (st.st_size > 0 && ftruncate(fd, 0) < 0) {

@@ -46,8 +46,14 @@ void nls_init(void);
  * server's English words, which are what scripts read; a view looks
  * them up with every number replaced by %s ("nothing sent: 1 other
  * holder" is the message "nothing sent: %s other holder"), and puts the
- * numbers back in the translation, in order.  Returns why itself when
- * there is no translation, or buf.  The keys are in lib/nls_why.c.
+ * numbers back in the translation, in order.  A number is digits, with
+ * a sign or a fraction, at the start or after ' ', '(', '{' or ',' (so
+ * "SO_LINGER {1,0}" is "SO_LINGER {%s,%s}", and "h1" has none); at most
+ * 8 in one why.  A why that is no message as a whole is looked up part
+ * by part, its parts being what the server joins with "; " (a note,
+ * then what was measured), the longest run of parts that is a message
+ * first.  Returns why itself when nothing of it has a translation, or
+ * buf.  The keys are in lib/nls_why.c.
  */
 const char *nls_why(const char *why, char *buf, size_t len);
 

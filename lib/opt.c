@@ -11,7 +11,16 @@
 
 #include "diag.h"
 #include "io.h"
+#include "nls.h"
 #include "num.h"
+
+/* A caller's text, marked with N_(), in the user's language.  Not for
+ * "": gettext("") is the catalog's header. */
+static const char *
+translated(const char *text)
+{
+	return text[0] != '\0' ? _(text) : text;
+}
 
 const struct opt_spec *
 opt_find(const struct opt_spec *specs, const char *name)
@@ -50,7 +59,7 @@ short_option(struct opt_state *st, int argc, char *const argv[],
 	spec = find_short(specs, c);
 	if (spec == NULL) {
 		st->sub = 0;
-		snprintf(err, errlen, "unknown option -%c", c);
+		snprintf(err, errlen, _("unknown option -%c"), c);
 		return -1;
 	}
 	snprintf(st->shown_buf, sizeof st->shown_buf, "-%c", c);
@@ -80,7 +89,7 @@ long_option(struct opt_state *st, int argc, char *const argv[],
 	char name[48];
 
 	if (len >= sizeof name) {
-		snprintf(err, errlen, "unknown option %.60s", arg);
+		snprintf(err, errlen, _("unknown option %.60s"), arg);
 		return -1;
 	}
 	memcpy(name, arg + 2, len);
@@ -90,10 +99,10 @@ long_option(struct opt_state *st, int argc, char *const argv[],
 		const char *near = opt_closest(specs, name);
 
 		if (near != NULL)
-			snprintf(err, errlen, "unknown option --%s "
-			    "(did you mean --%s?)", name, near);
+			snprintf(err, errlen, _("unknown option --%s "
+			    "(did you mean --%s?)"), name, near);
 		else
-			snprintf(err, errlen, "unknown option --%s",
+			snprintf(err, errlen, _("unknown option --%s"),
 			    name);
 		return -1;
 	}
@@ -144,7 +153,9 @@ take_value(struct opt_state *st, int argc, char *const argv[],
 {
 	if (spec->arg == NULL) {
 		if (inline_value != NULL) {
-			snprintf(err, errlen, "%s takes no argument", st->shown);
+			/* TRANSLATORS: %s is the option as written, "--wait". */
+			snprintf(err, errlen, _("%s takes no argument"),
+			    st->shown);
 			return -1;
 		}
 		return spec->id;
@@ -153,7 +164,9 @@ take_value(struct opt_state *st, int argc, char *const argv[],
 		st->value = inline_value;
 	} else {
 		if (st->index >= argc) {
-			snprintf(err, errlen, "%s needs an argument (%s)",
+			/* TRANSLATORS: the option, then the name of its
+			 * argument in the help ("SECS"). */
+			snprintf(err, errlen, _("%s needs an argument (%s)"),
 			    st->shown, spec->arg);
 			return -1;
 		}
@@ -214,7 +227,9 @@ opt_closest(const struct opt_spec *specs, const char *name)
 void
 opt_print_help(const struct opt_spec *specs, int fd)
 {
-	char line[256];
+	/* Room for a translated help: a Chinese character takes three
+	 * bytes. */
+	char line[512];
 
 	for (; specs->name != NULL; specs++) {
 		char left[64];
@@ -227,8 +242,10 @@ opt_print_help(const struct opt_spec *specs, int fd)
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", specs->name,
 			    specs->arg ? " " : "", specs->arg ? specs->arg : "");
+		/* The tables mark their help with N_(): translated here,
+		 * as it is written. */
 		n = snprintf(line, sizeof line, "  %-30s %s\n", left,
-		    specs->help);
+		    translated(specs->help));
 		if (n > 0)
 			(void)io_write_all(fd, line, (size_t)n < sizeof line ?
 			    (size_t)n : sizeof line - 1);
@@ -239,7 +256,7 @@ int
 opt_usage_error(const char *usage, const char *msg)
 {
 	diag_msg("%s", msg);
-	(void)fputs(usage, stderr);
+	(void)fputs(translated(usage), stderr);
 	return 64;
 }
 
@@ -247,11 +264,14 @@ void
 opt_print_usage_help(const char *usage, const char *what,
     const struct opt_spec *specs, const char *manual)
 {
-	(void)printf("%s\n%s  Options:\n", usage, what);
+	/* usage and what are the callers' texts, marked with N_(). */
+	(void)printf("%s\n%s  %s\n", translated(usage), translated(what),
+	    _("Options:"));
 	/* The list is written to the descriptor: stdio's buffer first. */
 	(void)fflush(stdout);
 	opt_print_help(specs, STDOUT_FILENO);
-	(void)printf("\nSee %s.\n", manual);
+	/* TRANSLATORS: %s is a manual page, "forkechod(8)". */
+	(void)printf(_("\nSee %s.\n"), manual);
 }
 
 /*
@@ -278,8 +298,8 @@ endpoint_port(struct opt_endpoint *ep, const char *text, char *err,
 		ep->port = ep->port_buf;
 		return 0;
 	}
-	snprintf(err, errlen, "port '%s' is neither a number from 1 to 65535 "
-	    "nor a TCP service in /etc/services", text);
+	snprintf(err, errlen, _("port '%s' is neither a number from 1 to "
+	    "65535 nor a TCP service in /etc/services"), text);
 	return -1;
 }
 
@@ -289,11 +309,11 @@ endpoint_host(struct opt_endpoint *ep, const char *text, size_t len,
     const char *whole, char *err, size_t errlen)
 {
 	if (len == 0) {
-		snprintf(err, errlen, "'%s': missing host", whole);
+		snprintf(err, errlen, _("'%s': missing host"), whole);
 		return -1;
 	}
 	if (len >= sizeof ep->host_buf) {
-		snprintf(err, errlen, "'%s': host too long", whole);
+		snprintf(err, errlen, _("'%s': host too long"), whole);
 		return -1;
 	}
 	memcpy(ep->host_buf, text, len);
@@ -311,15 +331,15 @@ endpoint_first(struct opt_endpoint *ep, const char *text, int *port_given,
 
 	*port_given = 0;
 	if (text[0] == '\0') {
-		snprintf(err, errlen, "missing host: the host operand is "
-		    "empty");
+		snprintf(err, errlen, "%s", _("missing host: the host operand "
+		    "is empty"));
 		return -1;
 	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 
 		if (close == NULL || (close[1] != ':' && close[1] != '\0')) {
-			snprintf(err, errlen, "'%s': expected [ADDR]:PORT",
+			snprintf(err, errlen, _("'%s': expected [ADDR]:PORT"),
 			    text);
 			return -1;
 		}
@@ -352,7 +372,8 @@ opt_host_port(struct opt_endpoint *ep, char *const operands[], int count,
 	ep->host = "127.0.0.1";
 	ep->port = "7007";
 	if (count > 2) {
-		snprintf(err, errlen, "too many operands: '%s'", operands[2]);
+		snprintf(err, errlen, _("too many operands: '%s'"),
+		    operands[2]);
 		return -1;
 	}
 	if (count >= 1 && endpoint_first(ep, operands[0], &port_given, err,
@@ -360,8 +381,8 @@ opt_host_port(struct opt_endpoint *ep, char *const operands[], int count,
 		return -1;
 	if (count == 2) {
 		if (port_given) {
-			snprintf(err, errlen, "'%s' names a port already: "
-			    "'%s' is one too many", operands[0], operands[1]);
+			snprintf(err, errlen, _("'%s' names a port already: "
+			    "'%s' is one too many"), operands[0], operands[1]);
 			return -1;
 		}
 		return endpoint_port(ep, operands[1], err, errlen);

@@ -20,7 +20,8 @@ struct opt_spec {
 	char short_name;	/* 0 if none */
 	const char *arg;	/* argument's name in help, NULL for a flag */
 	int id;			/* returned to the caller */
-	const char *help;	/* one line for --help */
+	const char *help;	/* one line for --help, marked with N_():
+				 * opt_print_help translates it */
 };
 
 struct opt_state {
@@ -50,11 +51,14 @@ const char *opt_closest(const struct opt_spec *specs, const char *name);
 void opt_print_help(const struct opt_spec *specs, int fd);
 
 /* Says msg, then the usage line, on standard error.  Returns 64, the
- * status of a usage error (sysexits' EX_USAGE), for main to exit with. */
+ * status of a usage error (sysexits' EX_USAGE), for main to exit with.
+ * usage is the English text, marked with N_(): it is translated here;
+ * msg is written as it is. */
 int opt_usage_error(const char *usage, const char *msg);
 
 /* Writes a program's -h to standard output: its usage line, what, the
- * option list, then where its manual page is (manual, e.g. "forktrace(1)"). */
+ * option list, then where its manual page is (manual, e.g. "forktrace(1)").
+ * usage and what are English texts marked with N_(), translated here. */
 void opt_print_usage_help(const char *usage, const char *what,
     const struct opt_spec *specs, const char *manual);
 

@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nls.h"
+
 int
 sdnotify_send(const char *state, char *err, size_t errlen)
 {
@@ -25,8 +27,9 @@ sdnotify_send(const char *state, char *err, size_t errlen)
 	namelen = strlen(name);
 	if ((name[0] != '/' && name[0] != '@') ||
 	    namelen > sizeof sun.sun_path) {
-		snprintf(err, errlen, "NOTIFY_SOCKET %s: not a path or an "
-		    "abstract name (@NAME) of at most %zu bytes", name,
+		/* TRANSLATORS: NOTIFY_SOCKET is an environment variable. */
+		snprintf(err, errlen, _("NOTIFY_SOCKET %s: not a path or an "
+		    "abstract name (@NAME) of at most %zu bytes"), name,
 		    sizeof sun.sun_path);
 		return -1;
 	}

@@ -19,8 +19,14 @@ struct textrow {
 void textrow_add(struct textrow *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The display columns of the len bytes at s: in a UTF-8 locale (its
+ * LC_CTYPE) what wcwidth() says, a Chinese character two; otherwise,
+ * and for what is not valid UTF-8, one for every byte that is not a
+ * UTF-8 continuation byte. */
+size_t textrow_columns(const char *s, size_t len);
+
 /* Pads with spaces until the text from start fills width display columns
- * and one more (a UTF-8 continuation byte takes no column). */
+ * (textrow_columns) and one more. */
 void textrow_pad(struct textrow *r, size_t start, size_t width);
 
 #endif

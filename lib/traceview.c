@@ -2,7 +2,11 @@
 /* Copyright (c) 2026 the forkecho authors */
 #include "traceview.h"
 
+#include <locale.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "nls.h"
 
 #define LANE_WIDTH TRACEVIEW_LANE_WIDTH
 #define WIRE_WIDTH TRACEVIEW_WIRE_WIDTH
@@ -10,13 +14,66 @@
 void
 traceview_head(struct textrow *r)
 {
-	textrow_add(r, "forkechod trace: one row per event; refs = descriptors "
-	    "open on the socket, in all processes\n");
-	/* "child" names the lane of a forked child, of a prefork worker
-	 * (w1, w2, ...) and of a helper (h1: the helper of child [1]) alike. */
-	textrow_add(r, "%8s  %-*s %-*s %-*s %s\n", "time", LANE_WIDTH,
-	    "parent", LANE_WIDTH, "child", WIRE_WIDTH, "wire",
-	    "state, and why");
+	/* TRANSLATORS: the column heads of the trace's lane view: the
+	 * time, the parent's lane, the children's, what went on the wire,
+	 * and the TCP state with the reason.  At most 8 columns for the
+	 * time, 30 for a lane, 7 for the wire; a Chinese character takes
+	 * two. */
+	const char *when = _("time");
+	size_t start, w;
+
+	/* TRANSLATORS: the first line of the trace's lane view; refs is the
+	 * column's word for the count of descriptors ("refs 2→1"). */
+	textrow_add(r, "%s\n", _("forkechod trace: one row per event; refs = "
+	    "descriptors open on the socket, in all processes"));
+	/* The column heads, padded to display columns (a Chinese character
+	 * takes two): "%-*s" would count bytes.  "child" names the lane of a
+	 * forked child, of a prefork worker (w1, w2, ...) and of a helper
+	 * (h1: the helper of child [1]) alike. */
+	for (w = textrow_columns(when, strlen(when)); w < 8; w++)
+		textrow_add(r, " ");
+	textrow_add(r, "%s  ", when);
+	start = r->len;
+	textrow_add(r, "%s", _("parent"));
+	textrow_pad(r, start, LANE_WIDTH);
+	start = r->len;
+	textrow_add(r, "%s", _("child"));
+	textrow_pad(r, start, LANE_WIDTH);
+	start = r->len;
+	textrow_add(r, "%s", _("wire"));
+	textrow_pad(r, start, WIRE_WIDTH);
+	textrow_add(r, "%s\n", _("state, and why"));
+}
+
+const char *
+traceview_why(const char *why, const char *err, char *buf, size_t len)
+{
+	const char *shown = nls_why(why, buf, len);
+#if FE_NLS
+	locale_t c;
+	int e;
+
+	/* An error without a note: the server's why is strerror()'s
+	 * English for the errno the event names.  The C library has the
+	 * words in the user's language. */
+	if (shown != why || err == NULL || why == NULL ||
+	    strcmp(err, "EOTHER") == 0)
+		return shown;
+	for (e = 1; e < 256 && strcmp(traceevent_errno_name(e), err) != 0;
+	    e++)
+		continue;
+	if (e == 256 || (c = newlocale(LC_ALL_MASK, "C", (locale_t)0)) ==
+	    (locale_t)0)
+		return shown;
+	if (strcmp(strerror_l(e, c), why) == 0) {
+		snprintf(buf, len, "%s", strerror(e));
+		shown = buf;
+	}
+	freelocale(c);
+#else
+	(void)err;
+#endif
+	return shown;
 }
 
 /* The call and its refs, in the writer's lane: "#1 close fd 5 refs 2→1". */
@@ -45,6 +102,7 @@ add_call(struct textrow *r, const struct traceevent *ev)
 void
 traceview_row(const struct traceevent *ev, struct textrow *r)
 {
+	char why[TRACEVIEW_WHY_MAX];
 	size_t lane_start;
 
 	textrow_add(r, "%8.3f  ", ev->t);
@@ -79,7 +137,9 @@ traceview_row(const struct traceevent *ev, struct textrow *r)
 	if (ev->state != NULL)
 		textrow_add(r, "%s", ev->state);
 	if (ev->why != NULL)
-		textrow_add(r, "%s%s", ev->state != NULL ? "; " : "", ev->why);
+		textrow_add(r, "%s%s", ev->state != NULL ? "; " : "",
+		    traceview_why(ev->why, ev->call != NULL ? ev->err : NULL,
+		    why, sizeof why));
 	while (r->len > 0 && r->buf[r->len - 1] == ' ')
 		r->len--;
 	textrow_add(r, "\n");

@@ -17,6 +17,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "num.h"
 #include "step.h"
 #include "trace.h"
@@ -81,8 +82,8 @@ choreo_parse_parent_close(struct choreo *ch, const char *value, char *err,
 	    &ch->parent_close_secs) == 0)
 		ch->parent_close = PCLOSE_AFTER;
 	else {
-		snprintf(err, errlen, "'%s' is not now, exit, never or a "
-		    "number of seconds", value);
+		snprintf(err, errlen, _("'%s' is not now, exit, never or a "
+		    "number of seconds"), value);
 		return -1;
 	}
 	return 0;
@@ -97,7 +98,7 @@ choreo_parse_parent_after_close(struct choreo *ch, const char *value,
 	else if (strcmp(value, "read") == 0)
 		ch->parent_after_close = PAFTER_READ;
 	else {
-		snprintf(err, errlen, "'%s' is not none or read", value);
+		snprintf(err, errlen, _("'%s' is not none or read"), value);
 		return -1;
 	}
 	return 0;
@@ -112,8 +113,10 @@ parse_shutdown(const char *value, int events, int *how,
 	const char *at = strchr(value, '@');
 
 	if (at == NULL || parse_how(value, (size_t)(at - value), how) < 0) {
-		snprintf(err, errlen, "'%s' is not HOW@%s (HOW: rd, wr or "
-		    "rdwr)", value, events ? "WHEN" : "SECS");
+		/* TRANSLATORS: HOW, WHEN and SECS are the placeholders of
+		 * the help; rd, wr and rdwr are typed as they are. */
+		snprintf(err, errlen, _("'%s' is not HOW@%s (HOW: rd, wr or "
+		    "rdwr)"), value, events ? "WHEN" : "SECS");
 		return -1;
 	}
 	if (events && strcmp(at + 1, "first") == 0)
@@ -123,9 +126,10 @@ parse_shutdown(const char *value, int events, int *how,
 	else if (num_parse_seconds(at + 1, SECS_LIMIT, secs) == 0)
 		*when = CWHEN_SECS;
 	else {
-		snprintf(err, errlen, "'%s': after @ comes %s", value,
-		    events ? "a number of seconds, first or eof" :
-		    "a number of seconds");
+		/* TRANSLATORS: first and eof are typed as they are. */
+		snprintf(err, errlen, _("'%s': after @ comes %s"), value,
+		    events ? _("a number of seconds, first or eof") :
+		    _("a number of seconds"));
 		return -1;
 	}
 	return 0;
@@ -154,8 +158,8 @@ choreo_parse_listener_close(struct choreo *ch, const char *value,
     char *err, size_t errlen)
 {
 	if (num_parse_seconds(value, SECS_LIMIT, &ch->listener_close_secs) < 0) {
-		snprintf(err, errlen, "'%s' is not a number of seconds from 0 "
-		    "to %.0f", value, SECS_LIMIT);
+		snprintf(err, errlen, _("'%s' is not a number of seconds "
+		    "from 0 to %.0f"), value, SECS_LIMIT);
 		return -1;
 	}
 	return 0;
@@ -180,7 +184,7 @@ choreo_parse_child_end(struct choreo *ch, const char *value, char *err,
 	else if (strcmp(value, "first") == 0)
 		ch->child_end = CEND_FIRST;
 	else {
-		snprintf(err, errlen, "'%s' is not eof or first", value);
+		snprintf(err, errlen, _("'%s' is not eof or first"), value);
 		return -1;
 	}
 	return 0;
@@ -199,8 +203,8 @@ choreo_parse_child_close(struct choreo *ch, const char *value, char *err,
 	else if (strcmp(value, "shutdown") == 0)
 		ch->child_close = CCLOSE_SHUTDOWN;
 	else {
-		snprintf(err, errlen, "'%s' is not normal, linger0, unread or "
-		    "shutdown", value);
+		snprintf(err, errlen, _("'%s' is not normal, linger0, unread "
+		    "or shutdown"), value);
 		return -1;
 	}
 	return 0;
@@ -213,8 +217,8 @@ choreo_parse_helper(struct choreo *ch, const char *value, char *err,
 	if (strcmp(value, "none") == 0)
 		ch->helper_secs = -1;
 	else if (num_parse_seconds(value, SECS_LIMIT, &ch->helper_secs) < 0) {
-		snprintf(err, errlen, "'%s' is not none or a number of seconds "
-		    "from 0 to %.0f", value, SECS_LIMIT);
+		snprintf(err, errlen, _("'%s' is not none or a number of "
+		    "seconds from 0 to %.0f"), value, SECS_LIMIT);
 		return -1;
 	}
 	return 0;
@@ -233,8 +237,8 @@ choreo_parse_helper_does(struct choreo *ch, const char *value, char *err,
 	else if (strcmp(value, "exec") == 0)
 		ch->helper_does = HELPER_EXEC;
 	else {
-		snprintf(err, errlen, "'%s' is not hold, close, shutdown or "
-		    "exec", value);
+		snprintf(err, errlen, _("'%s' is not hold, close, shutdown or "
+		    "exec"), value);
 		return -1;
 	}
 	return 0;
@@ -249,7 +253,7 @@ choreo_parse_cloexec(struct choreo *ch, const char *value, char *err,
 	else if (strcmp(value, "no") == 0)
 		ch->cloexec = 0;
 	else {
-		snprintf(err, errlen, "'%s' is not yes or no", value);
+		snprintf(err, errlen, _("'%s' is not yes or no"), value);
 		return -1;
 	}
 	return 0;
@@ -263,8 +267,8 @@ choreo_parse_child_dup(struct choreo *ch, const char *value, char *err,
 		ch->child_dup_secs = -1;
 	else if (num_parse_seconds(value, SECS_LIMIT,
 	    &ch->child_dup_secs) < 0) {
-		snprintf(err, errlen, "'%s' is not none or a number of seconds "
-		    "from 0 to %.0f", value, SECS_LIMIT);
+		snprintf(err, errlen, _("'%s' is not none or a number of "
+		    "seconds from 0 to %.0f"), value, SECS_LIMIT);
 		return -1;
 	}
 	return 0;
@@ -279,7 +283,7 @@ choreo_parse_child_epipe(struct choreo *ch, const char *value, char *err,
 	else if (strcmp(value, "read-on") == 0)
 		ch->child_epipe = CEPIPE_READ_ON;
 	else {
-		snprintf(err, errlen, "'%s' is not close or read-on", value);
+		snprintf(err, errlen, _("'%s' is not close or read-on"), value);
 		return -1;
 	}
 	return 0;
@@ -290,33 +294,34 @@ choreo_check(const struct choreo *ch, char *err, size_t errlen)
 {
 	if (ch->parent_shutdown_how >= 0 && ch->parent_close == PCLOSE_AFTER &&
 	    ch->parent_close_secs < ch->parent_shutdown_secs) {
-		snprintf(err, errlen, "--parent-close %g and --parent-shutdown "
-		    "@%g: the parent cannot shut down a copy it has closed",
-		    ch->parent_close_secs, ch->parent_shutdown_secs);
+		snprintf(err, errlen, _("--parent-close %g and "
+		    "--parent-shutdown @%g: the parent cannot shut down a copy "
+		    "it has closed"), ch->parent_close_secs,
+		    ch->parent_shutdown_secs);
 		return -1;
 	}
 	if (ch->parent_after_close == PAFTER_READ &&
 	    ch->parent_close != PCLOSE_NOW) {
-		snprintf(err, errlen, "--parent-after-close read needs "
+		snprintf(err, errlen, "%s", _("--parent-after-close read needs "
 		    "--parent-close now: the parent reads the copy it has "
-		    "just closed");
+		    "just closed"));
 		return -1;
 	}
 	if (ch->parent_shutdown_how >= 0 && ch->parent_after_close ==
 	    PAFTER_READ) {
-		snprintf(err, errlen, "--parent-after-close read and "
+		snprintf(err, errlen, "%s", _("--parent-after-close read and "
 		    "--parent-shutdown: the parent keeps its copy for the "
-		    "shutdown, so it has none to read closed");
+		    "shutdown, so it has none to read closed"));
 		return -1;
 	}
 	if (ch->helper_does != HELPER_HOLD && ch->helper_secs < 0) {
-		snprintf(err, errlen, "--helper-does needs --helper SECS: "
-		    "there is no helper to do it");
+		snprintf(err, errlen, "%s", _("--helper-does needs --helper "
+		    "SECS: there is no helper to do it"));
 		return -1;
 	}
 	if (ch->child_shutdown_when == CWHEN_EOF && ch->child_end == CEND_FIRST) {
-		snprintf(err, errlen, "--child-shutdown @eof and --child-end "
-		    "first: the child stops before it reads EOF");
+		snprintf(err, errlen, "%s", _("--child-shutdown @eof and "
+		    "--child-end first: the child stops before it reads EOF"));
 		return -1;
 	}
 	return 0;
@@ -483,8 +488,8 @@ choreo_parent_keeps(const struct choreo *ch, struct held_table *ht,
 		for (i = 1; i < ht->count; i++)
 			if (ht->slot[i].conn < ht->slot[oldest].conn)
 				oldest = i;
-		diag_msg("holding %zu copies already: letting go of the one "
-		    "of connection %lu", ht->cap, ht->slot[oldest].conn);
+		diag_msg(_("holding %zu copies already: letting go of the one "
+		    "of connection %lu"), ht->cap, ht->slot[oldest].conn);
 		held_drop(ht, oldest, "too many copies held");
 	}
 	h = &ht->slot[ht->count++];
@@ -542,7 +547,7 @@ choreo_held_run(const struct choreo *ch, struct held_table *ht, double now)
 			if (choreo_shutdown(h->conn, h->fd,
 			    ch->parent_shutdown_how,
 			    "the parent's timed shutdown") < 0)
-				diag_err(errno, "connection %lu: shutdown",
+				diag_err(errno, _("connection %lu: shutdown"),
 				    h->conn);
 			if (close_after_shutdown(ch, h)) {
 				held_drop(ht, i, "the parent closes its copy "
@@ -639,7 +644,7 @@ child_shutdown(struct child_side *cs, const char *note)
 		cs->shut_rd = 1;
 	if (choreo_shutdown(cs->conn, cs->fd, cs->ch->child_shutdown_how,
 	    note) < 0)
-		diag_err(errno, "connection %lu: shutdown", cs->conn);
+		diag_err(errno, _("connection %lu: shutdown"), cs->conn);
 }
 
 static double
@@ -756,7 +761,7 @@ child_dup(unsigned long conn, int fd)
 		trace_act_begin(&act, conn, fd);
 	nfd = dup(fd);
 	if (nfd < 0)
-		diag_err(errno, "connection %lu: dup of fd %d", conn, fd);
+		diag_err(errno, _("connection %lu: dup of fd %d"), conn, fd);
 	if (trace_active)
 		trace_act_dupped(&act, nfd, "the child dup()s its copy");
 	return nfd;
@@ -772,8 +777,8 @@ child_close(const struct choreo *ch, unsigned long conn, int fd,
 	switch (ch->child_close) {
 	case CCLOSE_LINGER0:
 		if (net_set_linger_abort(fd) < 0)
-			diag_err(errno, "connection %lu: setsockopt SO_LINGER",
-			    conn);
+			diag_err(errno, _("connection %lu: setsockopt "
+			    "SO_LINGER"), conn);
 		return choreo_close(conn, fd, "SO_LINGER {1,0} set");
 	case CCLOSE_UNREAD:
 		/* Give the client's next bytes time to arrive, and leave
@@ -788,7 +793,7 @@ child_close(const struct choreo *ch, unsigned long conn, int fd,
 		 * wait for the helper's copy (docs/LINUX.md, L7). */
 		if (choreo_shutdown(conn, fd, SHUT_RDWR, "shutdown before "
 		    "close: the FIN must not wait for other holders") < 0)
-			diag_err(errno, "connection %lu: shutdown", conn);
+			diag_err(errno, _("connection %lu: shutdown"), conn);
 		return choreo_close(conn, fd, "after its shutdown");
 	case CCLOSE_NORMAL:
 		break;
@@ -819,7 +824,7 @@ choreo_child_serve(const struct choreo *ch, unsigned long conn, int fd,
 	if (!plain)
 		cs.started = clock_of(monotime_now());
 	if (ch->cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		diag_err(errno, "connection %lu: fcntl FD_CLOEXEC", conn);
+		diag_err(errno, _("connection %lu: fcntl FD_CLOEXEC"), conn);
 	if (ch->child_dup_secs >= 0)
 		dupfd = child_dup(conn, fd);
 	rc = echo_run(fd, idle, plain ? NULL : &hooks, st);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nls.h"
+
 /*
  * The longest line the file may hold, its newline aside.  The longest
  * value is a file name, which may be PATH_MAX (4096 on Linux) bytes long:
@@ -58,15 +60,16 @@ check_repeat(const struct server_config *cfg, struct seen *seen, int id,
 		seen->listen_line[i] = lineno;
 		j = options_listen_repeats(cfg, i);
 		if (j >= 0) {
-			snprintf(err, errlen, "listen: %s given again (first "
-			    "on line %lu)", cfg->listen_text[i],
+			/* TRANSLATORS: "listen" is the file's key. */
+			snprintf(err, errlen, _("listen: %s given again (first "
+			    "on line %lu)"), cfg->listen_text[i],
 			    seen->listen_line[j]);
 			return -1;
 		}
 		return 0;
 	}
 	if (seen->line[id] != 0) {
-		snprintf(err, errlen, "'%s' given again (first on line %lu)",
+		snprintf(err, errlen, _("'%s' given again (first on line %lu)"),
 		    key, seen->line[id]);
 		return -1;
 	}
@@ -83,7 +86,10 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 
 	eq = strchr(line, '=');
 	if (eq == NULL) {
-		snprintf(err, errlen, "expected 'key = value', got '%.60s'",
+		/* TRANSLATORS: 'key = value' is the form of a line of the
+		 * file; translate "key" and "value" only if a reader would
+		 * still see the form. */
+		snprintf(err, errlen, _("expected 'key = value', got '%.60s'"),
 		    line);
 		return -1;
 	}
@@ -92,8 +98,8 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 	value = trim(eq + 1);
 	spec = opt_find(options_table, key);
 	if (spec != NULL && !file_key_allowed(spec->id)) {
-		snprintf(err, errlen, "'%s' can be given on the command line "
-		    "only", key);
+		snprintf(err, errlen, _("'%s' can be given on the command line "
+		    "only"), key);
 		return -1;
 	}
 	if (spec == NULL) {
@@ -104,10 +110,10 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 		/* Suggesting a key the file may not hold would only lead to
 		 * the next error. */
 		if (ns != NULL && file_key_allowed(ns->id))
-			snprintf(err, errlen, "unknown key '%.60s' (did you "
-			    "mean '%s'?)", key, near);
+			snprintf(err, errlen, _("unknown key '%.60s' (did you "
+			    "mean '%s'?)"), key, near);
 		else
-			snprintf(err, errlen, "unknown key '%.60s'", key);
+			snprintf(err, errlen, _("unknown key '%.60s'"), key);
 		return -1;
 	}
 	if (spec->id != OPT_LISTEN &&
@@ -118,13 +124,14 @@ apply_line(struct server_config *cfg, struct seen *seen, unsigned long lineno,
 		if (strcmp(value, "no") == 0)
 			return options_clear(cfg, spec->id);
 		if (strcmp(value, "yes") != 0) {
-			snprintf(err, errlen, "%s: '%.60s' is not yes or no",
+			/* TRANSLATORS: yes and no are typed as they are. */
+			snprintf(err, errlen, _("%s: '%.60s' is not yes or no"),
 			    key, value);
 			return -1;
 		}
 		value = NULL;
 	} else if (*value == '\0') {
-		snprintf(err, errlen, "%s: missing value", key);
+		snprintf(err, errlen, _("%s: missing value"), key);
 		return -1;
 	}
 	if (options_set(cfg, spec->id, value, ORIGIN_FILE, why,
@@ -191,15 +198,19 @@ config_read(struct server_config *cfg, FILE *fp, const char *name,
 		case LINE_ERROR:
 			/* A directory opens but fails to read with EISDIR; a
 			 * read error is never taken for the end of the file. */
-			snprintf(err, errlen, "read %s: %s", name,
+			/* TRANSLATORS: read is the call that failed; then
+			 * the file, and the system's reason. */
+			snprintf(err, errlen, _("read %s: %s"), name,
 			    strerror(errno != 0 ? errno : EIO));
 			return -1;
 		case LINE_LONG:
-			snprintf(err, errlen, "%s:%lu: line longer than %d "
-			    "characters", name, lineno, CONFIG_LINE_MAX);
+			/* TRANSLATORS: FILE:LINE: stays first, as compilers
+			 * write it. */
+			snprintf(err, errlen, _("%s:%lu: line longer than %d "
+			    "characters"), name, lineno, CONFIG_LINE_MAX);
 			return -1;
 		case LINE_NUL:
-			snprintf(err, errlen, "%s:%lu: not text (NUL byte)",
+			snprintf(err, errlen, _("%s:%lu: not text (NUL byte)"),
 			    name, lineno);
 			return -1;
 		case LINE_OK:
@@ -228,7 +239,8 @@ config_load(struct server_config *cfg, const char *path, char *err,
 
 	fp = fopen(path, "r");
 	if (fp == NULL) {
-		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		/* TRANSLATORS: open is the call that failed. */
+		snprintf(err, errlen, _("open %s: %s"), path, strerror(errno));
 		return -1;
 	}
 	rc = config_read(cfg, fp, path, err, errlen);

@@ -13,6 +13,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "shm.h"
 
 /*
@@ -29,11 +30,12 @@
 
 enum line_kind { LINE_ERROR, LINE_IDLE, LINE_REFUSED, LINE_KINDS };
 
-/* How each kind's count is said: "N more connections " and this. */
+/* How each kind's count is said: "N more connections " and this
+ * (English, marked with N_(): translated when it is written). */
 static const char *const line_counted[LINE_KINDS] = {
-	"ended in an error",
-	"closed idle (--idle-timeout)",
-	"refused (--per-source)",
+	N_("ended in an error"),
+	N_("closed idle (--idle-timeout)"),
+	N_("refused (--per-source)"),
 };
 
 /* The limits' state, in memory shared by the parent and every process it
@@ -44,8 +46,11 @@ static pid_t line_limit_owner;	/* the parent, who says the last counts */
 static void
 say_missed(enum line_kind kind, unsigned long n, double span)
 {
-	diag_msg("%lu more connection%s %s in the last %g s (-v logs each)",
-	    n, n == 1 ? "" : "s", line_counted[kind], span);
+	/* TRANSLATORS: the count, then what happened to them ("ended in
+	 * an error"), then the seconds. */
+	diag_msg(n == 1 ? _("%lu more connection %s in the last %g s (-v "
+	    "logs each)") : _("%lu more connections %s in the last %g s (-v "
+	    "logs each)"), n, _(line_counted[kind]), span);
 }
 
 /* 1 if a line of this kind may be written now. */
@@ -96,16 +101,17 @@ conn_lines_open(void)
 		return;
 	l = shm_create(LINE_KINDS * sizeof *l, err, sizeof err);
 	if (l == NULL) {
-		diag_msg("%s (so every connection's error, idle close and "
-		    "refusal is logged)", err);
+		/* TRANSLATORS: what failed, then what follows from it. */
+		diag_msg(_("%s (so every connection's error, idle close and "
+		    "refusal is logged)"), err);
 		return;
 	}
 	for (k = 0; k < LINE_KINDS; k++)
 		if (diag_limit_init(&l[k], LINE_WINDOW, LINE_BURST,
 		    monotime_now()) < 0) {
-			diag_err(errno, "a limit on log lines shared by "
-			    "processes (so every connection's error, idle "
-			    "close and refusal is logged)");
+			diag_err(errno, "%s", _("a limit on log lines shared "
+			    "by processes (so every connection's error, idle "
+			    "close and refusal is logged)"));
 			shm_destroy(l, LINE_KINDS * sizeof *l);
 			return;
 		}
@@ -157,33 +163,40 @@ conn_serve(const struct conn *c, const struct conn_rules *r)
 	if (r->verbosity > 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_msg("connection %lu from %s: pid %ld, started", c->id,
+		diag_msg(_("connection %lu from %s: pid %ld, started"), c->id,
 		    peer, (long)getpid());
 	}
 	rc = choreo_child_serve(r->choreo, c->id, c->fd, r->idle_timeout, &st);
-	/* The address is formatted only when a line is written: the common
-	 * path stays free of it. */
+	/* The address is formatted, and the words translated, only when a
+	 * line is written: the common path stays free of them. */
 	if (rc < 0 && r->verbosity >= 0 &&
 	    line_allowed(LINE_ERROR, r->verbosity)) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_err(st.err, "connection %lu from %s: %s", c->id, peer,
+		/* TRANSLATORS: the last %s is the call that failed
+		 * ("read", "write"). */
+		diag_err(st.err, _("connection %lu from %s: %s"), c->id, peer,
 		    st.failed_call);
 	} else if (rc == 0 && st.idle && r->verbosity >= 0 &&
 	    line_allowed(LINE_IDLE, r->verbosity)) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_msg("connection %lu from %s: idle for %g s "
-		    "(--idle-timeout): closed", c->id, peer, r->idle_timeout);
+		diag_msg(_("connection %lu from %s: idle for %g s "
+		    "(--idle-timeout): closed"), c->id, peer,
+		    r->idle_timeout);
 	}
 	if (r->verbosity > 0) {
 		addr_text((const struct sockaddr *)&c->peer.ss, c->peer.len,
 		    peer, sizeof peer);
-		diag_msg("connection %lu from %s: pid %ld, %llu bytes in, "
-		    "%llu bytes out, %.3f s, %s", c->id, peer, (long)getpid(),
-		    st.bytes_in, st.bytes, monotime_now() - c->accepted,
-		    rc < 0 ? "ended in an error" : st.idle ?
-		    "ended idle (--idle-timeout)" : "ended at the peer's EOF");
+		/* TRANSLATORS: the last %s says how it ended ("ended at the
+		 * peer's EOF"). */
+		diag_msg(_("connection %lu from %s: pid %ld, %llu bytes in, "
+		    "%llu bytes out, %.3f s, %s"), c->id, peer,
+		    (long)getpid(), st.bytes_in, st.bytes,
+		    monotime_now() - c->accepted, rc < 0 ?
+		    _("ended in an error") : st.idle ?
+		    _("ended idle (--idle-timeout)") :
+		    _("ended at the peer's EOF"));
 	}
 	return rc == 0 ? 0 : 1;
 }
@@ -200,6 +213,8 @@ conn_refuse_source(const struct conn *c, unsigned long limit, int verbosity)
 		snprintf(host, sizeof host, "?");
 		port = 0;
 	}
+	/* Not translated: it goes to the client, on another machine
+	 * perhaps, whose user's language is not this server's. */
 	n = snprintf(line, sizeof line, "forkechod: too many connections from "
 	    "%s (at most %lu)\n", host, limit);
 	/* A new socket's send buffer is empty: one short line never blocks.
@@ -209,6 +224,8 @@ conn_refuse_source(const struct conn *c, unsigned long limit, int verbosity)
 		    sizeof line - 1, MSG_NOSIGNAL);
 	io_close_quiet(c->fd);
 	if (verbosity >= 0 && line_allowed(LINE_REFUSED, verbosity))
-		diag_msg("refused a connection from %s %u: %lu already "
-		    "(--per-source %lu)", host, port, limit, limit);
+		/* TRANSLATORS: the host, its port, the count, then the
+		 * limit (the same number). */
+		diag_msg(_("refused a connection from %s %u: %lu already "
+		    "(--per-source %lu)"), host, port, limit, limit);
 }

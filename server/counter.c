@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "nls.h"
 #include "shm.h"
 
 struct counter {
@@ -21,8 +22,8 @@ counter_create(char *err, size_t errlen)
 	/* In shared memory an atomic must not fall back to a lock that
 	 * lives in one process's memory. */
 	if (!atomic_is_lock_free(&c->next)) {
-		snprintf(err, errlen, "counter: atomic unsigned long is not "
-		    "lock-free here");
+		snprintf(err, errlen, "%s", _("counter: atomic unsigned long "
+		    "is not lock-free here"));
 		shm_destroy(c, sizeof *c);
 		return NULL;
 	}

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
+#include "nls.h"
 #include "trace.h"
 
 /* The helper itself; never returns.  ready is the write end of the
@@ -50,7 +51,7 @@ helper_run(const struct choreo *ch, unsigned long conn, int fd, int ready,
 		if (choreo_shutdown(conn, fd, SHUT_RDWR, "the helper's "
 		    "cleanup shuts down a connection it inherited but does "
 		    "not own") < 0)
-			diag_err(errno, "connection %lu: helper: shutdown",
+			diag_err(errno, _("connection %lu: helper: shutdown"),
 			    conn);
 		(void)choreo_close(conn, fd, "the helper's cleanup closes "
 		    "it too");
@@ -62,8 +63,8 @@ helper_run(const struct choreo *ch, unsigned long conn, int fd, int ready,
 		 * the exec. */
 		snprintf(secs, sizeof secs, "%g", ch->helper_secs);
 		(void)execlp("sleep", "sleep", secs, (char *)NULL);
-		diag_err(errno, "connection %lu: helper: exec sleep %s", conn,
-		    secs);
+		diag_err(errno, _("connection %lu: helper: exec sleep %s"),
+		    conn, secs);
 		_exit(127);
 	}
 	io_close_quiet(ready);
@@ -86,7 +87,8 @@ helper_start(const struct choreo *ch, unsigned long conn, int fd)
 	char c;
 
 	if (pipe(ready) < 0) {
-		diag_err(errno, "connection %lu: pipe for the helper", conn);
+		diag_err(errno, _("connection %lu: pipe for the helper"),
+		    conn);
 		return -1;
 	}
 	(void)fcntl(ready[1], F_SETFD, FD_CLOEXEC);
@@ -96,7 +98,7 @@ helper_start(const struct choreo *ch, unsigned long conn, int fd)
 	if (pid < 0) {
 		int err = errno;
 
-		diag_err(err, "connection %lu: fork for the helper", conn);
+		diag_err(err, _("connection %lu: fork for the helper"), conn);
 		if (trace_active)
 			trace_fork_failed(conn);
 		io_close_quiet(ready[0]);
@@ -127,8 +129,8 @@ helper_wait(unsigned long conn, pid_t pid)
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			diag_err(errno, "connection %lu: waitpid helper %ld",
-			    conn, (long)pid);
+			diag_err(errno, _("connection %lu: waitpid helper "
+			    "%ld"), conn, (long)pid);
 			return;
 		}
 	}

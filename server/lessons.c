@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "nls.h"
+
 /* Every lesson turns the lane-view trace on; options given after
  * --lesson override its settings. */
 
@@ -55,19 +57,27 @@ static const char *const lost_sigchld[] = { "trace=yes",
 static const char *const eintr_accept[] = { "trace=yes",
     "classic-bug=eintr-accept", NULL };
 
+/* The summaries and texts are English, marked with N_(): translated
+ * where they are written (--lessons, the banner). */
+/* TRANSLATORS: a lesson's summary is one line of --lessons; its text is
+ * the banner printed at the start, lines of at most about 70 columns (a
+ * Chinese character takes two).  Commands after "Try:", option names,
+ * lesson names, calls and TCP names are typed or printed as they are. */
 const struct lesson lessons_table[] = {
 	{ "proper-close",
-	  "parent closes at once, child closes at EOF: echo, then FIN",
+	  N_("parent closes at once, child closes at EOF: echo, then FIN"),
 	  proper_close,
+	  N_(
 	  "The correct forking server.  Right after fork() the parent closes\n"
 	  "its copy of the accepted socket (refs 2->1: nothing is sent, the\n"
 	  "child still holds it).  The child echoes until the client's EOF\n"
 	  "and closes the last copy (refs 1->0): that close sends the FIN.\n"
-	  "Try: forkecho -m hello   (ends with \"server sent FIN\")\n" },
+	  "Try: forkecho -m hello   (ends with \"server sent FIN\")\n") },
 	{ "close-flushes",
-	  "child closes with its echo still queued: close() returns at "
-	  "once, every byte still arrives, then FIN",
+	  N_("child closes with its echo still queued: close() returns at "
+	  "once, every byte still arrives, then FIN"),
 	  close_flushes,
+	  N_(
 	  "The correct server, with a client that sends much and reads\n"
 	  "late.  A write returns once the kernel has queued the data, not\n"
 	  "once the client has it.  At the client's EOF the child closes the\n"
@@ -76,39 +86,43 @@ const struct lesson lessons_table[] = {
 	  "the kernel sends them as the client reads, and the FIN after them.\n"
 	  "Nothing is lost.\n"
 	  "Try: head -c 1000000 /dev/zero | forkecho --read-delay 1 | wc -c\n"
-	  "     (1000000, and \"server sent FIN\" once the client reads)\n" },
+	  "     (1000000, and \"server sent FIN\" once the client reads)\n") },
 	{ "parent-forgets-close",
-	  "parent never closes: echo, then no FIN until the parent lets go",
+	  N_("parent never closes: echo, then no FIN until the parent lets go"),
 	  parent_forgets_close,
+	  N_(
 	  "The classic bug: the parent keeps its copy of every accepted\n"
 	  "socket.  The child echoes, closes and exits, but its close only\n"
 	  "drops a reference (refs 2->1) and sends nothing: the client waits\n"
 	  "for a FIN that comes only when the parent lets go (here: when the\n"
 	  "server stops).  Even an exited child changes nothing.\n"
-	  "Try: forkecho -w 3 -m hello   (exit 4: no FIN within 3 s)\n" },
+	  "Try: forkecho -w 3 -m hello   (exit 4: no FIN within 3 s)\n") },
 	{ "closed-fd-read",
-	  "parent reads the copy it has just closed: EBADF, while the "
-	  "child reads on",
+	  N_("parent reads the copy it has just closed: EBADF, while the "
+	  "child reads on"),
 	  closed_fd_read,
+	  N_(
 	  "Right after fork() the parent closes its copy, then calls read()\n"
 	  "on that descriptor once.  It fails with EBADF: a descriptor is an\n"
 	  "entry in one process's table, and the parent's entry is gone.\n"
 	  "The socket is not: the child's copy, an entry in its own table,\n"
 	  "reads and echoes as usual, and its close at EOF sends the FIN.\n"
-	  "Try: forkecho -m hello   (echoed, then \"server sent FIN\")\n" },
+	  "Try: forkecho -m hello   (echoed, then \"server sent FIN\")\n") },
 	{ "child-shutdown-wr",
-	  "child calls shutdown(SHUT_WR) at EOF: FIN at once, despite the "
-	  "parent's copy",
+	  N_("child calls shutdown(SHUT_WR) at EOF: FIN at once, despite the "
+	  "parent's copy"),
 	  child_shutdown_wr,
+	  N_(
 	  "The parent keeps its copy until it reaps the child.  At EOF the\n"
 	  "child calls shutdown(SHUT_WR): shutdown() acts on the socket, not\n"
 	  "on a descriptor, so the FIN goes out at once although the parent\n"
 	  "still holds a copy (refs stay 2).  close() could not do that.\n"
-	  "Try: forkecho -m hello   (FIN within milliseconds)\n" },
+	  "Try: forkecho -m hello   (FIN within milliseconds)\n") },
 	{ "half-close",
-	  "child calls shutdown(SHUT_WR) after the first echo and reads on: "
-	  "FIN mid-conversation",
+	  N_("child calls shutdown(SHUT_WR) after the first echo and reads on: "
+	  "FIN mid-conversation"),
 	  half_close,
+	  N_(
 	  "After its first read and echo the child calls shutdown(SHUT_WR):\n"
 	  "its FIN goes out at once, in the middle of the conversation.  It\n"
 	  "has closed one direction only.  The client may go on sending, and\n"
@@ -116,46 +130,51 @@ const struct lesson lessons_table[] = {
 	  "write side cannot be written), so it counts what it reads until\n"
 	  "the client's own FIN, and closes without an RST.\n"
 	  "Try: forkecho --keep-sending -i 0.3 -m one -m two -m three\n"
-	  "     (one echoed, FIN, then two and three accepted: exit 0)\n" },
+	  "     (one echoed, FIN, then two and three accepted: exit 0)\n") },
 	{ "parent-shutdown",
-	  "parent calls shutdown(SHUT_RDWR) 1 s after accept: FIN "
-	  "mid-conversation",
+	  N_("parent calls shutdown(SHUT_RDWR) 1 s after accept: FIN "
+	  "mid-conversation"),
 	  parent_shutdown,
+	  N_(
 	  "The parent keeps its copy and, 1 s after the accept, calls\n"
 	  "shutdown(SHUT_RDWR) on it while the child is blocked in read().\n"
 	  "The FIN goes out for every holder, and the child's read returns 0\n"
 	  "at that instant, as if the client had ended.\n"
 	  "Try: forkecho -i 0.4 -m one -m two -m three -m four\n"
-	  "     (FIN after about 1 s, before the input ended)\n" },
+	  "     (FIN after about 1 s, before the input ended)\n") },
 	{ "shut-rd",
-	  "child calls shutdown(SHUT_RD) after the first echo: on Linux "
-	  "nothing is lost",
+	  N_("child calls shutdown(SHUT_RD) after the first echo: on Linux "
+	  "nothing is lost"),
 	  shut_rd,
+	  N_(
 	  "After its first read and echo the child calls shutdown(SHUT_RD).\n"
 	  "Textbooks (BSD) say later data is discarded.  Linux sends nothing\n"
 	  "and discards nothing: read() returns 0 at once, yet what the\n"
 	  "client sends afterwards is still queued, read and echoed.  So the\n"
 	  "child cannot take a 0 for EOF: it checks the TCP state and stops\n"
 	  "at CLOSE_WAIT, when the client's FIN has really come.\n"
-	  "Try: forkecho -i 0.3 -m one -m two -m three   (all three come back)\n" },
+	  "Try: forkecho -i 0.3 -m one -m two -m three   (all three come back)\n") },
 	{ "close-unread",
-	  "child closes with client data unread: RST",
+	  N_("child closes with client data unread: RST"),
 	  close_unread,
+	  N_(
 	  "The child echoes the first chunk, then waits up to half a second\n"
 	  "for more to arrive, leaves it unread and closes.  Closing the last\n"
 	  "reference with unread data sends RST, not FIN (RFC 2525).\n"
-	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n" },
+	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n") },
 	{ "linger-abort",
-	  "child sets SO_LINGER {1,0} and closes: RST",
+	  N_("child sets SO_LINGER {1,0} and closes: RST"),
 	  linger_abort,
+	  N_(
 	  "The child echoes the first chunk, sets SO_LINGER {on, 0 s} and\n"
 	  "closes: an abortive close, RST instead of FIN.  The client still\n"
 	  "reads the echo it had received, then gets ECONNRESET.\n"
-	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n" },
+	  "Try: forkecho -i 0.2 -m one -m two   (exit 3: connection reset)\n") },
 	{ "prefork-listener",
-	  "prefork: closing one copy of the listener changes nothing; "
-	  "SHUT_RD stops every accept()",
+	  N_("prefork: closing one copy of the listener changes nothing; "
+	  "SHUT_RD stops every accept()"),
 	  prefork_listener,
+	  N_(
 	  "Three workers accept on one listening socket: with the parent's\n"
 	  "copy, 4 references.  1 s after the start the parent closes its\n"
 	  "copy (refs 4->3): nothing changes, the workers go on accepting.\n"
@@ -166,22 +185,24 @@ const struct lesson lessons_table[] = {
 	  "worker can be replaced (the parent has no copy left), and the\n"
 	  "server stops, 5 s after its start.\n"
 	  "Try: forkecho -m hello   (before 3 s: echoed; from 3 s to 5 s:\n"
-	  "     refused, while the workers hold the socket)\n" },
+	  "     refused, while the workers hold the socket)\n") },
 	{ "fd-passing",
-	  "the parent passes each socket to a worker, keeps its copy 1 s: "
-	  "FIN only then",
+	  N_("the parent passes each socket to a worker, keeps its copy 1 s: "
+	  "FIN only then"),
 	  fd_passing,
+	  N_(
 	  "The parent accepts and hands the socket to an idle worker over a\n"
 	  "UNIX socket with SCM_RIGHTS: the worker gets a descriptor for the\n"
 	  "same socket, and refs go 1->2, as after fork().  The parent keeps\n"
 	  "its copy for 1 s after the accept.  The worker echoes to EOF and\n"
 	  "closes: refs 2->1, nothing sent.  The FIN goes out when the\n"
 	  "parent closes, 1 s after the accept.\n"
-	  "Try: forkecho -m hello   (\"server sent FIN after 1.0 s\")\n" },
+	  "Try: forkecho -m hello   (\"server sent FIN after 1.0 s\")\n") },
 	{ "helper-holds",
-	  "a helper forked for other work holds the connection: the FIN "
-	  "waits 3 s for it",
+	  N_("a helper forked for other work holds the connection: the FIN "
+	  "waits 3 s for it"),
 	  helper_holds,
+	  N_(
 	  "A bug from real servers (Redis's BGSAVE child: redis/redis#2841,\n"
 	  "#10077).  After its first echo the child forks a helper for other\n"
 	  "work, which lives 3 s.  fork() copies every descriptor, so the\n"
@@ -189,21 +210,23 @@ const struct lesson lessons_table[] = {
 	  "At EOF the child closes (refs 2->1): nothing is sent.  The FIN goes\n"
 	  "out when the helper exits, 3 s later.  ss -tanp names the helper as\n"
 	  "the holder.  The fix is the next lesson.\n"
-	  "Try: forkecho -w 1 -m hello   (exit 4: no FIN within 1 s)\n" },
+	  "Try: forkecho -w 1 -m hello   (exit 4: no FIN within 1 s)\n") },
 	{ "helper-shutdown-first",
-	  "the fix: with a helper alive, shutdown() before close(): FIN at "
-	  "once",
+	  N_("the fix: with a helper alive, shutdown() before close(): FIN at "
+	  "once"),
 	  helper_shutdown_first,
+	  N_(
 	  "The fix Redis adopted (redis/redis#11376): while a forked child\n"
 	  "may hold a copy, call shutdown(SHUT_RDWR) before close().\n"
 	  "shutdown() acts on the socket, not on this process's descriptor,\n"
 	  "so the FIN goes out at once although the helper still holds a copy\n"
 	  "(refs stay 2); the close then drops this process's reference.\n"
-	  "Try: forkecho -w 1 -m hello   (FIN within milliseconds)\n" },
+	  "Try: forkecho -w 1 -m hello   (FIN within milliseconds)\n") },
 	{ "cloexec-no-help",
-	  "the socket is close-on-exec, the helper never execs: it still "
-	  "holds the connection",
+	  N_("the socket is close-on-exec, the helper never execs: it still "
+	  "holds the connection"),
 	  cloexec_no_help,
+	  N_(
 	  "A bug from real servers (apache/guacamole-server PR 698: one\n"
 	  "socket held by 40 of 40 processes).  The child marks its copy\n"
 	  "close-on-exec (FD_CLOEXEC, as accept4(SOCK_CLOEXEC) would), then\n"
@@ -212,11 +235,12 @@ const struct lesson lessons_table[] = {
 	  "waits 3 s.  The fix for a helper that does not exec: it closes\n"
 	  "what it inherited and does not need, first thing.\n"
 	  "Try: forkecho -w 1 -m hello   (exit 4)\n"
-	  "     with --helper-does close: FIN at once\n" },
+	  "     with --helper-does close: FIN at once\n") },
 	{ "exec-holds",
-	  "the helper execs a program: without close-on-exec the program "
-	  "holds the connection",
+	  N_("the helper execs a program: without close-on-exec the program "
+	  "holds the connection"),
 	  exec_holds,
+	  N_(
 	  "The converse, as with a CGI program or a subprocess: the helper\n"
 	  "execs sleep 3.  A descriptor without close-on-exec survives\n"
 	  "execve(), so sleep, which knows nothing of sockets, holds the\n"
@@ -225,11 +249,12 @@ const struct lesson lessons_table[] = {
 	  "(accept4 with SOCK_CLOEXEC; here --cloexec yes): the exec closes\n"
 	  "the helper's copy, and the child's close sends the FIN.\n"
 	  "Try: forkecho -w 1 -m hello   (exit 4)\n"
-	  "     with --cloexec yes: FIN at once\n" },
+	  "     with --cloexec yes: FIN at once\n") },
 	{ "child-shutdown-kills-parent",
-	  "a helper shuts down a connection it inherited: it ends for its "
-	  "owner too",
+	  N_("a helper shuts down a connection it inherited: it ends for its "
+	  "owner too"),
 	  child_shutdown_kills_parent,
+	  N_(
 	  "A bug from real code (redis/redis-py#863; lxc/lxc PR 2619).  The\n"
 	  "helper's cleanup \"disconnects\" what it inherited with\n"
 	  "shutdown(SHUT_RDWR), then close().  shutdown() acts on the socket,\n"
@@ -239,21 +264,23 @@ const struct lesson lessons_table[] = {
 	  "should only close() its copy (redis-py now calls shutdown only in\n"
 	  "the process that made the connection).\n"
 	  "Try: forkecho -i 0.4 -m one -m two -m three\n"
-	  "     (one echoed, then FIN before the input ended: exit 1)\n" },
+	  "     (one echoed, then FIN before the input ended: exit 1)\n") },
 	{ "dup-counts",
-	  "dup() makes a second reference in one process: closing one sends "
-	  "nothing",
+	  N_("dup() makes a second reference in one process: closing one sends "
+	  "nothing"),
 	  dup_counts,
+	  N_(
 	  "The child dup()s its copy at once (refs 1->2), as code that hands\n"
 	  "a descriptor to a logger or to fdopen() does.  A reference is a\n"
 	  "descriptor, whichever process holds it: at EOF the child closes\n"
 	  "the original (refs 2->1) and nothing is sent; the FIN goes out\n"
 	  "when it closes the duplicate, 2 s later.\n"
-	  "Try: forkecho -m hello   (\"server sent FIN after 2.0 s\")\n" },
+	  "Try: forkecho -m hello   (\"server sent FIN after 2.0 s\")\n") },
 	{ "close-does-not-wake",
-	  "threads: the acceptor closes the one descriptor 1 s after "
-	  "accept: nothing sent, the blocked read goes on",
+	  N_("threads: the acceptor closes the one descriptor 1 s after "
+	  "accept: nothing sent, the blocked read goes on"),
 	  close_does_not_wake,
+	  N_(
 	  "One process, a thread per connection: the threads share one\n"
 	  "descriptor table, so the connection has one descriptor (refs 1),\n"
 	  "not a copy per process.  1 s after the accept the accepting\n"
@@ -265,11 +292,12 @@ const struct lesson lessons_table[] = {
 	  "when the read lets go of it.  The number was free all along: a\n"
 	  "new connection could have been given it (the classic race).\n"
 	  "Try: forkecho -i 2 -m one -m two   (one echoed; two is not; FIN\n"
-	  "     after 2 s, when the read returns, not at 1 s)\n" },
+	  "     after 2 s, when the read returns, not at 1 s)\n") },
 	{ "shutdown-wakes",
-	  "threads: the acceptor calls shutdown(SHUT_RDWR) 1 s after "
-	  "accept: FIN, and the blocked read returns 0 at once",
+	  N_("threads: the acceptor calls shutdown(SHUT_RDWR) 1 s after "
+	  "accept: FIN, and the blocked read returns 0 at once"),
 	  shutdown_wakes,
+	  N_(
 	  "One process, a thread per connection, one descriptor each.  1 s\n"
 	  "after the accept the accepting thread calls shutdown(SHUT_RDWR)\n"
 	  "on it, while the connection's thread is blocked in read().\n"
@@ -277,26 +305,30 @@ const struct lesson lessons_table[] = {
 	  "blocked read returns 0, so the thread closes (refs 1->0, nothing\n"
 	  "more to send) and ends.  This is how a threaded server wakes a\n"
 	  "thread it wants to stop; close() would not (close-does-not-wake).\n"
-	  "Try: forkecho -i 2 -m one -m two   (one echoed, FIN after 1 s)\n" },
+	  "Try: forkecho -i 2 -m one -m two   (one echoed, FIN after 1 s)\n") },
 	{ "zombies",
-	  "the parent never reaps its children: they stay <defunct>",
+	  N_("the parent never reaps its children: they stay <defunct>"),
 	  zombies,
+	  N_(
 	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: the textbook loop with\n"
 	  "no SIGCHLD handler and no wait().  Every child that ends stays a\n"
 	  "zombie, <defunct> in ps, until the server stops.  Echo still works.\n"
-	  "Try: forkecho -m a; forkecho -m b; ps --ppid <server pid>\n" },
+	  "Try: forkecho -m a; forkecho -m b; ps --ppid <server pid>\n") },
 	{ "lost-sigchld",
-	  "the SIGCHLD handler calls wait() once: some children stay "
-	  "<defunct>",
+	  N_("the SIGCHLD handler calls wait() once: some children stay "
+	  "<defunct>"),
 	  lost_sigchld,
+	  N_(
 	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler\n"
 	  "calls wait() once.  Signals do not queue: when several children\n"
 	  "end while one SIGCHLD is pending, one handler call reaps one child\n"
 	  "(the one reap row of the trace) and the rest stay <defunct>.\n"
-	  "Try: kill -STOP the server, end five clients, kill -CONT it.\n" },
+	  "Try: kill -STOP the server, end five clients, kill -CONT it.\n") },
 	{ "eintr-accept",
-	  "SIGCHLD without SA_RESTART, accept() not retried: the server dies",
+	  N_("SIGCHLD without SA_RESTART, accept() not retried: the server "
+	  "dies"),
 	  eintr_accept,
+	  N_(
 	  "THIS SERVER RUNS A CLASSIC BUG ON PURPOSE: its SIGCHLD handler is\n"
 	  "installed without SA_RESTART and accept() is not retried.  When\n"
 	  "the first child ends, the signal interrupts accept(), which fails\n"
@@ -304,7 +336,7 @@ const struct lesson lessons_table[] = {
 	  "call\".  The bug bites only if the child ends while the parent\n"
 	  "sleeps in accept(); with the trace on (as in every lesson) the\n"
 	  "child waits until it does, so the race always goes this way.\n"
-	  "Try: forkecho -m hello   (then the server is gone)\n" },
+	  "Try: forkecho -m hello   (then the server is gone)\n") },
 	{ NULL, NULL, NULL, NULL }
 };
 

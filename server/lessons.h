@@ -11,6 +11,8 @@
 
 struct lesson {
 	const char *name;
+	/* summary and text are English, marked with N_(): _() where
+	 * they are written. */
 	const char *summary;		/* one line, for --lessons */
 	const char *const *preset;	/* "key=value" ..., NULL */
 	const char *text;		/* printed at start */

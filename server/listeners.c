@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "io.h"
 #include "net.h"
+#include "nls.h"
 #include "num.h"
 
 double
@@ -84,9 +85,9 @@ listeners_check(const struct server_config *cfg, char *err, size_t errlen)
 		if (errno == EADDRINUSE) {
 			addr_text((const struct sockaddr *)&cfg->listen[i].ss,
 			    cfg->listen[i].len, where, sizeof where);
-			diag_msg("-t: %s: port in use (by the running server, "
-			    "perhaps): the address is good, but it could not "
-			    "be bound now", where);
+			diag_msg(_("-t: %s: port in use (by the running "
+			    "server, perhaps): the address is good, but it "
+			    "could not be bound now"), where);
 			continue;
 		}
 		snprintf(err, errlen, "%s", why);
@@ -163,27 +164,28 @@ take_listener(struct listeners *ls, int fd, char *err, size_t errlen)
 	len = sizeof on;
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 ||
 	    !on) {
-		snprintf(err, errlen, "LISTEN_FDS: descriptor %d is not a "
-		    "listening socket", fd);
+		/* TRANSLATORS: LISTEN_FDS is systemd's variable. */
+		snprintf(err, errlen, _("LISTEN_FDS: descriptor %d is not a "
+		    "listening socket"), fd);
 		return -1;
 	}
 	len = sizeof type;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_STREAM) {
-		snprintf(err, errlen, "LISTEN_FDS: descriptor %d is not a "
-		    "stream socket", fd);
+		snprintf(err, errlen, _("LISTEN_FDS: descriptor %d is not a "
+		    "stream socket"), fd);
 		return -1;
 	}
 	if (net_set_nonblock(fd, 1) < 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		snprintf(err, errlen, "LISTEN_FDS: descriptor %d: fcntl: %s",
-		    fd, strerror(errno));
+		snprintf(err, errlen, _("LISTEN_FDS: descriptor %d: fcntl: "
+		    "%s"), fd, strerror(errno));
 		return -1;
 	}
 	bound.len = sizeof bound.ss;
 	if (getsockname(fd, (struct sockaddr *)&bound.ss, &bound.len) < 0) {
-		snprintf(err, errlen, "LISTEN_FDS: descriptor %d: "
-		    "getsockname: %s", fd, strerror(errno));
+		snprintf(err, errlen, _("LISTEN_FDS: descriptor %d: "
+		    "getsockname: %s"), fd, strerror(errno));
 		return -1;
 	}
 	addr_text((struct sockaddr *)&bound.ss, bound.len,
@@ -204,8 +206,8 @@ listeners_parse_activation(const char *pid_text, const char *fds_text,
 	    pid != (unsigned long)getpid())
 		return 0;
 	if (num_parse_ulong(fds_text, 1, OPTIONS_MAX_LISTEN, &n) < 0) {
-		snprintf(err, errlen, "LISTEN_FDS: '%s' is not a count from 1 "
-		    "to %d", fds_text, OPTIONS_MAX_LISTEN);
+		snprintf(err, errlen, _("LISTEN_FDS: '%s' is not a count from "
+		    "1 to %d"), fds_text, OPTIONS_MAX_LISTEN);
 		return -1;
 	}
 	return (int)n;
@@ -256,6 +258,7 @@ listeners_inherit(struct listeners *ls, char *err, size_t errlen)
 	return rc;
 }
 
+/* The readiness lines are read by scripts: never translated. */
 int
 listeners_announce(const struct listeners *ls)
 {

@@ -64,7 +64,8 @@ main(int argc, char *argv[])
 	/* With stdout closed, the first listening socket would become fd 1
 	 * and receive the readiness line. */
 	if (io_reserve_std_fds() < 0) {
-		diag_err(errno, "opening /dev/null for a closed descriptor 0-2");
+		diag_err(errno, "%s", _("opening /dev/null for a closed "
+		    "descriptor 0-2"));
 		return 1;
 	}
 
@@ -75,13 +76,13 @@ main(int argc, char *argv[])
 	if (next < 0)
 		return usage_error(err);
 	if (next < argc) {
-		snprintf(err, sizeof err, "unexpected argument '%s'",
+		snprintf(err, sizeof err, _("unexpected argument '%s'"),
 		    argv[next]);
 		return usage_error(err);
 	}
 	if (cfg.want_help) {
 		opt_print_usage_help(options_usage,
-		    "An RFC 862 TCP echo server.", options_table,
+		    N_("An RFC 862 TCP echo server."), options_table,
 		    "forkechod(8)");
 		return 0;
 	}
@@ -94,12 +95,13 @@ main(int argc, char *argv[])
 		int width = 0;
 
 		/* One column for the names, as wide as the longest, and
-		 * two spaces at least before each summary. */
+		 * two spaces at least before each summary (the names are
+		 * ASCII: bytes are columns; the summaries are translated). */
 		for (l = lessons_table; l->name != NULL; l++)
 			if ((int)strlen(l->name) > width)
 				width = (int)strlen(l->name);
 		for (l = lessons_table; l->name != NULL; l++)
-			printf("%-*s  %s\n", width, l->name, l->summary);
+			printf("%-*s  %s\n", width, l->name, _(l->summary));
 		return 0;
 	}
 
@@ -136,9 +138,10 @@ main(int argc, char *argv[])
 	}
 	if (cfg.check_only) {
 		if (by_default)
-			diag_msg("-t: started as root without --user: would "
-			    "serve as %s", serve_as);
-		printf("forkechod: configuration OK%s%s\n",
+			diag_msg(_("-t: started as root without --user: would "
+			    "serve as %s"), serve_as);
+		/* The program's name is no word to translate. */
+		printf("forkechod: %s%s%s\n", _("configuration OK"),
 		    cfg.config_file ? ": " : "",
 		    cfg.config_file ? cfg.config_file : "");
 		return 0;
@@ -156,9 +159,10 @@ main(int argc, char *argv[])
 	reload_listener_timeouts(&cfg, &ls);
 	/* The lesson's text first, then the trace's column heads. */
 	if (cfg.lesson != NULL) {
-		diag_msg("lesson %s: %s", cfg.lesson->name,
-		    cfg.lesson->summary);
-		(void)fputs(cfg.lesson->text, stderr);
+		/* TRANSLATORS: the lesson's name, then its summary. */
+		diag_msg(_("lesson %s: %s"), cfg.lesson->name,
+		    _(cfg.lesson->summary));
+		(void)fputs(_(cfg.lesson->text), stderr);
 		(void)fflush(stderr);
 	}
 	/* A trace file that outgrows RLIMIT_FSIZE must end the trace, not
@@ -190,8 +194,8 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		if (by_default)
-			diag_msg("running as %s: started as root without "
-			    "--user (--user root keeps root)", serve_as);
+			diag_msg(_("running as %s: started as root without "
+			    "--user (--user root keeps root)"), serve_as);
 	}
 	/* stdout is flushed here once; children never write to it, so no
 	 * buffered readiness line can be written twice after fork. */
@@ -201,7 +205,7 @@ main(int argc, char *argv[])
 	 * the readiness lines: a line of another form would break that
 	 * stream of JSON Lines. */
 	if (strcmp(cfg.trace_json, "-") != 0 && listeners_announce(&ls) != 0)
-		diag_err(errno, "writing the readiness lines");
+		diag_err(errno, "%s", _("writing the readiness lines"));
 	/* The same news for systemd (Type=notify); a failure is said and
 	 * the server serves on, as it would without systemd. */
 	if (sdnotify_send("READY=1", err, sizeof err) < 0)

@@ -17,6 +17,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "signals.h"
 #include "sockinfo.h"
 #include "trace.h"
@@ -243,7 +244,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 	if (install(cfg->bug) < 0 || net_set_nonblock(lfd, 0) < 0 ||
 	    (trace_active && cfg->bug == BUG_LOST_SIGCHLD &&
 	    sigprocmask(SIG_BLOCK, &chld, &wait_mask) < 0)) {
-		diag_err(errno, "setting up the textbook server");
+		diag_err(errno, "%s", _("setting up the textbook server"));
 		return 1;
 	}
 	for (;;) {
@@ -270,6 +271,8 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 				trace_error(0, lfd, "accept", err, NULL);
 				errno = err;
 			}
+			/* The call alone: the eintr-accept lesson's text
+			 * quotes this line. */
 			diag_err(errno, "accept");
 			return 1;
 		}
@@ -281,7 +284,7 @@ model_classic_run(const struct server_config *cfg, struct listeners *ls)
 		}
 		pid = fork();
 		if (pid < 0) {
-			diag_err(errno, "fork for connection %lu (dropped)",
+			diag_err(errno, _("fork for connection %lu (dropped)"),
 			    c.id);
 			if (trace_active)
 				trace_fork_failed(c.id);

@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
+#include "nls.h"
 #include "signals.h"
 #include "step.h"
 #include "supervise.h"
@@ -101,8 +102,9 @@ accept_one(struct forker *f, int i)
 		(void)supervise_back_off(f->sv);
 		addr_text((struct sockaddr *)&c.peer.ss, c.peer.len, peer,
 		    sizeof peer);
-		diag_err(err, "fork for connection %lu from %s (dropped; "
-		    "accepting again in %.1f s)", c.id, peer, f->sv->backoff);
+		diag_err(err, _("fork for connection %lu from %s (dropped; "
+		    "accepting again in %.1f s)"), c.id, peer,
+		    f->sv->backoff);
 		if (trace_active) {
 			trace_error(c.id, c.fd, "fork", err, NULL);
 			trace_fork_failed(c.id);
@@ -158,8 +160,9 @@ room(void *m, double now)
 	    f->limit_logged_at == 0) {
 		f->limit_logged_at = now;
 		if (f->cfg->verbosity >= 0)
-			diag_msg("--max-children %lu reached: new connections "
-			    "wait until one ends", f->cfg->max_children);
+			diag_msg(_("--max-children %lu reached: new "
+			    "connections wait until one ends"),
+			    f->cfg->max_children);
 	}
 	return 0;
 }
@@ -180,7 +183,7 @@ child_ended(void *m, pid_t pid, int status)
 	/* A child killed by the drain's own signal is expected. */
 	if (WIFSIGNALED(status) && !(f->sv->killed &&
 	    WTERMSIG(status) == f->sv->killed) && f->cfg->verbosity >= 0)
-		diag_msg("connection %lu: child %ld killed by signal %d",
+		diag_msg(_("connection %lu: child %ld killed by signal %d"),
 		    c->conn, (long)c->pid, WTERMSIG(status));
 }
 
@@ -209,8 +212,8 @@ reloaded(void *m, int rc)
 	if (rc <= 0)
 		return;
 	if (children_grow(&f->kids, f->cfg->max_children) < 0)
-		diag_err(errno, "SIGHUP: room for %lu children (keeping %zu)",
-		    f->cfg->max_children, f->kids.cap);
+		diag_err(errno, _("SIGHUP: room for %lu children (keeping "
+		    "%zu)"), f->cfg->max_children, f->kids.cap);
 	f->rules.idle_timeout = f->cfg->idle_timeout;
 	f->rules.verbosity = f->cfg->verbosity;
 }
@@ -218,7 +221,7 @@ reloaded(void *m, int rc)
 /* At the drain's end a child gets SIGTERM, whose default action it has
  * back (signals_reset_in_child), and SIGKILL 2 s later. */
 static const struct supervise_model fork_model = {
-	.noun = "connection",
+	.counts_workers = 0,
 	.end_signal = SIGTERM,
 	.live = live,
 	.signal = signal_all,
@@ -246,7 +249,7 @@ model_fork_run(struct server_config *cfg, struct listeners *ls,
 	if (supervise_init(&sv, cfg, ls, wait_mask, cli) < 0)
 		return 1;
 	if (children_init(&f.kids, cfg->max_children) < 0) {
-		diag_err(errno, "allocating a table for %lu children",
+		diag_err(errno, _("allocating a table for %lu children"),
 		    cfg->max_children);
 		choreo_held_free(&sv.held);
 		return 1;

@@ -17,6 +17,7 @@
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
+#include "nls.h"
 #include "passing.h"
 #include "pool.h"
 #include "supervise.h"
@@ -113,7 +114,7 @@ spawn(struct pool *p, struct slot *s)
 	 * file on it tells the worker that the parent has gone, so that no
 	 * orphaned pool goes on serving after a kill -9 of the parent. */
 	if (fdpass_pair(sv) < 0) {
-		diag_err(errno, "socketpair for worker %lu", s->number);
+		diag_err(errno, _("socketpair for worker %lu"), s->number);
 		s->respawn_at = monotime_now() + RESPAWN_MAX;
 		return -1;
 	}
@@ -121,8 +122,8 @@ spawn(struct pool *p, struct slot *s)
 		trace_spawn_before(parent_accepts(p) ? -1 : p->ls->fd[0]);
 	pid = fork();
 	if (pid < 0) {
-		diag_err(errno, "fork for worker %lu (trying again in %.0f s)",
-		    s->number, RESPAWN_MAX);
+		diag_err(errno, _("fork for worker %lu (trying again in %.0f "
+		    "s)"), s->number, RESPAWN_MAX);
 		if (trace_active)
 			trace_spawn_failed();
 		io_close_quiet(sv[0]);
@@ -147,17 +148,18 @@ spawn(struct pool *p, struct slot *s)
 	return 0;
 }
 
-/* Why a slot is left empty, or NULL if it may be filled again. */
+/* Why a slot is left empty, or NULL if it may be filled again: English,
+ * for the trace (lib/nls.h), and marked with N_() for the log line. */
 static const char *
 no_replacement(const struct pool *p)
 {
 	if (p->sv->draining)
-		return "not replaced: the server stops";
+		return N_("not replaced: the server stops");
 	if (p->listener_dead)
-		return "not replaced: the listening socket is shut down";
+		return N_("not replaced: the listening socket is shut down");
 	if (!parent_accepts(p) && p->ls->count == 0)
-		return "not replaced: the parent has closed its listening "
-		    "socket";
+		return N_("not replaced: the parent has closed its listening "
+		    "socket");
 	return NULL;
 }
 
@@ -204,27 +206,40 @@ slot_of(struct pool *p, pid_t pid)
 	return NULL;
 }
 
-/* The log line for a worker's end: always when it was not expected (a
+/* Whether a worker's end is logged: always when it was not expected (a
  * crash, a kill), with -v when it was. */
+static int
+end_logged(const struct pool *p, int expected)
+{
+	return expected ? p->cfg->verbosity > 0 : p->cfg->verbosity >= 0;
+}
+
+/* The log line for a worker's end, if end_logged(); next says what
+ * follows, in the user's language. */
 static void
 log_end(const struct pool *p, const struct slot *s, pid_t pid, int status,
     int expected, const char *next)
 {
-	char what[64];
+	char what[96];
 
-	if (expected || p->cfg->verbosity < 0) {
-		if (p->cfg->verbosity > 0)
-			diag_msg("worker %lu (pid %ld) ended; %s", s->number,
-			    (long)pid, next);
+	if (!end_logged(p, expected))
+		return;
+	if (expected) {
+		/* TRANSLATORS: the worker's number, its pid, then what
+		 * follows ("replaced by pid 123"). */
+		diag_msg(_("worker %lu (pid %ld) ended; %s"), s->number,
+		    (long)pid, next);
 		return;
 	}
 	if (WIFSIGNALED(status))
-		snprintf(what, sizeof what, "killed by signal %d",
+		snprintf(what, sizeof what, _("killed by signal %d"),
 		    WTERMSIG(status));
 	else
-		snprintf(what, sizeof what, "exited with status %d",
+		snprintf(what, sizeof what, _("exited with status %d"),
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	diag_msg("worker %lu (pid %ld) %s; %s", s->number, (long)pid, what,
+	/* TRANSLATORS: the worker's number, its pid, how it ended ("killed
+	 * by signal 9"), then what follows. */
+	diag_msg(_("worker %lu (pid %ld) %s; %s"), s->number, (long)pid, what,
 	    next);
 }
 
@@ -241,7 +256,8 @@ worker_ended(struct pool *p, struct slot *s, int status)
 	    (WEXITSTATUS(status) == 0 ||
 	    WEXITSTATUS(status) == WORKER_EXIT_LISTENER));
 	const char *refused;
-	char next[96];
+	char next[96], told[192];
+	int replaced;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_LISTENER)
 		p->listener_dead = 1;
@@ -261,18 +277,26 @@ worker_ended(struct pool *p, struct slot *s, int status)
 		s->quick_deaths++;
 	else
 		s->quick_deaths = 0;
+	/* next goes to the trace, in English (lib/nls.h); told, the same
+	 * in the user's language, to the log, and is made only for a line
+	 * that is written. */
+	told[0] = '\0';
 	refused = no_replacement(p);
-	if (refused != NULL)
+	if (refused != NULL) {
 		snprintf(next, sizeof next, "%s", refused);
-	else if (s->quick_deaths <= 1) {
+		if (end_logged(p, expected))
+			snprintf(told, sizeof told, "%s", _(refused));
+	} else if (s->quick_deaths <= 1) {
 		/* The reap row first, then the replacement's spawn row. */
 		trace_reap_worker(s->number, pid, status, "replacing it now");
-		if (spawn(p, s) == 0)
-			snprintf(next, sizeof next, "replaced by pid %ld",
+		replaced = spawn(p, s) == 0;
+		if (end_logged(p, expected) && replaced)
+			snprintf(told, sizeof told, _("replaced by pid %ld"),
 			    (long)s->pid);
-		else
-			snprintf(next, sizeof next, "not replaced yet");
-		log_end(p, s, pid, status, expected, next);
+		else if (end_logged(p, expected))
+			snprintf(told, sizeof told, "%s",
+			    _("not replaced yet"));
+		log_end(p, s, pid, status, expected, told);
 		return;
 	} else {
 		unsigned int k;
@@ -287,9 +311,13 @@ worker_ended(struct pool *p, struct slot *s, int status)
 		s->respawn_at = now + delay;
 		snprintf(next, sizeof next, "it died %.2f s after its start; "
 		    "replacing it in %.1f s", now - s->started, delay);
+		if (end_logged(p, expected))
+			snprintf(told, sizeof told, _("it died %.2f s after "
+			    "its start; replacing it in %.1f s"),
+			    now - s->started, delay);
 	}
 	trace_reap_worker(s->number, pid, status, next);
-	log_end(p, s, pid, status, expected, next);
+	log_end(p, s, pid, status, expected, told);
 }
 
 /* --- the listening socket's own choreography */
@@ -359,8 +387,9 @@ reloaded(void *m, int rc)
 
 	(void)rc;
 	if (p->cfg->verbosity >= 0)
-		diag_msg("SIGHUP: replacing %zu worker%s as they finish",
-		    live_workers(p), live_workers(p) == 1 ? "" : "s");
+		diag_msg(live_workers(p) == 1 ? _("SIGHUP: replacing %zu "
+		    "worker as they finish") : _("SIGHUP: replacing %zu "
+		    "workers as they finish"), live_workers(p));
 	/* A worker told to leave leaves at its next wait, with whatever
 	 * was passed to it meanwhile: new connections wait in the queue
 	 * for the replacements instead. */
@@ -377,10 +406,13 @@ prepare(void *m, double now, fd_set *watch, int *maxfd)
 	size_t i;
 
 	if (!pool_alive(p)) {
-		diag_msg("no worker can accept any more: %s; stopping",
-		    p->listener_dead ? "the listening socket is shut "
-		    "down" : "the parent has closed its listening "
-		    "socket");
+		/* TRANSLATORS: why: the listening socket is shut down, or
+		 * the parent has closed it. */
+		diag_msg(_("no worker can accept any more: %s; stopping"),
+		    p->listener_dead ? _("the listening socket is shut "
+		    "down") : _("the parent has closed its listening "
+		    "socket"));
+		/* The stop's why is the trace's, in English. */
 		supervise_give_up(p->sv, "no worker can accept");
 		return 0;
 	}
@@ -437,7 +469,7 @@ finish(void *m)
  * after this connection": those still busy when the drain time is over
  * get SIGKILL. */
 static const struct supervise_model prefork_model = {
-	.noun = "worker",
+	.counts_workers = 1,
 	.end_signal = SIGKILL,
 	.live = live,
 	.signal = signal_all,
@@ -471,7 +503,7 @@ setup(struct pool *p, struct supervisor *sv, double started)
 	p->slot = calloc(p->nslots, sizeof *p->slot);
 	p->queue = calloc(p->qcap, sizeof *p->queue);
 	if (p->slot == NULL || p->queue == NULL) {
-		diag_err(errno, "allocating a pool of %lu workers",
+		diag_err(errno, _("allocating a pool of %lu workers"),
 		    cfg->workers);
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "io.h"
 #include "monotime.h"
+#include "nls.h"
 #include "supervise.h"
 #include "trace.h"
 
@@ -139,7 +140,7 @@ thread_run(void *arg)
 	 * the pipe be full, the thread waits here for the main thread to
 	 * read, which it does at its next wake-up. */
 	if (io_write_all(t->done[1], &index, sizeof index) < 0)
-		diag_err(errno, "connection %lu: write to the done pipe",
+		diag_err(errno, _("connection %lu: write to the done pipe"),
 		    s->c.id);
 	return NULL;
 }
@@ -261,8 +262,8 @@ accept_one(struct threader *t, int i)
 		(void)supervise_back_off(t->sv);
 		addr_text((struct sockaddr *)&c.peer.ss, c.peer.len, peer,
 		    sizeof peer);
-		diag_err(err, "pthread_create for connection %lu from %s "
-		    "(dropped; accepting again in %.1f s)", c.id, peer,
+		diag_err(err, _("pthread_create for connection %lu from %s "
+		    "(dropped; accepting again in %.1f s)"), c.id, peer,
 		    t->sv->backoff);
 		if (trace_active) {
 			trace_error(c.id, c.fd, "pthread_create", err, NULL);
@@ -299,13 +300,13 @@ collect(struct threader *t)
 		t->slot[index] = NULL;
 		(void)pthread_mutex_unlock(&t->lock);
 		if (s->status != 0 && t->cfg->verbosity > 0)
-			diag_msg("connection %lu: thread ended in an error",
+			diag_msg(_("connection %lu: thread ended in an error"),
 			    s->c.id);
 		free(s);
 		t->live--;
 	}
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
-		diag_err(errno, "read from the done pipe");
+		diag_err(errno, "%s", _("read from the done pipe"));
 }
 
 /* --- the supervisor's hooks */
@@ -332,8 +333,9 @@ room(void *m, double now)
 	    t->limit_logged_at == 0) {
 		t->limit_logged_at = now;
 		if (t->cfg->verbosity >= 0)
-			diag_msg("--max-children %lu reached: new connections "
-			    "wait until one ends", t->cfg->max_children);
+			diag_msg(_("--max-children %lu reached: new "
+			    "connections wait until one ends"),
+			    t->cfg->max_children);
 	}
 	return 0;
 }
@@ -443,8 +445,8 @@ reloaded(void *m, int rc)
 		}
 		(void)pthread_mutex_unlock(&t->lock);
 		if (ns == NULL)
-			diag_err(ENOMEM, "SIGHUP: room for %lu threads "
-			    "(keeping %zu)", want, t->cap);
+			diag_err(ENOMEM, _("SIGHUP: room for %lu threads "
+			    "(keeping %zu)"), want, t->cap);
 	}
 	t->rules.idle_timeout = t->cfg->idle_timeout;
 	t->rules.verbosity = t->cfg->verbosity;
@@ -474,15 +476,16 @@ finish(void *m)
 		collect(t);
 	}
 	if (t->live > 0 && t->cfg->verbosity >= 0)
-		diag_msg("stopping: %zu thread%s still blocked; the process's "
-		    "exit ends %s", t->live, t->live == 1 ? "" : "s",
-		    t->live == 1 ? "it" : "them");
+		diag_msg(t->live == 1 ? _("stopping: %zu thread still "
+		    "blocked; the process's exit ends it") : _("stopping: %zu "
+		    "threads still blocked; the process's exit ends them"),
+		    t->live);
 }
 
 static const struct supervise_model threads_model = {
-	.noun = "connection",
+	.counts_workers = 0,
 	.end_signal = SIGTERM,	/* not sent: signal_all shuts down */
-	.end_words = "shutdown(SHUT_RDWR) on their sockets",
+	.end_words = N_("shutdown(SHUT_RDWR) on their sockets"),
 	.live = live,
 	.signal = signal_all,
 	.ended = NULL,
@@ -512,7 +515,7 @@ setup(struct threader *t, struct server_config *cfg)
 	int err, fl;
 
 	if (pipe(t->done) < 0) {
-		diag_err(errno, "pipe for the threads' ends");
+		diag_err(errno, "%s", _("pipe for the threads' ends"));
 		return -1;
 	}
 	/* Close-on-exec: nothing here execs, but a pipe of the server's has
@@ -522,7 +525,7 @@ setup(struct threader *t, struct server_config *cfg)
 	if (fl < 0 || fcntl(t->done[0], F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(t->done[0], F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(t->done[1], F_SETFD, FD_CLOEXEC) < 0) {
-		diag_err(errno, "fcntl on the threads' done pipe");
+		diag_err(errno, "%s", _("fcntl on the threads' done pipe"));
 		return -1;
 	}
 #ifdef PTHREAD_STACK_MIN
@@ -541,7 +544,8 @@ setup(struct threader *t, struct server_config *cfg)
 	t->cap = cfg->max_children;
 	t->slot = calloc(t->cap, sizeof(struct tslot *));
 	if (t->slot == NULL) {
-		diag_err(errno, "allocating a table for %zu threads", t->cap);
+		diag_err(errno, _("allocating a table for %zu threads"),
+		    t->cap);
 		return -1;
 	}
 	return 0;

@@ -8,85 +8,108 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nls.h"
 #include "num.h"
 
 const struct opt_spec options_table[] = {
 	{ "listen", 'l', "ADDR:PORT", OPT_LISTEN,
-	    "listen here (repeatable; [::1]:7007 for IPv6; port 0 picks one)" },
+	    N_("listen here (repeatable; [::1]:7007 for IPv6; port 0 picks "
+	    "one)") },
 	{ "backlog", 0, "N", OPT_BACKLOG,
-	    "listen queue length (default SOMAXCONN)" },
+	    N_("listen queue length (default SOMAXCONN)") },
 	{ "model", 'm', "fork|prefork|threads", OPT_MODEL,
-	    "process model (default fork)" },
+	    N_("process model (default fork)") },
 	{ "workers", 'w', "N", OPT_WORKERS,
-	    "prefork: pool size (default 4)" },
+	    N_("prefork: pool size (default 4)") },
 	{ "max-requests-per-worker", 0, "N", OPT_MAX_REQUESTS,
-	    "prefork: replace a worker after N connections (default 0: never)" },
+	    N_("prefork: replace a worker after N connections (default 0: "
+	    "never)") },
 	{ "accept-in", 0, "workers|parent", OPT_ACCEPT_IN,
-	    "prefork: who accepts (parent passes sockets with SCM_RIGHTS)" },
+	    N_("prefork: who accepts (parent passes sockets with "
+	    "SCM_RIGHTS)") },
 	{ "max-children", 0, "N", OPT_MAX_CHILDREN,
-	    "serve at most N connections at once (default 64)" },
+	    N_("serve at most N connections at once (default 64)") },
 	{ "per-source", 0, "N", OPT_PER_SOURCE,
-	    "at most N connections at once from one host (default 0: any)" },
+	    N_("at most N connections at once from one host (default 0: "
+	    "any)") },
 	{ "drain-timeout", 0, "SECS", OPT_DRAIN_TIMEOUT,
-	    "on SIGTERM, let connections finish this long (default 5)" },
+	    N_("on SIGTERM, let connections finish this long (default 5)") },
 	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
-	    "close a connection silent this long (default 300; 0: never)" },
+	    N_("close a connection silent this long (default 300; 0: "
+	    "never)") },
 	{ "parent-close", 0, "now|exit|never|SECS", OPT_PARENT_CLOSE,
-	    "when the parent closes its copy (default now)" },
+	    N_("when the parent closes its copy (default now)") },
 	{ "parent-after-close", 0, "none|read", OPT_PARENT_AFTER_CLOSE,
-	    "read: the parent reads its copy once after closing it (EBADF)" },
+	    N_("read: the parent reads its copy once after closing it "
+	    "(EBADF)") },
 	{ "parent-shutdown", 0, "HOW@SECS", OPT_PARENT_SHUTDOWN,
-	    "parent calls shutdown(HOW: rd, wr, rdwr) SECS after accept" },
+	    N_("parent calls shutdown(HOW: rd, wr, rdwr) SECS after "
+	    "accept") },
 	{ "child-shutdown", 0, "HOW@WHEN", OPT_CHILD_SHUTDOWN,
-	    "child calls shutdown(HOW) at WHEN: SECS, first or eof" },
+	    N_("child calls shutdown(HOW) at WHEN: SECS, first or eof") },
 	{ "child-end", 0, "eof|first", OPT_CHILD_END,
-	    "child stops echoing at EOF (default) or after the first echo" },
+	    N_("child stops echoing at EOF (default) or after the first "
+	    "echo") },
 	{ "child-close", 0, "normal|linger0|unread|shutdown", OPT_CHILD_CLOSE,
-	    "how the child gives up its copy (default normal)" },
+	    N_("how the child gives up its copy (default normal)") },
 	{ "child-epipe", 0, "close|read-on", OPT_CHILD_EPIPE,
-	    "after an echo write fails with EPIPE: close, or read on to EOF" },
+	    N_("after an echo write fails with EPIPE: close, or read on to "
+	    "EOF") },
 	{ "child-dup", 0, "none|SECS", OPT_CHILD_DUP,
-	    "child dup()s its copy, closes the duplicate SECS after it" },
+	    N_("child dup()s its copy, closes the duplicate SECS after it") },
 	{ "helper", 0, "none|SECS", OPT_HELPER,
-	    "after the first echo the child forks a helper living SECS" },
+	    N_("after the first echo the child forks a helper living "
+	    "SECS") },
 	{ "helper-does", 0, "hold|close|shutdown|exec", OPT_HELPER_DOES,
-	    "what the helper does with its inherited copy (default hold)" },
+	    N_("what the helper does with its inherited copy (default "
+	    "hold)") },
 	{ "cloexec", 0, "yes|no", OPT_CLOEXEC,
-	    "child marks its copy close-on-exec (default no)" },
+	    N_("child marks its copy close-on-exec (default no)") },
 	{ "parent-close-listener", 0, "SECS", OPT_PARENT_CLOSE_LISTENER,
-	    "prefork: parent closes its listening socket SECS after start" },
+	    N_("prefork: parent closes its listening socket SECS after "
+	    "start") },
 	{ "worker-shutdown-listener", 0, "HOW@SECS",
 	    OPT_WORKER_SHUTDOWN_LISTENER,
-	    "prefork: worker 1 shuts down its listening socket at SECS" },
+	    N_("prefork: worker 1 shuts down its listening socket at "
+	    "SECS") },
 	{ "lesson", 0, "NAME", OPT_LESSON,
-	    "replay a lesson (a preset of the options above), traced" },
-	{ "lessons", 0, NULL, OPT_LESSONS, "list the lessons and exit" },
+	    N_("replay a lesson (a preset of the options above), "
+	    "traced") },
+	{ "lessons", 0, NULL, OPT_LESSONS, N_("list the lessons and exit") },
 	{ "trace", 0, NULL, OPT_TRACE,
-	    "show every step on a shared socket on stderr" },
+	    N_("show every step on a shared socket on stderr") },
 	{ "trace-json", 0, "FILE", OPT_TRACE_JSON,
-	    "write the same events as JSON Lines to FILE (- for stdout)" },
+	    N_("write the same events as JSON Lines to FILE (- for "
+	    "stdout)") },
 	{ "step", 0, NULL, OPT_STEP,
-	    "wait for Enter or SIGUSR1 before each act on a shared socket" },
+	    N_("wait for Enter or SIGUSR1 before each act on a shared "
+	    "socket") },
 	{ "classic-bug", 0, "none|zombies|lost-sigchld|eintr-accept",
-	    OPT_CLASSIC_BUG, "run the textbook server with a classic bug" },
+	    OPT_CLASSIC_BUG, N_("run the textbook server with a classic bug") },
 	{ "config", 'c', "FILE", OPT_CONFIG,
-	    "read settings from FILE; options override it" },
+	    N_("read settings from FILE; options override it") },
 	{ "check-config", 't', NULL, OPT_CHECK_CONFIG,
-	    "check the configuration and exit" },
+	    N_("check the configuration and exit") },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
-	    "log the end of every connection" },
-	{ "quiet", 'q', NULL, OPT_QUIET, "log errors only" },
+	    N_("log the end of every connection") },
+	{ "quiet", 'q', NULL, OPT_QUIET, N_("log errors only") },
 	{ "user", 'u', "NAME", OPT_USER,
-	    "serve as NAME once the sockets are bound (needed as root)" },
+	    N_("serve as NAME once the sockets are bound (needed as "
+	    "root)") },
 	{ "syslog", 0, NULL, OPT_SYSLOG,
-	    "send the log lines to syslog too (facility daemon)" },
-	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
-	{ "version", 'V', NULL, OPT_VERSION, "print the version and exit" },
+	    N_("send the log lines to syslog too (facility daemon)") },
+	{ "help", 'h', NULL, OPT_HELP, N_("print this help and exit") },
+	{ "version", 'V', NULL, OPT_VERSION,
+	    N_("print the version and exit") },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
-const char options_usage[] =
-    "usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
+/* Translated where it is written (a pointer: N_() is parenthesized,
+ * which an array's initializer may not be). */
+const char *const options_usage =
+    /* TRANSLATORS: the option letters and names are typed as they are:
+     * keep them; the lowercase words are placeholders. */
+    N_("usage: forkechod [-hqtVv] [-c file] [-l addr:port] [-m model]\n"
     "\t[-u user] [-w workers] [--accept-in who]\n"
     "\t[--max-requests-per-worker n] [--backlog n] [--drain-timeout secs]\n"
     "\t[--idle-timeout secs] [--max-children n] [--per-source n] [--syslog]\n"
@@ -96,7 +119,8 @@ const char options_usage[] =
     "\t[--child-end when] [--child-close how] [--child-epipe what]\n"
     "\t[--child-dup secs] [--helper secs] [--helper-does what]\n"
     "\t[--cloexec yes|no]\n"
-    "\t[--parent-close-listener secs] [--worker-shutdown-listener how@secs]\n";
+    "\t[--parent-close-listener secs] [--worker-shutdown-listener "
+    "how@secs]\n");
 
 /* Limits that keep a typo from becoming a resource problem. */
 #define MAX_CHILDREN_LIMIT 65536UL
@@ -129,8 +153,8 @@ set_lesson(struct server_config *cfg, const char *name,
 	const char *const *kv;
 
 	if (l == NULL) {
-		snprintf(err, errlen, "'%s' is not a lesson (--lessons lists "
-		    "them)", name);
+		snprintf(err, errlen, _("'%s' is not a lesson (--lessons lists "
+		    "them)"), name);
 		return -1;
 	}
 	for (kv = l->preset; *kv != NULL; kv++) {
@@ -146,7 +170,7 @@ set_lesson(struct server_config *cfg, const char *name,
 		if (spec == NULL || options_set(cfg, spec->id,
 		    spec->arg != NULL ? eq + 1 : NULL, origin, err,
 		    errlen) < 0) {
-			snprintf(err, errlen, "lesson %s: bad preset '%s'",
+			snprintf(err, errlen, _("lesson %s: bad preset '%s'"),
 			    name, *kv);
 			return -1;
 		}
@@ -165,8 +189,8 @@ set_listen(struct server_config *cfg, const char *value,
 		cfg->listen_origin = origin;
 	}
 	if (cfg->nlisten == OPTIONS_MAX_LISTEN) {
-		snprintf(err, errlen, "%s: at most %d listen addresses", value,
-		    OPTIONS_MAX_LISTEN);
+		snprintf(err, errlen, _("%s: at most %d listen addresses"),
+		    value, OPTIONS_MAX_LISTEN);
 		return -1;
 	}
 	if (addr_parse_listen(value, OPTIONS_DEFAULT_PORT,
@@ -214,7 +238,7 @@ struct setter {
 	unsigned long min, max;	/* SET_COUNT */
 	double max_seconds;	/* SET_SECONDS */
 	const char *const *words;	/* SET_WORD, NULL-ended */
-	const char *what;	/* SET_TEXT: "user name" */
+	const char *what;	/* SET_TEXT: "user name", marked with N_() */
 	int (*choreo)(struct choreo *, const char *, char *, size_t);
 	int (*call)(struct server_config *, const char *, enum options_origin,
 	    char *, size_t);
@@ -271,7 +295,7 @@ static const struct setter setters[OPT_COUNT] = {
 	    .flag = -1 },
 	[OPT_SYSLOG] = { .kind = SET_FLAG, .field = AT(syslog), .flag = 1 },
 	[OPT_USER] = { .kind = SET_TEXT, .field = AT(user),
-	    .size = SIZE(user), .what = "user name" },
+	    .size = SIZE(user), .what = N_("user name") },
 	[OPT_HELP] = { .kind = SET_FLAG, .field = AT(want_help), .flag = 1 },
 	[OPT_VERSION] = { .kind = SET_FLAG, .field = AT(want_version),
 	    .flag = 1 },
@@ -302,25 +326,34 @@ static const struct setter setters[OPT_COUNT] = {
 	[OPT_TRACE] = { .kind = SET_FLAG, .field = AT(trace), .flag = 1 },
 	[OPT_STEP] = { .kind = SET_FLAG, .field = AT(step), .flag = 1 },
 	[OPT_TRACE_JSON] = { .kind = SET_TEXT, .field = AT(trace_json),
-	    .size = SIZE(trace_json), .what = "file name" },
+	    .size = SIZE(trace_json), .what = N_("file name") },
 	[OPT_CLASSIC_BUG] = { .kind = SET_WORD, .field = AT(bug),
 	    .words = bug_words },
 };
 
-/* "'x' is not a, b or c" */
+/* "'x' is not a, b or c": the words are what the user types, the rest
+ * in the user's language. */
 static void
 word_error(const char *value, const char *const *words, char *err,
     size_t errlen)
 {
+	char list[128];
 	size_t i, n;
-	int len;
+	int len = 0;
 
-	len = snprintf(err, errlen, "'%s' is not ", value);
+	list[0] = '\0';
 	for (i = 0; words[i] != NULL; i++) {
-		n = len < 0 || (size_t)len >= errlen ? errlen : (size_t)len;
-		len += snprintf(err + n, errlen - n, "%s%s", i == 0 ? "" :
-		    words[i + 1] == NULL ? " or " : ", ", words[i]);
+		n = len < 0 || (size_t)len >= sizeof list ? sizeof list :
+		    (size_t)len;
+		/* TRANSLATORS: ", " and " or " join the words of a list
+		 * ("fork, prefork or threads"), which are typed as they
+		 * are. */
+		len += snprintf(list + n, sizeof list - n, "%s%s", i == 0 ?
+		    "" : words[i + 1] == NULL ? _(" or ") : _(", "),
+		    words[i]);
 	}
+	/* TRANSLATORS: a value, then the list of the words it may be. */
+	snprintf(err, errlen, _("'%s' is not %s"), value, list);
 }
 
 int
@@ -337,7 +370,7 @@ options_set(struct server_config *cfg, int id, const char *value,
 	if (value == NULL)
 		value = "";
 	if (id <= 0 || id >= OPT_COUNT || setters[id].kind == SET_NONE) {
-		snprintf(err, errlen, "unknown setting %d", id);
+		snprintf(err, errlen, _("unknown setting %d"), id);
 		return -1;
 	}
 	s = &setters[id];
@@ -351,8 +384,8 @@ options_set(struct server_config *cfg, int id, const char *value,
 		return 0;
 	case SET_COUNT:
 		if (num_parse_ulong(value, s->min, s->max, &n) < 0) {
-			snprintf(err, errlen, "'%s' is not a whole number from "
-			    "%lu to %lu", value, s->min, s->max);
+			snprintf(err, errlen, _("'%s' is not a whole number "
+			    "from %lu to %lu"), value, s->min, s->max);
 			return -1;
 		}
 		if (s->is_int)
@@ -362,8 +395,8 @@ options_set(struct server_config *cfg, int id, const char *value,
 		return 0;
 	case SET_SECONDS:
 		if (num_parse_seconds(value, s->max_seconds, &secs) < 0) {
-			snprintf(err, errlen, "'%s' is not a number of seconds "
-			    "from 0 to %.0f", value, s->max_seconds);
+			snprintf(err, errlen, _("'%s' is not a number of "
+			    "seconds from 0 to %.0f"), value, s->max_seconds);
 			return -1;
 		}
 		*(double *)(void *)field = secs;
@@ -378,8 +411,10 @@ options_set(struct server_config *cfg, int id, const char *value,
 		return -1;
 	case SET_TEXT:
 		if (*value == '\0' || strlen(value) >= s->size) {
-			snprintf(err, errlen, "'%.60s' is not a %s (1 to %zu "
-			    "characters)", value, s->what, s->size - 1);
+			/* TRANSLATORS: the value, then what it should be
+			 * ("user name", "file name"). */
+			snprintf(err, errlen, _("'%.60s' is not a %s (1 to %zu "
+			    "characters)"), value, _(s->what), s->size - 1);
 			return -1;
 		}
 		memcpy(field, value, strlen(value) + 1);
@@ -391,7 +426,7 @@ options_set(struct server_config *cfg, int id, const char *value,
 	case SET_NONE:
 		break;
 	}
-	snprintf(err, errlen, "unknown setting %d", id);
+	snprintf(err, errlen, _("unknown setting %d"), id);
 	return -1;
 }
 
@@ -453,37 +488,39 @@ check_threads(const struct server_config *cfg, char *err, size_t errlen)
 	    cfg->workers_given) {
 		opt = cfg->max_requests > 0 ? "--max-requests-per-worker" :
 		    cfg->workers_given ? "--workers" : "--accept-in parent";
-		why = "a thread serves the one connection the main thread "
-		    "accepted (--max-children bounds them)";
+		why = _("a thread serves the one connection the main thread "
+		    "accepted (--max-children bounds them)");
 	} else if (ch->listener_close_secs >= 0 ||
 	    ch->listener_shutdown_how >= 0) {
 		opt = ch->listener_close_secs >= 0 ?
 		    "--parent-close-listener" : "--worker-shutdown-listener";
-		why = "only prefork workers share a listening socket";
+		why = _("only prefork workers share a listening socket");
 	} else if (ch->parent_close == PCLOSE_NEVER) {
 		opt = "--parent-close never";
-		why = "the accepting thread holds no copy to forget: there is "
-		    "one descriptor, the connection's thread's";
+		why = _("the accepting thread holds no copy to forget: there "
+		    "is one descriptor, the connection's thread's");
 	} else if (ch->parent_after_close == PAFTER_READ) {
 		opt = "--parent-after-close read";
-		why = "the accepting thread closes nothing at once, so there "
-		    "is no closed copy to read";
+		why = _("the accepting thread closes nothing at once, so "
+		    "there is no closed copy to read");
 	} else if (cfg->bug != BUG_NONE) {
 		opt = "--classic-bug";
-		why = "the textbook server forks per connection";
+		why = _("the textbook server forks per connection");
 	} else if (ch->helper_secs >= 0) {
 		opt = "--helper";
-		why = "a helper forked from one connection's thread would copy "
-		    "every connection's descriptor, and fork() in a process of "
-		    "many threads keeps only the caller";
+		why = _("a helper forked from one connection's thread would "
+		    "copy every connection's descriptor, and fork() in a "
+		    "process of many threads keeps only the caller");
 	} else if (cfg->step) {
 		opt = "--step";
-		why = "a step waits for SIGUSR1, which a connection's thread "
-		    "never receives (every signal is the main thread's)";
+		why = _("a step waits for SIGUSR1, which a connection's "
+		    "thread never receives (every signal is the main "
+		    "thread's)");
 	}
 	if (opt == NULL)
 		return 0;
-	snprintf(err, errlen, "%s and --model threads: %s", opt, why);
+	/* TRANSLATORS: the refusals say "X and Y: why". */
+	snprintf(err, errlen, _("%s and --model threads: %s"), opt, why);
 	return -1;
 }
 
@@ -500,16 +537,16 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 	if (cfg->model == MODEL_FORK) {
 		if (cfg->accept_in == ACCEPT_IN_PARENT ||
 		    cfg->max_requests > 0 || cfg->workers_given) {
-			snprintf(err, errlen, "%s and --model fork: a forked "
+			snprintf(err, errlen, _("%s and --model fork: a forked "
 			    "child serves the one connection its parent "
-			    "accepted", cfg->max_requests > 0 ?
+			    "accepted"), cfg->max_requests > 0 ?
 			    "--max-requests-per-worker" : cfg->workers_given ?
 			    "--workers" : "--accept-in parent");
 			return -1;
 		}
 		if (listener_opts) {
-			snprintf(err, errlen, "%s and --model fork: only "
-			    "prefork workers share a listening socket",
+			snprintf(err, errlen, _("%s and --model fork: only "
+			    "prefork workers share a listening socket"),
 			    ch->listener_close_secs >= 0 ?
 			    "--parent-close-listener" :
 			    "--worker-shutdown-listener");
@@ -518,33 +555,34 @@ check_model(const struct server_config *cfg, char *err, size_t errlen)
 		return 0;
 	}
 	if (cfg->max_children_given) {
-		snprintf(err, errlen, "--max-children and --model prefork: the "
-		    "pool's size (--workers) bounds the connections served at "
-		    "once");
+		snprintf(err, errlen, "%s", _("--max-children and --model "
+		    "prefork: the pool's size (--workers) bounds the "
+		    "connections served at once"));
 		return -1;
 	}
 	if (cfg->accept_in == ACCEPT_IN_WORKERS && cfg->per_source > 0) {
-		snprintf(err, errlen, "--per-source and --accept-in workers: no "
-		    "one process sees every connection (try --accept-in "
-		    "parent)");
+		snprintf(err, errlen, "%s", _("--per-source and --accept-in "
+		    "workers: no one process sees every connection (try "
+		    "--accept-in parent)"));
 		return -1;
 	}
 	if (cfg->bug != BUG_NONE) {
-		snprintf(err, errlen, "--classic-bug and --model prefork: the "
-		    "textbook server forks per connection");
+		snprintf(err, errlen, "%s", _("--classic-bug and --model "
+		    "prefork: the textbook server forks per connection"));
 		return -1;
 	}
 	if (cfg->accept_in == ACCEPT_IN_WORKERS &&
 	    (ch->parent_close != PCLOSE_NOW || ch->parent_shutdown_how >= 0)) {
-		snprintf(err, errlen, "%s and --accept-in workers: the parent "
-		    "never holds a connection's socket (try --accept-in "
-		    "parent)", ch->parent_shutdown_how >= 0 ?
+		snprintf(err, errlen, _("%s and --accept-in workers: the "
+		    "parent never holds a connection's socket (try "
+		    "--accept-in parent)"), ch->parent_shutdown_how >= 0 ?
 		    "--parent-shutdown" : "--parent-close");
 		return -1;
 	}
 	if (cfg->accept_in == ACCEPT_IN_PARENT && listener_opts) {
-		snprintf(err, errlen, "%s and --accept-in parent: the workers "
-		    "hold no listening socket", ch->listener_close_secs >= 0 ?
+		snprintf(err, errlen, _("%s and --accept-in parent: the "
+		    "workers hold no listening socket"),
+		    ch->listener_close_secs >= 0 ?
 		    "--parent-close-listener" : "--worker-shutdown-listener");
 		return -1;
 	}
@@ -580,27 +618,28 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 	/* The textbook loop closes its copy at once and knows no timers. */
 	if (cfg->bug != BUG_NONE && (cfg->choreo.parent_close != PCLOSE_NOW ||
 	    cfg->choreo.parent_shutdown_how >= 0)) {
-		snprintf(err, errlen, "--classic-bug and --parent-close or "
-		    "--parent-shutdown: the textbook server closes its copy "
-		    "at once");
+		snprintf(err, errlen, "%s", _("--classic-bug and "
+		    "--parent-close or --parent-shutdown: the textbook server "
+		    "closes its copy at once"));
 		return -1;
 	}
 	if (cfg->bug != BUG_NONE && cfg->per_source > 0) {
-		snprintf(err, errlen, "--classic-bug and --per-source: the "
-		    "textbook server keeps no table of its children");
+		snprintf(err, errlen, "%s", _("--classic-bug and --per-source: "
+		    "the textbook server keeps no table of its children"));
 		return -1;
 	}
 	/* Its acts are the bug's own, in a loop that blocks in accept()
 	 * with signals of its own: nothing there could wait at a step. */
 	if (cfg->bug != BUG_NONE && cfg->step) {
-		snprintf(err, errlen, "--classic-bug and --step: the textbook "
-		    "server has no steps (its lesson is in its signals, not in "
-		    "its closes)");
+		snprintf(err, errlen, "%s", _("--classic-bug and --step: the "
+		    "textbook server has no steps (its lesson is in its "
+		    "signals, not in its closes)"));
 		return -1;
 	}
 	if (cfg->bug != BUG_NONE && cfg->nlisten > 1) {
-		snprintf(err, errlen, "--classic-bug and several --listen: the "
-		    "textbook server blocks in accept() on one socket");
+		snprintf(err, errlen, "%s", _("--classic-bug and several "
+		    "--listen: the textbook server blocks in accept() on one "
+		    "socket"));
 		return -1;
 	}
 
@@ -612,8 +651,8 @@ options_check(const struct server_config *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->nlisten; i++) {
 		j = options_listen_repeats(cfg, i);
 		if (j >= 0) {
-			snprintf(err, errlen, "--listen %s and --listen %s: the "
-			    "same address twice", cfg->listen_text[j],
+			snprintf(err, errlen, _("--listen %s and --listen %s: "
+			    "the same address twice"), cfg->listen_text[j],
 			    cfg->listen_text[i]);
 			return -1;
 		}

@@ -110,8 +110,9 @@ struct server_config {
 /* The table of options, ending with a NULL name. */
 extern const struct opt_spec options_table[];
 
-/* The synopsis, as in forkechod(8). */
-extern const char options_usage[];
+/* The synopsis, as in forkechod(8); English, marked with N_() (opt.c
+ * translates it where it is written). */
+extern const char *const options_usage;
 
 void options_defaults(struct server_config *cfg);
 

@@ -12,6 +12,7 @@
 #include "fdpass.h"
 #include "io.h"
 #include "monotime.h"
+#include "nls.h"
 #include "step.h"
 #include "trace.h"
 #include "worker.h"
@@ -159,8 +160,8 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	if (trace_active)
 		trace_pass_before(w->c.id);
 	if (fdpass_send(s->channel, &m, sizeof m, w->c.fd) < 0) {
-		diag_err(errno, "sendmsg to worker %lu (pid %ld)", s->number,
-		    (long)s->pid);
+		diag_err(errno, _("sendmsg to worker %lu (pid %ld)"),
+		    s->number, (long)s->pid);
 		io_close_quiet(s->channel);
 		s->channel = -1;
 		return -1;
@@ -171,9 +172,9 @@ pass(struct pool *p, struct slot *s, struct waiting *w)
 	s->peer = w->c.peer;
 	acked = !trace_active || await_ack(s, w->c.id) == 0;
 	if (!acked)
-		diag_msg("worker %lu (pid %ld) did not acknowledge connection "
-		    "%lu; its references are not traced", s->number,
-		    (long)s->pid, w->c.id);
+		diag_msg(_("worker %lu (pid %ld) did not acknowledge "
+		    "connection %lu; its references are not traced"),
+		    s->number, (long)s->pid, w->c.id);
 	if (trace_active)
 		trace_pass(w->c.id, w->c.fd, s->number, s->pid, acked);
 	/* With --step the parent's close below waits for the user, and the

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "nls.h"
 #include "sockinfo.h"
 
 const char *
@@ -38,12 +39,14 @@ lookup(const char *user, int by_default, char *err, size_t errlen)
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL && by_default)
-		snprintf(err, errlen, "user %s (the default as root): %s: "
-		    "give --user NAME, or --user root to stay root", user,
-		    errno != 0 ? strerror(errno) : "no such user");
+		/* TRANSLATORS: the user, then why it cannot be had (the
+		 * system's reason, or "no such user"). */
+		snprintf(err, errlen, _("user %s (the default as root): %s: "
+		    "give --user NAME, or --user root to stay root"), user,
+		    errno != 0 ? strerror(errno) : _("no such user"));
 	else if (pw == NULL)
 		snprintf(err, errlen, "--user %s: %s", user, errno != 0 ?
-		    strerror(errno) : "no such user");
+		    strerror(errno) : _("no such user"));
 	return pw;
 }
 
@@ -63,8 +66,8 @@ allowed(const char *user, int by_default, struct passwd **pwp, char *err,
 	if (pw->pw_uid == geteuid() && pw->pw_gid == getegid())
 		return 0;	/* already that user: nothing to give up */
 	if (geteuid() != 0) {
-		snprintf(err, errlen, "--user %s: only root can become another "
-		    "user", user);
+		snprintf(err, errlen, _("--user %s: only root can become "
+		    "another user"), user);
 		return -1;
 	}
 	return pw->pw_uid == 0 ? 0 : 1;
@@ -105,7 +108,7 @@ privs_drop(const char *user, int by_default, char *err, size_t errlen)
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		snprintf(err, errlen, "--user %s: root could be regained",
+		snprintf(err, errlen, _("--user %s: root could be regained"),
 		    user);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "echo.h"
 #include "listeners.h"
+#include "nls.h"
 #include "trace.h"
 
 /* Names the first setting that cannot change while the server runs, or
@@ -56,8 +57,9 @@ reload_settings(struct server_config *cfg, struct listeners *ls,
 	}
 	fixed = fixed_change(cfg, &next);
 	if (fixed != NULL) {
-		snprintf(err, errlen, "%s: '%s' cannot change while the server "
-		    "runs (restart it)", cfg->config_file, fixed);
+		/* TRANSLATORS: the config file, then the key. */
+		snprintf(err, errlen, _("%s: '%s' cannot change while the "
+		    "server runs (restart it)"), cfg->config_file, fixed);
 		return -1;
 	}
 	if (listeners_update(ls, cfg, &next, opened, why, sizeof why) < 0) {
@@ -88,7 +90,8 @@ reload_listener_timeouts(const struct server_config *cfg,
 	if (ls->inherited || idle <= 0)
 		return;
 	if (listeners_set_timeouts(ls, idle, err, sizeof err) < 0)
-		diag_msg("%s: each connection sets its own", err);
+		/* TRANSLATORS: what failed, and what is done instead. */
+		diag_msg(_("%s: each connection sets its own"), err);
 	else
 		echo_listener_timeouts(idle);
 }

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "monotime.h"
+#include "nls.h"
 #include "signals.h"
 
 static volatile sig_atomic_t step_go;	/* SIGUSR1 came */
@@ -144,28 +145,43 @@ wait_release(int tty, const sigset_t *mask)
 		 * or every later step would pass unseen. */
 		step.tty_gone = 1;
 		tty = 0;
-		diag_msg("step: pid %ld: no more input on the terminal; "
-		    "kill -USR1 %ld goes on", (long)getpid(), (long)getpid());
+		/* TRANSLATORS: "step: pid N" begins every line of --step:
+		 * scripts find the lines by it.  Keep it, and the command. */
+		diag_msg(_("step: pid %ld: no more input on the terminal; "
+		    "kill -USR1 %ld goes on"), (long)getpid(), (long)getpid());
 	}
+}
+
+/* The role of this process, for a prompt: "parent", "worker" or
+ * "child", in the user's language. */
+static const char *
+role_words(int parent)
+{
+	/* TRANSLATORS: who waits at a step: the server's parent process,
+	 * a prefork worker or a forked child. */
+	return parent ? _("parent") : step.prefork ? _("worker") :
+	    _("child");
 }
 
 /* Once per process: the acts from here on are made at once. */
 static void
-stepping_ends(long pid, const char *role)
+stepping_ends(long pid, int parent)
 {
 	step.on = 0;
-	diag_msg("step: pid %ld %s: no more steps (%s)", pid, role,
-	    signals_stop ? "the server stops" : "SIGUSR2");
+	/* TRANSLATORS: the pid, who (parent, worker or child), then why:
+	 * "the server stops" or SIGUSR2. */
+	diag_msg(_("step: pid %ld %s: no more steps (%s)"), pid,
+	    role_words(parent), signals_stop ? _("the server stops") :
+	    "SIGUSR2");
 }
 
 void
 step_before(unsigned long conn, int fd, const char *act, const char *note)
 {
 	sigset_t mask;
-	char where[48];
+	char where[96], why[320];
 	long pid;
 	int parent, tty;
-	const char *role;
 	double started;
 
 	/* Every close of every connection comes here: without --step it
@@ -175,9 +191,8 @@ step_before(unsigned long conn, int fd, const char *act, const char *note)
 		return;
 	pid = (long)getpid();
 	parent = pid == (long)step.parent;
-	role = parent ? "parent" : step.prefork ? "worker" : "child";
 	if (step_end || signals_stop) {
-		stepping_ends(pid, role);
+		stepping_ends(pid, parent);
 		return;
 	}
 	if (parent || step.prefork)
@@ -201,14 +216,23 @@ step_before(unsigned long conn, int fd, const char *act, const char *note)
 	if (tty)
 		(void)tcflush(STDIN_FILENO, TCIFLUSH);
 	if (conn > 0)
-		snprintf(where, sizeof where, "conn %lu", conn);
+		/* TRANSLATORS: the connection a step acts on, "conn 1". */
+		snprintf(where, sizeof where, _("conn %lu"), conn);
 	else
-		snprintf(where, sizeof where, "listener");
-	diag_msg("step: pid %ld %s %s: about to %s fd %d (%s); %skill -USR1 "
-	    "%ld", pid, role, where, act, fd, note, tty ? "Enter or " : "",
-	    pid);
+		/* TRANSLATORS: a step acts on the listening socket. */
+		snprintf(where, sizeof where, "%s", _("listener"));
+	/* The note is the trace's English word for the act: a view's
+	 * translation of it, if the catalog has one (lib/nls.h). */
+	/* TRANSLATORS: the pid; who (parent, worker or child); which
+	 * connection; the call ("close", "shutdown(SHUT_RDWR)"); the
+	 * descriptor; why; "Enter or " when the terminal may release it;
+	 * the pid again.  Keep "step: pid N" first and the command
+	 * "; kill -USR1 N" last: scripts find them there. */
+	diag_msg(_("step: pid %ld %s %s: about to %s fd %d (%s); %skill -USR1 "
+	    "%ld"), pid, role_words(parent), where, act, fd,
+	    nls_why(note, why, sizeof why), tty ? _("Enter or ") : "", pid);
 	started = monotime_now();
 	if (!wait_release(tty, &mask))
-		stepping_ends(pid, role);
+		stepping_ends(pid, parent);
 	step.waited += monotime_now() - started;
 }

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "sdnotify.h"
 #include "signals.h"
 #include "step.h"
@@ -40,12 +41,13 @@ supervise_init(struct supervisor *sv, struct server_config *cfg,
 	sv->ls = ls;
 	sv->wait_mask = wait_mask;
 	sv->cli = cli;
+	/* The stop's why is the trace's, in English (lib/nls.h). */
 	sv->why = "SIGTERM or SIGINT";
 	/* Before the first child or worker, so that all share the limits
 	 * on log lines. */
 	conn_lines_open();
 	if (choreo_held_init(&sv->held, HELD_MAX) < 0) {
-		diag_err(errno, "allocating a table for %d held copies",
+		diag_err(errno, _("allocating a table for %d held copies"),
 		    HELD_MAX);
 		return -1;
 	}
@@ -82,8 +84,10 @@ supervise_accept(struct supervisor *sv, int i, struct addr *peer)
 		case NET_ACCEPT_SCARCE:
 		default:
 			(void)supervise_back_off(sv);
-			diag_err(errno, "accept %s (accepting again in %.1f s)",
-			    sv->ls->where[i], sv->backoff);
+			/* TRANSLATORS: accept is the call that failed; then
+			 * the listening address. */
+			diag_err(errno, _("accept %s (accepting again in %.1f "
+			    "s)"), sv->ls->where[i], sv->backoff);
 			return -1;
 		}
 	}
@@ -140,10 +144,17 @@ start_drain(struct supervisor *sv, const struct supervise_model *model,
 	listeners_close(sv->ls);
 	choreo_held_release(&sv->held);
 	live = model->live(m);
-	if (live > 0 && sv->cfg->verbosity >= 0)
-		diag_msg("stopping: waiting up to %.1f s for %zu %s%s",
-		    sv->cfg->drain_timeout, live, model->noun,
-		    live == 1 ? "" : "s");
+	if (live == 0 || sv->cfg->verbosity < 0)
+		return;
+	/* Whole sentences, singular and plural, for the translations. */
+	if (model->counts_workers)
+		diag_msg(live == 1 ? _("stopping: waiting up to %.1f s for %zu "
+		    "worker") : _("stopping: waiting up to %.1f s for %zu "
+		    "workers"), sv->cfg->drain_timeout, live);
+	else
+		diag_msg(live == 1 ? _("stopping: waiting up to %.1f s for %zu "
+		    "connection") : _("stopping: waiting up to %.1f s for %zu "
+		    "connections"), sv->cfg->drain_timeout, live);
 }
 
 /* Ends the children that outlived the drain: the model's end signal, then
@@ -154,11 +165,22 @@ end_stragglers(struct supervisor *sv, const struct supervise_model *model,
 {
 	int sig = sv->killed == 0 ? model->end_signal : SIGKILL;
 	size_t live = model->live(m);
+	const char *how;
 
-	if (live > 0 && sv->cfg->verbosity >= 0)
-		diag_msg("stopping: ending %zu %s%s with %s", live, model->noun,
-		    live == 1 ? "" : "s", model->end_words != NULL ?
-		    model->end_words : sig == SIGKILL ? "SIGKILL" : "SIGTERM");
+	if (live > 0 && sv->cfg->verbosity >= 0) {
+		how = model->end_words != NULL ? _(model->end_words) :
+		    sig == SIGKILL ? "SIGKILL" : "SIGTERM";
+		/* TRANSLATORS: the count, then how they are ended (a
+		 * signal's name, or words). */
+		if (model->counts_workers)
+			diag_msg(live == 1 ? _("stopping: ending %zu worker "
+			    "with %s") : _("stopping: ending %zu workers with "
+			    "%s"), live, how);
+		else
+			diag_msg(live == 1 ? _("stopping: ending %zu "
+			    "connection with %s") : _("stopping: ending %zu "
+			    "connections with %s"), live, how);
+	}
 	model->signal(m, sig);
 	sv->killed = sig;
 	sv->drain_deadline = now + KILL_GRACE;
@@ -176,11 +198,12 @@ reload(struct supervisor *sv, const struct supervise_model *model, void *m)
 	notify(sv, "RELOADING=1");
 	rc = reload_settings(sv->cfg, sv->ls, sv->cli, err, sizeof err);
 	if (rc < 0)
-		diag_msg("SIGHUP: %s; keeping the old settings", err);
+		/* TRANSLATORS: the error, then what the server does. */
+		diag_msg(_("SIGHUP: %s; keeping the old settings"), err);
 	else if (rc == 0 && sv->cfg->verbosity >= 0)
-		diag_msg("SIGHUP: no config file (-c) to re-read");
+		diag_msg("%s", _("SIGHUP: no config file (-c) to re-read"));
 	else if (rc > 0 && sv->cfg->verbosity >= 0)
-		diag_msg("SIGHUP: settings re-read from %s",
+		diag_msg(_("SIGHUP: settings re-read from %s"),
 		    sv->cfg->config_file);
 	model->reloaded(m, rc);
 	notify(sv, "READY=1");

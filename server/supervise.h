@@ -28,8 +28,9 @@
  * the functions of this header.  A hook marked "or NULL" may be left out.
  */
 struct supervise_model {
-	/* What the drain's log lines count: "connection" or "worker". */
-	const char *noun;
+	/* What the drain's log lines count: workers (1) or connections
+	 * (0). */
+	int counts_workers;
 	/* The signal for those still running when the drain time is over,
 	 * SIGTERM or SIGKILL; SIGKILL follows 2 s after a SIGTERM. */
 	int end_signal;
@@ -65,7 +66,8 @@ struct supervise_model {
 	 * gets them.  Or NULL: children end with SIGCHLD. */
 	void (*drain_watch)(void *m, fd_set *watch, int *maxfd);
 	/* The drain's end in words, for its log line, where the model ends
-	 * what runs otherwise than with end_signal; or NULL. */
+	 * what runs otherwise than with end_signal; or NULL.  English,
+	 * marked with N_(): translated when the line is written. */
 	const char *end_words;
 };
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "io.h"
 #include "logfile.h"
 #include "monotime.h"
+#include "nls.h"
 #include "shm.h"
 #include "textrow.h"
 #include "traceevent.h"
@@ -38,7 +40,8 @@ static struct {
 	int wall_said;		/* the listen event has carried wall0 */
 	int one_table;		/* -m threads: the descriptors are shared */
 	pid_t pid;
-} tr = { 0, -1, "", -1, 0, 0, 0, 0, 0 };
+	locale_t c_locale;	/* for strerror's English, or 0 */
+} tr = { 0, -1, "", -1, 0, 0, 0, 0, 0, (locale_t)0 };
 
 /* Who writes: the process's role, and with -m threads each thread's own
  * (the main thread is the parent, a connection's thread a thread). */
@@ -112,6 +115,17 @@ static struct {
 } pending = { { -1, -1 }, -1 };
 
 
+/* A system error's words for the trace's why, in English whatever the
+ * user's language: the JSON is the same bytes in every locale, and the
+ * views translate what they show (lib/nls.h).  strerror() would speak
+ * the language of LC_MESSAGES. */
+static const char *
+english_strerror(int err)
+{
+	return tr.c_locale != (locale_t)0 ? strerror_l(err, tr.c_locale) :
+	    strerror(err);
+}
+
 /* CLOCK_REALTIME in seconds; 0 if it cannot be read (then no "wall"). */
 static double
 wall_now(void)
@@ -163,6 +177,9 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 	trace_active = tr.human || tr.json_fd >= 0;
 	if (!trace_active)
 		return 0;
+	/* Made here, before any thread or fork, and kept (glibc's "C"
+	 * locale is a static object: nothing is allocated). */
+	tr.c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 
 	/* The lock file needs no name once every process has it open. */
 	if (tmpdir == NULL || *tmpdir == '\0' ||
@@ -411,8 +428,10 @@ json_write(const char *buf, size_t len)
 	 * part line, or one that another left and has not cut yet. */
 	(void)logfile_cut_partial(tr.json_fd);
 	if (pt == NULL || !atomic_exchange(&pt->json_failed, 1))
-		diag_msg("--trace-json %s: write: %s; the JSON trace stops "
-		    "here, the server goes on", tr.json_path, strerror(err));
+		/* TRANSLATORS: the file, then the system's reason the
+		 * write failed. */
+		diag_msg(_("--trace-json %s: write: %s; the JSON trace stops "
+		    "here, the server goes on"), tr.json_path, strerror(err));
 	if (tr.json_fd != STDOUT_FILENO)
 		io_close_quiet(tr.json_fd);
 	tr.json_fd = -1;
@@ -814,7 +833,7 @@ trace_act_dupped(struct trace_act *a, int newfd, const char *note)
 	set_measured(&ev, a->before.refs, after.refs, after.state, "none");
 	if (newfd < 0)
 		snprintf(why, sizeof why, "dup of fd %d failed: %s", a->fd,
-		    strerror(err));
+		    english_strerror(err));
 	else
 		/* The same open file, one more descriptor on it: a second
 		 * reference, as fork() makes one (docs/LINUX.md, L1). */
@@ -843,7 +862,8 @@ trace_act_shut(struct trace_act *a, int how, int rc, const char *note)
 	set_measured(&ev, b.refs, after.refs, after.state, NULL);
 	if (rc < 0) {
 		ev.wire = "none";
-		snprintf(why, sizeof why, "failed: %s", strerror(err));
+		snprintf(why, sizeof why, "failed: %s",
+		    english_strerror(err));
 	} else
 		explain_shutdown(&ev, how, &b, &after, why, sizeof why);
 	finish_act(a, &ev, note, why);
@@ -884,7 +904,7 @@ trace_error(unsigned long conn, int fd, const char *call, int err,
 	event_init(&ev, "error", conn, fd);
 	ev.call = call;
 	ev.err = traceevent_errno_name(err);
-	ev.why = note != NULL ? note : strerror(err);
+	ev.why = note != NULL ? note : english_strerror(err);
 	emit(&ev);
 	trace_unlock(conn);
 }

@@ -18,6 +18,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "net.h"
+#include "nls.h"
 #include "signals.h"
 #include "trace.h"
 
@@ -54,7 +55,8 @@ leave(struct worker *w, int status, const char *why)
 	_exit(status);
 }
 
-/* Reasons to leave before waiting for the next connection. */
+/* Reasons to leave before waiting for the next connection.  The
+ * reasons to leave are the trace's, in English (lib/nls.h). */
 static void
 check_leave(struct worker *w)
 {
@@ -179,7 +181,9 @@ shutdown_listener(struct worker *w)
 		if (choreo_shutdown(0, w->ws->ls->fd[i],
 		    ch->listener_shutdown_how, "worker 1 shuts down its copy "
 		    "of the listening socket") < 0)
-			diag_err(errno, "shutdown %s", w->ws->ls->where[i]);
+			/* TRANSLATORS: shutdown is the call that failed;
+			 * then the listening address. */
+			diag_err(errno, _("shutdown %s"), w->ws->ls->where[i]);
 }
 
 /* The listener was shut down by --worker-shutdown-listener: holds it
@@ -243,8 +247,8 @@ accept_on(struct worker *w, int i)
 			if (trace_active)
 				trace_error(0, ws->ls->fd[i], "accept",
 				    EINVAL, NULL);
-			diag_err(EINVAL, "worker %lu: accept %s (the listening "
-			    "socket is shut down)", ws->number,
+			diag_err(EINVAL, _("worker %lu: accept %s (the "
+			    "listening socket is shut down)"), ws->number,
 			    ws->ls->where[i]);
 			if (ws->cfg->choreo.listener_shutdown_how >= 0)
 				hold_shut_listener(w);
@@ -252,8 +256,8 @@ accept_on(struct worker *w, int i)
 			    "is shut down: nothing left to accept");
 		case NET_ACCEPT_SCARCE:
 		default:
-			diag_err(errno, "worker %lu: accept %s (trying again "
-			    "in %.1f s)", ws->number, ws->ls->where[i],
+			diag_err(errno, _("worker %lu: accept %s (trying "
+			    "again in %.1f s)"), ws->number, ws->ls->where[i],
 			    ACCEPT_PAUSE);
 			w->resume_at = monotime_now() + ACCEPT_PAUSE;
 			return;
@@ -339,14 +343,16 @@ traced_handshake(const struct worker *w, unsigned long conn)
 	int fd;
 
 	if (send_msg(w, WMSG_ACK, conn) < 0) {
-		diag_err(errno, "worker %lu: sending the parent ACK for "
-		    "connection %lu", number, conn);
+		/* TRANSLATORS: ACK and GO are the names of the messages
+		 * between the parent and its workers. */
+		diag_err(errno, _("worker %lu: sending the parent ACK for "
+		    "connection %lu"), number, conn);
 		return;
 	}
 	while (poll(&p, 1, GO_WAIT_MS) < 0)
 		if (errno != EINTR) {
-			diag_err(errno, "worker %lu: poll for the parent's GO",
-			    number);
+			diag_err(errno, _("worker %lu: poll for the parent's "
+			    "GO"), number);
 			return;
 		}
 	if ((p.revents & (POLLIN | POLLHUP)) == 0)
@@ -357,14 +363,14 @@ traced_handshake(const struct worker *w, unsigned long conn)
 	/* Anything but GO is said: served all the same, the connection
 	 * is the client's, whatever the parent meant. */
 	if (n < 0)
-		diag_err(errno, "worker %lu: recvmsg, waiting for GO",
+		diag_err(errno, _("worker %lu: recvmsg, waiting for GO"),
 		    number);
 	else if (n == 0)
-		diag_msg("worker %lu: the parent has gone, waiting for GO for "
-		    "connection %lu", number, conn);
+		diag_msg(_("worker %lu: the parent has gone, waiting for GO "
+		    "for connection %lu"), number, conn);
 	else if ((size_t)n != sizeof m || m.type != WMSG_GO || m.conn != conn)
-		diag_msg("worker %lu: unexpected message from the parent "
-		    "instead of GO for connection %lu (type %u, %zd bytes)",
+		diag_msg(_("worker %lu: unexpected message from the parent "
+		    "instead of GO for connection %lu (type %u, %zd bytes)"),
 		    number, conn, m.type, n);
 }
 
@@ -386,14 +392,14 @@ run_receiving(struct worker *w)
 		if (n == 0)
 			leave(w, 0, "the parent has gone");
 		if (n < 0) {
-			diag_err(errno, "worker %lu: recvmsg", ws->number);
+			diag_err(errno, _("worker %lu: recvmsg"), ws->number);
 			leave(w, 1, "cannot read from the parent");
 		}
 		if ((size_t)n != sizeof m || m.type != WMSG_PASS || c.fd < 0) {
 			if (c.fd >= 0)
 				io_close_quiet(c.fd);
-			diag_msg("worker %lu: unexpected message from the "
-			    "parent (type %u, %zd bytes)", ws->number, m.type,
+			diag_msg(_("worker %lu: unexpected message from the "
+			    "parent (type %u, %zd bytes)"), ws->number, m.type,
 			    n);
 			continue;
 		}

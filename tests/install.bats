@@ -27,6 +27,7 @@ files_under() {
 		644 /etc/forkechod.conf.sample
 		644 /usr/lib/systemd/system/forkechod.service
 		644 /usr/lib/systemd/system/forkechod.socket
+		644 /usr/share/locale/zh_CN/LC_MESSAGES/forkecho.mo
 		644 /usr/share/man/man1/forkecho-bench.1
 		644 /usr/share/man/man1/forkecho.1
 		644 /usr/share/man/man1/forktrace.1
@@ -39,6 +40,11 @@ files_under() {
 	EOF
 	cmp "$TOP/bin/forkechod" "$dest/usr/sbin/forkechod"
 	cmp "$TOP/conf/forkechod.conf" "$dest/etc/forkechod.conf.sample"
+	cmp "$TOP/build/locale/zh_CN/LC_MESSAGES/forkecho.mo" \
+	    "$dest/usr/share/locale/zh_CN/LC_MESSAGES/forkecho.mo"
+	# Installed, the programs look for their catalogs where they are
+	# (lib/nls.c); the build tree's own place is for bin/ alone.
+	grep -qa '^/usr/share/locale$' <(strings -n 8 "$dest/usr/bin/forkecho")
 }
 
 @test "make install PREFIX=/usr/local keeps the configuration under the prefix" {
@@ -49,6 +55,7 @@ files_under() {
 		644 /usr/local/etc/forkechod.conf.sample
 		644 /usr/local/lib/systemd/system/forkechod.service
 		644 /usr/local/lib/systemd/system/forkechod.socket
+		644 /usr/local/share/locale/zh_CN/LC_MESSAGES/forkecho.mo
 		644 /usr/local/share/man/man1/forkecho-bench.1
 		644 /usr/local/share/man/man1/forkecho.1
 		644 /usr/local/share/man/man1/forktrace.1
@@ -59,6 +66,7 @@ files_under() {
 		755 /usr/local/bin/forktrace
 		755 /usr/local/sbin/forkechod
 	EOF
+	grep -qa '^/usr/local/share/locale$' <(strings -n 8 "$dest/usr/local/bin/forkecho")
 }
 
 @test "the installed service runs the installed server with the installed configuration" {
