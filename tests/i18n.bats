@@ -281,3 +281,14 @@ OTHER_LESSONS=(prefork-listener fd-passing helper-holds helper-shutdown-first
 	    "$TOP"/forktrace/*.c "$TOP"/bench/*.c
 	assert_output ''
 }
+
+@test "docs/LESSONS.zh_CN.md shows each lesson's Chinese diagram, and each is a Chinese SVG" {
+	local name svg
+	while read -r name _; do
+		svg=docs/lessons/zh_CN/$name.svg
+		grep -qF "]($svg)" <(sed 's|](lessons/|](docs/lessons/|' "$TOP/docs/LESSONS.zh_CN.md") ||
+			fail "docs/LESSONS.zh_CN.md does not show $svg"
+		[ -s "$TOP/$svg" ] || fail "no $svg (make diagrams)"
+		has_han "$(cat "$TOP/$svg")"
+	done < <("$SERVER" --lessons)
+}

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 the forkecho authors
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr, stderr_lines
+# shellcheck disable=SC2034 # SERVER_WRAP: see helper.bash
 # --idle-timeout: a connection whose client is silent (or never reads)
 # that long is closed, and the log says why; a client that keeps talking
 # is not.
