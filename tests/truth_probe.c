@@ -103,11 +103,14 @@ errno_name(int err)
  * socket.  rcvbuf and sndbuf, if not 0, are set on the listener (the
  * accepted socket inherits it) and on the client before connect(): the
  * receive buffer fixes the window scale in the handshake, so it cannot be
- * shrunk afterwards.  On loopback connect() completes the handshake, so
- * accept() does not block.
+ * shrunk afterwards.  timeouts, if not NULL, is set on the listener as
+ * SO_RCVTIMEO and SO_SNDTIMEO (L20: the accepted socket inherits them).
+ * On loopback connect() completes the handshake, so accept() does not
+ * block.
  */
 static void
-conn_open(struct conn *c, int rcvbuf, int sndbuf)
+conn_open_with(struct conn *c, int rcvbuf, int sndbuf,
+    const struct timeval *timeouts)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
@@ -123,6 +126,11 @@ conn_open(struct conn *c, int rcvbuf, int sndbuf)
 	if (rcvbuf != 0 && setsockopt(listener, SOL_SOCKET, SO_RCVBUF,
 	    &rcvbuf, sizeof rcvbuf) < 0)
 		die("setsockopt SO_RCVBUF");
+	if (timeouts != NULL && (setsockopt(listener, SOL_SOCKET,
+	    SO_RCVTIMEO, timeouts, sizeof *timeouts) < 0 ||
+	    setsockopt(listener, SOL_SOCKET, SO_SNDTIMEO, timeouts,
+	    sizeof *timeouts) < 0))
+		die("setsockopt SO_RCVTIMEO on the listener");
 	if (bind(listener, (struct sockaddr *)&sin, len) < 0)
 		die("bind 127.0.0.1 0");
 	if (listen(listener, 4) < 0)
@@ -142,6 +150,12 @@ conn_open(struct conn *c, int rcvbuf, int sndbuf)
 		die("accept");
 	/* One connection is all a scenario needs. */
 	close_or_die(listener, "close listener");
+}
+
+static void
+conn_open(struct conn *c, int rcvbuf, int sndbuf)
+{
+	conn_open_with(c, rcvbuf, sndbuf, NULL);
 }
 
 /* Milliseconds left until end, for poll(); at least 0. */
@@ -682,10 +696,8 @@ scenario_shutrdwr_later_data(void)
 static void
 scenario_timeouts_inherited(void)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
 	struct timeval set = { 1, 500000 }, got;
-	int listener, client, server;
+	struct conn c;
 	static const struct {
 		int opt;
 		const char *name;
@@ -693,43 +705,19 @@ scenario_timeouts_inherited(void)
 	    { SO_SNDTIMEO, "SO_SNDTIMEO" } };
 	size_t i;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listener = socket(AF_INET, SOCK_STREAM, 0);
-	if (listener < 0)
-		die("socket");
-	for (i = 0; i < 2; i++)
-		if (setsockopt(listener, SOL_SOCKET, opts[i].opt, &set,
-		    sizeof set) < 0)
-			die("setsockopt on the listener");
-	if (bind(listener, (struct sockaddr *)&sin, len) < 0)
-		die("bind 127.0.0.1 0");
-	if (listen(listener, 4) < 0)
-		die("listen");
-	if (getsockname(listener, (struct sockaddr *)&sin, &len) < 0)
-		die("getsockname");
-	client = socket(AF_INET, SOCK_STREAM, 0);
-	if (client < 0)
-		die("socket");
-	if (connect(client, (struct sockaddr *)&sin, len) < 0)
-		die("connect");
-	server = accept(listener, NULL, NULL);
-	if (server < 0)
-		die("accept");
+	conn_open_with(&c, 0, 0, &set);
 	for (i = 0; i < 2; i++) {
 		socklen_t glen = sizeof got;
 
 		memset(&got, 0, sizeof got);
-		if (getsockopt(server, SOL_SOCKET, opts[i].opt, &got,
+		if (getsockopt(c.server, SOL_SOCKET, opts[i].opt, &got,
 		    &glen) < 0)
 			die("getsockopt on the accepted socket");
 		printf("accepted %s %ld.%06ld\n", opts[i].name,
 		    (long)got.tv_sec, (long)got.tv_usec);
 	}
-	close_or_die(server, "close server");
-	close_or_die(client, "close client");
-	close_or_die(listener, "close listener");
+	close_or_die(c.server, "close server");
+	close_or_die(c.client, "close client");
 }
 
 static _Noreturn void
