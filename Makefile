@@ -117,6 +117,12 @@ update-po: pot
 
 all: $(PROGS) $(MO)
 
+# The catalogs, as a target of their own: make check installs gettext
+# first and then runs make catalogs, whose $(MO) is worked out anew,
+# with msgfmt there (a $(MO) in check's own recipe would be the one
+# found before the install: none, on a fresh machine).
+catalogs: $(MO)
+
 # Each program's objects, from build/ (the normal build) and from
 # $(SAN_DIR) (the sanitizer build, apart so that the two never mix).
 SAN_PROGS = $(PROGRAMS:%=$(SAN_DIR)/bin/%)
@@ -163,7 +169,7 @@ run: bin/forkechod bin/forkecho $(MO)
 # build, then the suite.
 check:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) $(MO)
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) catalogs
 	@sh tests/run
 
 # make bench: forkechod's process models against the peers that bench-deps
@@ -186,7 +192,7 @@ stress: $(PROGS) build/tests/dribble
 
 sanitize:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(SAN_PROGS) $(TEST_PROGS) $(MO)
+	@$(MAKE) --no-print-directory $(SAN_PROGS) $(TEST_PROGS) catalogs
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FORKECHO_BIN=$(SAN_DIR)/bin FORKECHO_SUITE=sanitize sh tests/run
@@ -197,7 +203,7 @@ sanitize:
 FORKECHO_SLOW ?= 10
 valgrind:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) $(MO)
+	@$(MAKE) --no-print-directory $(PROGS) $(TEST_PROGS) catalogs
 	@FORKECHO_SLOW=$(FORKECHO_SLOW) sh tests/valgrind.sh
 
 # make diagrams: runs every lesson against the real server and client and
@@ -352,6 +358,6 @@ dist:
 clean:
 	rm -rf bin build
 
-.PHONY: FORCE pot update-po
+.PHONY: FORCE pot update-po catalogs
 .PHONY: all run check bench bench-deps sanitize lint fuzz install uninstall \
 	dist clean diagrams valgrind stress
