@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #if FE_NLS
+/* The "C" locale, for nls_strerror_en; made in nls_init, before any
+ * thread or fork (glibc's is a static object: nothing is allocated). */
+static locale_t c_locale;
+
 /* The build tree's top directory and the installed catalogs', from the
  * Makefile: a program whose file is under FE_BUILDDIR/bin/ or
  * FE_BUILDDIR/build/ has not been installed and reads the catalogs
@@ -50,6 +54,7 @@ nls_init(void)
 	 * connection; docs/PERFORMANCE.md). */
 	(void)setlocale(LC_CTYPE, "");
 	(void)setlocale(LC_MESSAGES, "");
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';
@@ -245,4 +250,14 @@ nls_why(const char *why, char *buf, size_t len)
 	(void)len;
 	return why;
 #endif
+}
+
+const char *
+nls_strerror_en(int err)
+{
+#if FE_NLS
+	if (c_locale != (locale_t)0)
+		return strerror_l(err, c_locale);
+#endif
+	return strerror(err);
 }

@@ -57,6 +57,11 @@ void nls_init(void);
  */
 const char *nls_why(const char *why, char *buf, size_t len);
 
+/* strerror(err) in English, whatever LC_MESSAGES says: for what must be
+ * the same bytes in every locale (the JSON trace's why), and for the
+ * views to recognise the server's English words.  Thread-safe. */
+const char *nls_strerror_en(int err);
+
 /* The table of those keys, for xgettext (lib/nls_why.c). */
 extern const char *const nls_why_keys[];
 

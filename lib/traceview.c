@@ -2,7 +2,6 @@
 /* Copyright (c) 2026 the forkecho authors */
 #include "traceview.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +49,6 @@ traceview_why(const char *why, const char *err, char *buf, size_t len)
 {
 	const char *shown = nls_why(why, buf, len);
 #if FE_NLS
-	locale_t c;
 	int e;
 
 	/* An error without a note: the server's why is strerror()'s
@@ -62,14 +60,10 @@ traceview_why(const char *why, const char *err, char *buf, size_t len)
 	for (e = 1; e < 256 && strcmp(traceevent_errno_name(e), err) != 0;
 	    e++)
 		continue;
-	if (e == 256 || (c = newlocale(LC_ALL_MASK, "C", (locale_t)0)) ==
-	    (locale_t)0)
-		return shown;
-	if (strcmp(strerror_l(e, c), why) == 0) {
+	if (e < 256 && strcmp(nls_strerror_en(e), why) == 0) {
 		snprintf(buf, len, "%s", strerror(e));
 		shown = buf;
 	}
-	freelocale(c);
 #else
 	(void)err;
 #endif

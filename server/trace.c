@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,8 +39,7 @@ static struct {
 	int wall_said;		/* the listen event has carried wall0 */
 	int one_table;		/* -m threads: the descriptors are shared */
 	pid_t pid;
-	locale_t c_locale;	/* for strerror's English, or 0 */
-} tr = { 0, -1, "", -1, 0, 0, 0, 0, 0, (locale_t)0 };
+} tr = { 0, -1, "", -1, 0, 0, 0, 0, 0 };
 
 /* Who writes: the process's role, and with -m threads each thread's own
  * (the main thread is the parent, a connection's thread a thread). */
@@ -122,8 +120,7 @@ static struct {
 static const char *
 english_strerror(int err)
 {
-	return tr.c_locale != (locale_t)0 ? strerror_l(err, tr.c_locale) :
-	    strerror(err);
+	return nls_strerror_en(err);
 }
 
 /* CLOCK_REALTIME in seconds; 0 if it cannot be read (then no "wall"). */
@@ -177,9 +174,6 @@ trace_open(int human, const char *json_path, char *err, size_t errlen)
 	trace_active = tr.human || tr.json_fd >= 0;
 	if (!trace_active)
 		return 0;
-	/* Made here, before any thread or fork, and kept (glibc's "C"
-	 * locale is a static object: nothing is allocated). */
-	tr.c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 
 	/* The lock file needs no name once every process has it open. */
 	if (tmpdir == NULL || *tmpdir == '\0' ||
