@@ -18,7 +18,7 @@ SERVER_SRC = server/main.c server/options.c server/config.c \
 	server/lessons.c server/model_classic.c server/model_prefork.c \
 	server/worker.c server/counter.c server/reload.c server/privs.c \
 	server/shm.c server/supervise.c server/passing.c server/step.c \
-	server/helper.c server/model_threads.c
+	server/helper.c server/model_threads.c server/passq.c
 CLIENT_SRC = client/main.c client/options.c client/session.c client/input.c \
 	client/outcome.c
 BENCH_SRC = bench/main.c bench/options.c bench/bench.c bench/loadgen.c \

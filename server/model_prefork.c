@@ -86,6 +86,8 @@ become_worker(struct pool *p, struct slot *s, int channel)
 	struct worker_setup ws;
 
 	close_copies(p);
+	if (p->shared != NULL)
+		passq_in_worker(p->shared);
 	supervise_forget(p->sv, !parent_accepts(p));
 	if (trace_active)
 		trace_set_role(TRACE_WORKER, s->number);
@@ -94,6 +96,7 @@ become_worker(struct pool *p, struct slot *s, int channel)
 	ws.cfg = p->cfg;
 	ws.ls = parent_accepts(p) ? NULL : p->ls;
 	ws.channel = channel;
+	ws.queue = p->shared;
 	ws.number = s->number;
 	ws.conn_ids = p->conn_ids;
 	ws.wait_mask = p->sv->wait_mask;
@@ -272,6 +275,8 @@ worker_ended(struct pool *p, struct slot *s, int status)
 		choreo_held_served(&p->cfg->choreo, &p->sv->held, s->conn);
 		s->busy = 0;
 	}
+	if (p->shared != NULL)
+		passq_worker_gone(p->shared, s->number);
 
 	if (failed && now - s->started < QUICK_DEATH)
 		s->quick_deaths++;
@@ -374,7 +379,7 @@ drain(void *m)
 	if (!parent_accepts(p))
 		for (i = 0; i < p->ls->count; i++)
 			(void)shutdown(p->ls->fd[i], SHUT_RD);
-	passing_drop_queue(p);
+	passing_drain(p);
 }
 
 /* SIGHUP: every worker replaced as it finishes, so that new connections
@@ -517,6 +522,15 @@ setup(struct pool *p, struct supervisor *sv, double started)
 			diag_msg("%s", err);
 			return -1;
 		}
+	} else if (!trace_active) {
+		/* The trace's handshakes need each worker's own channel;
+		 * the choreography may be turned on by a reload, and then
+		 * uses the channels while this queue empties. */
+		p->shared = passq_create(p->nslots, p->qcap, err, sizeof err);
+		if (p->shared == NULL) {
+			diag_msg("%s", err);
+			return -1;
+		}
 	}
 	if (cfg->choreo.listener_close_secs >= 0)
 		p->listener_close_at = started + cfg->choreo.listener_close_secs;
@@ -529,6 +543,7 @@ teardown(struct pool *p)
 	if (p->slot != NULL)
 		close_copies(p);
 	counter_destroy(p->conn_ids);
+	passq_destroy(p->shared);
 	free(p->queue);
 	free(p->slot);
 }

@@ -13,6 +13,7 @@
 #include "io.h"
 #include "monotime.h"
 #include "nls.h"
+#include "passq.h"
 #include "step.h"
 #include "trace.h"
 #include "worker.h"
@@ -61,6 +62,11 @@ read_channel(struct pool *p, struct slot *s, int nowait)
 		s->channel = -1;
 		return;
 	}
+	if (m.type == WMSG_LAST && m.conn == 0) {
+		/* Its last came from the shared queue. */
+		s->retiring = 1;
+		return;
+	}
 	if ((m.type == WMSG_DONE || m.type == WMSG_LAST) && s->busy &&
 	    m.conn == s->conn) {
 		s->busy = 0;
@@ -75,13 +81,21 @@ read_channel(struct pool *p, struct slot *s, int nowait)
  * does not wake it for nothing.  Those messages are read here, without
  * waiting, when the parent needs to know who is idle. */
 static int
-still_busy(struct pool *p, struct slot *s)
+channel_busy(struct pool *p, struct slot *s)
 {
 	if (s->busy && s->done_unread && s->channel >= 0) {
 		s->done_unread = 0;
 		read_channel(p, s, 1);
 	}
 	return s->busy;
+}
+
+/* Busy with a connection from its channel or from the shared queue. */
+static int
+still_busy(struct pool *p, struct slot *s)
+{
+	return channel_busy(p, s) || (p->shared != NULL &&
+	    passq_serving(p->shared, s->number));
 }
 
 /* The idle worker with the lowest number: while the load is light the
@@ -215,25 +229,53 @@ served_from(struct pool *p, const struct addr *peer)
 	size_t i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (p->slot[i].pid > 0 && still_busy(p, &p->slot[i]) &&
+		if (p->slot[i].pid > 0 && channel_busy(p, &p->slot[i]) &&
 		    addr_same_host(&p->slot[i].peer, peer))
 			n++;
 	for (i = 0; i < p->qlen; i++)
 		if (addr_same_host(&p->queue[i].c.peer, peer))
 			n++;
+	if (p->shared != NULL)
+		n += passq_from_host(p->shared, peer);
 	return n;
+}
+
+/* Connections accepted and not yet with a worker. */
+static size_t
+queued(const struct pool *p)
+{
+	return p->qlen + (p->shared != NULL ? passq_waiting(p->shared) : 0);
 }
 
 int
 passing_room(const struct pool *p)
 {
-	return p->qlen < p->qcap;
+	return queued(p) < p->qcap;
+}
+
+/* On the quick path, with nothing in the parent's own queue (which goes
+ * first, to keep the order): into the queue every idle worker reads.
+ * Returns 0, or -1 if the connection must wait in the parent's queue
+ * instead (the socket's buffer is full, with a very large pool). */
+static int
+put_shared(struct pool *p, struct conn *c)
+{
+	if (p->shared == NULL || p->qlen > 0 || !quick_path(p))
+		return -1;
+	if (passq_put(p->shared, c) < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			diag_err(errno, _("sendmsg to the workers' queue, "
+			    "connection %lu"), c->id);
+		return -1;
+	}
+	io_close_quiet(c->fd);
+	return 0;
 }
 
 void
 passing_accept(struct pool *p, int i)
 {
-	while (p->qlen < p->qcap) {
+	while (passing_room(p)) {
 		struct waiting *w = &p->queue[p->qlen];
 
 		w->c.fd = supervise_accept(p->sv, i, &w->c.peer);
@@ -250,6 +292,8 @@ passing_accept(struct pool *p, int i)
 		w->c.accepted = monotime_now();
 		if (trace_active)
 			trace_accept(w->c.id, w->c.fd);
+		if (put_shared(p, &w->c) == 0)
+			continue;
 		p->qlen++;
 		if (quick_path(p)) {
 			/* Passed before the next accept(), which is most
@@ -281,6 +325,17 @@ passing_watch(struct pool *p, fd_set *set, int *maxfd)
 				*maxfd = s->channel;
 		}
 	}
+	/* A queue full of connections the workers have yet to take: the
+	 * worker that brings it down to half wakes the parent, which then
+	 * accepts a batch. */
+	if (p->shared != NULL && passq_waiting(p->shared) > 0 &&
+	    !passing_room(p) && passq_arm(p->shared, p->qcap - p->qlen)) {
+		int fd = passq_wake_fd(p->shared);
+
+		FD_SET(fd, set);
+		if (fd > *maxfd)
+			*maxfd = fd;
+	}
 }
 
 void
@@ -292,6 +347,8 @@ passing_ready(struct pool *p, const fd_set *ready)
 		if (p->slot[i].channel >= 0 &&
 		    FD_ISSET(p->slot[i].channel, ready))
 			read_channel(p, &p->slot[i], 0);
+	if (p->shared != NULL && FD_ISSET(passq_wake_fd(p->shared), ready))
+		passq_woken(p->shared);
 }
 
 void
@@ -302,4 +359,12 @@ passing_drop_queue(struct pool *p)
 	for (i = 0; i < p->qlen; i++)
 		io_close_quiet(p->queue[i].c.fd);
 	p->qlen = 0;
+}
+
+void
+passing_drain(struct pool *p)
+{
+	passing_drop_queue(p);
+	if (p->shared != NULL)
+		passq_drop(p->shared);
 }

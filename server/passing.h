@@ -2,10 +2,13 @@
 /* Copyright (c) 2026 the forkecho authors */
 /*
  * passing: prefork's parent-accepts path (--accept-in parent).  The
- * parent accepts each connection into a queue of at most one per worker
- * and passes it to an idle worker over the worker's UNIX socket
- * (SCM_RIGHTS); the worker says when it is done.  With the trace on, the
- * worker acknowledges each pass before the parent measures it.  The
+ * parent accepts at most one connection per worker ahead.  With the trace
+ * and the choreography off, it sends each into the one queue that every
+ * idle worker reads (passq.h), and learns nothing more from the workers
+ * than what that queue counts.  Otherwise it keeps them in its own queue
+ * and passes each to an idle worker over the worker's UNIX socket
+ * (SCM_RIGHTS); the worker says when it is done, and with the trace on
+ * acknowledges each pass before the parent measures it.  The
  * channels are read here in either accept mode: where workers accept,
  * only their end of file comes, when a worker has gone.
  */
@@ -33,8 +36,12 @@ void passing_watch(struct pool *p, fd_set *set, int *maxfd);
 /* Reads the channels that ready says are readable. */
 void passing_ready(struct pool *p, const fd_set *ready);
 
-/* Closes every connection in the queue, which is emptied: at the drain,
- * and in a new worker, where they are not its own. */
+/* Closes every connection in the parent's queue, which is emptied: in a
+ * new worker, where they are not its own. */
 void passing_drop_queue(struct pool *p);
+
+/* The same, and every connection the workers have yet to take from the
+ * shared queue: at the drain. */
+void passing_drain(struct pool *p);
 
 #endif

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "conn.h"
 #include "counter.h"
+#include "passq.h"
 #include "supervise.h"
 #include "trace.h"
 
@@ -47,6 +48,9 @@ struct pool {
 	struct counter *conn_ids;	/* workers accept */
 	unsigned long next_conn;	/* the parent accepts */
 	struct waiting *queue;		/* FIFO, qlen from the front */
+	struct passq *shared;		/* --accept-in parent, trace off:
+					 * the queue every idle worker reads
+					 * (passq.h), or NULL */
 	size_t qlen, qcap;
 	double listener_close_at;	/* --parent-close-listener, or 0 */
 	int listener_dead;	/* a worker found it shut down */

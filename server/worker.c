@@ -26,6 +26,10 @@
  * before it tries again, instead of spinning. */
 #define ACCEPT_PAUSE 0.5
 
+/* What an epoll event names, besides a listener's index. */
+#define AT_CHANNEL ((uint32_t)-1)
+#define AT_QUEUE ((uint32_t)-2)
+
 /* How long a traced worker waits for the parent's go-ahead. */
 #define GO_WAIT_MS 2000
 
@@ -55,6 +59,14 @@ leave(struct worker *w, int status, const char *why)
 	_exit(status);
 }
 
+/* 1 once the worker has served its --max-requests-per-worker. */
+static int
+retiring(const struct worker *w)
+{
+	return w->ws->cfg->max_requests > 0 &&
+	    w->served >= w->ws->cfg->max_requests;
+}
+
 /* Reasons to leave before waiting for the next connection.  The
  * reasons to leave are the trace's, in English (lib/nls.h). */
 static void
@@ -65,8 +77,7 @@ check_leave(struct worker *w)
 	if (signals_stop || signals_reload)
 		leave(w, 0, signals_stop ? "told to stop (SIGTERM)" :
 		    "told to make way for a new worker (SIGHUP)");
-	if (w->ws->cfg->max_requests > 0 &&
-	    w->served >= w->ws->cfg->max_requests) {
+	if (retiring(w)) {
 		snprintf(why, sizeof why, "served %lu connections "
 		    "(--max-requests-per-worker)", w->served);
 		leave(w, 0, why);
@@ -85,9 +96,10 @@ serve(struct worker *w, struct conn *c)
 
 /*
  * Workers that accept wait in epoll with EPOLLEXCLUSIVE on the listeners
- * (Linux 4.5): a new connection then wakes one idle worker, not all of
- * them to race for one accept() (the thundering herd, which on two CPUs
- * cost the pool a third of its rate at 8 clients; docs/PERFORMANCE.md).
+ * (Linux 4.5), and workers that receive on the shared queue: a new
+ * connection then wakes one idle worker, not all of them to race for one
+ * accept() (the thundering herd, which on two CPUs cost the pool a third
+ * of its rate at 8 clients; docs/PERFORMANCE.md).
  * Returns -1 where epoll cannot be had, and pselect() serves instead.
  */
 static int
@@ -101,10 +113,18 @@ epoll_setup(const struct worker *w)
 		return -1;
 	memset(&ev, 0, sizeof ev);
 	ev.events = EPOLLIN;
-	ev.data.u32 = (uint32_t)-1;		/* the channel */
+	ev.data.u32 = AT_CHANNEL;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, w->ws->channel, &ev) < 0)
 		goto fail;
-	for (i = 0; i < w->ws->ls->count; i++) {
+	/* The shared queue the same way: one message, one worker. */
+	if (w->ws->queue != NULL) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u32 = AT_QUEUE;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, passq_fd(w->ws->queue),
+		    &ev) < 0)
+			goto fail;
+	}
+	for (i = 0; w->ws->ls != NULL && i < w->ws->ls->count; i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, w->ws->ls->fd[i], &ev) < 0)
@@ -116,8 +136,8 @@ fail:
 	return -1;
 }
 
-/* The same as pselect() over the channel and the listeners, through the
- * worker's epoll: ready receives what is readable. */
+/* The same as pselect() over the channel, the queue and the listeners,
+ * through the worker's epoll: ready receives what is readable. */
 static int
 epoll_wait_for(const struct worker *w, fd_set *ready, double until)
 {
@@ -131,17 +151,19 @@ epoll_wait_for(const struct worker *w, fd_set *ready, double until)
 	for (i = 0; i < n; i++) {
 		uint32_t at = ev[i].data.u32;
 
-		if (at == (uint32_t)-1)
+		if (at == AT_CHANNEL)
 			FD_SET(w->ws->channel, ready);
-		else if ((int)at < w->ws->ls->count)
+		else if (at == AT_QUEUE)
+			FD_SET(passq_fd(w->ws->queue), ready);
+		else if (w->ws->ls != NULL && (int)at < w->ws->ls->count)
 			FD_SET(w->ws->ls->fd[at], ready);
 	}
 	return n;
 }
 
-/* Waits in pselect() for the channel (and, with listeners, every
- * listener) until something is readable, a signal comes, or until.
- * Returns pselect's result; ready receives the set. */
+/* Waits in pselect() for the channel (and the shared queue, and, with
+ * listeners, every listener) until something is readable, a signal
+ * comes, or until.  Returns pselect's result; ready receives the set. */
 static int
 wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 {
@@ -149,13 +171,20 @@ wait_for(const struct worker *w, int listeners, fd_set *ready, double until)
 	int maxfd = -1, i;
 
 	/* After an accept failure the listeners are left out for a while:
-	 * that takes pselect, as EPOLLEXCLUSIVE cannot be changed. */
-	if (listeners && w->resume_at == 0 && w->epfd >= 0)
+	 * that takes pselect, as EPOLLEXCLUSIVE cannot be changed.  A
+	 * worker that receives has no listeners in its epoll. */
+	if (w->epfd >= 0 && (w->ws->ls == NULL ||
+	    (listeners && w->resume_at == 0)))
 		return epoll_wait_for(w, ready, until);
 	FD_ZERO(ready);
 	/* The channel always: end of file on it means the parent is gone. */
 	FD_SET(w->ws->channel, ready);
 	maxfd = w->ws->channel;
+	if (w->ws->queue != NULL) {
+		FD_SET(passq_fd(w->ws->queue), ready);
+		if (passq_fd(w->ws->queue) > maxfd)
+			maxfd = passq_fd(w->ws->queue);
+	}
 	if (listeners && w->resume_at == 0)
 		for (i = 0; i < w->ws->ls->count; i++) {
 			FD_SET(w->ws->ls->fd[i], ready);
@@ -374,53 +403,107 @@ traced_handshake(const struct worker *w, unsigned long conn)
 		    number, conn, m.type, n);
 }
 
-static _Noreturn void
-run_receiving(struct worker *w)
+/* Serves a connection the parent passed on the worker's own channel,
+ * then says DONE (or LAST). */
+static void
+take_passed(struct worker *w)
 {
 	const struct worker_setup *ws = w->ws;
 	struct worker_msg m;
 	struct conn c;
-	fd_set ready;
 	ssize_t n;
 
+	memset(&m, 0, sizeof m);
+	n = fdpass_recv(ws->channel, &m, sizeof m, &c.fd);
+	if (n == 0)
+		leave(w, 0, "the parent has gone");
+	if (n < 0) {
+		diag_err(errno, _("worker %lu: recvmsg"), ws->number);
+		leave(w, 1, "cannot read from the parent");
+	}
+	if ((size_t)n != sizeof m || m.type != WMSG_PASS || c.fd < 0) {
+		if (c.fd >= 0)
+			io_close_quiet(c.fd);
+		diag_msg(_("worker %lu: unexpected message from the "
+		    "parent (type %u, %zd bytes)"), ws->number, m.type, n);
+		return;
+	}
+	c.id = m.conn;
+	c.accepted = m.accepted;
+	/* The parent's accept() gave the address: asking the socket again
+	 * would be one more call before the first read. */
+	c.peer = m.peer;
+	if (c.peer.len > sizeof c.peer.ss)
+		c.peer.len = 0;
+	if (trace_active) {
+		trace_adopt(c.id, c.fd);
+		traced_handshake(w, c.id);
+	}
+	serve(w, &c);
+	/* A worker about to retire says so with its last DONE: a connection
+	 * passed to it now would be lost with it. */
+	if (send_msg(w, retiring(w) ? WMSG_LAST : WMSG_DONE, c.id) < 0)
+		leave(w, 0, "the parent has gone");
+}
+
+/* Takes the next connection from the shared queue, if one waits, and
+ * serves it.  Returns 1 if it took one (or a message to drop), 0 if the
+ * queue is empty. */
+static int
+take_queued(struct worker *w)
+{
+	const struct worker_setup *ws = w->ws;
+	struct passq_item it;
+	struct conn c;
+	int rc;
+
+	rc = passq_take(ws->queue, ws->number, &it, &c.fd);
+	if (rc == 0)
+		leave(w, 0, "the parent has gone");
+	if (rc < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EBADMSG) {
+			diag_msg(_("worker %lu: unexpected message in the "
+			    "workers' queue"), ws->number);
+			return 1;
+		}
+		diag_err(errno, _("worker %lu: recvmsg on the workers' "
+		    "queue"), ws->number);
+		leave(w, 1, "cannot read from the parent");
+	}
+	c.id = it.conn;
+	c.accepted = it.accepted;
+	c.peer = it.peer;
+	if (c.peer.len > sizeof c.peer.ss)
+		c.peer.len = 0;
+	serve(w, &c);
+	passq_done(ws->queue, &it);
+	/* The parent passes on the channel only after a reload has turned
+	 * the choreography on; it must then know this worker is leaving. */
+	if (retiring(w) && send_msg(w, WMSG_LAST, 0) < 0)
+		leave(w, 0, "the parent has gone");
+	return 1;
+}
+
+static _Noreturn void
+run_receiving(struct worker *w)
+{
+	const struct worker_setup *ws = w->ws;
+	fd_set ready;
+
+	if (ws->queue != NULL)
+		w->epfd = epoll_setup(w);
 	for (;;) {
 		check_leave(w);
+		/* Under load the queue is seldom empty: the next
+		 * connection is taken without a wait. */
+		if (ws->queue != NULL && take_queued(w))
+			continue;
 		if (wait_for(w, 0, &ready, 0) <= 0)
 			continue;
-		memset(&m, 0, sizeof m);
-		n = fdpass_recv(ws->channel, &m, sizeof m, &c.fd);
-		if (n == 0)
-			leave(w, 0, "the parent has gone");
-		if (n < 0) {
-			diag_err(errno, _("worker %lu: recvmsg"), ws->number);
-			leave(w, 1, "cannot read from the parent");
-		}
-		if ((size_t)n != sizeof m || m.type != WMSG_PASS || c.fd < 0) {
-			if (c.fd >= 0)
-				io_close_quiet(c.fd);
-			diag_msg(_("worker %lu: unexpected message from the "
-			    "parent (type %u, %zd bytes)"), ws->number, m.type,
-			    n);
-			continue;
-		}
-		c.id = m.conn;
-		c.accepted = m.accepted;
-		/* The parent's accept() gave the address: asking the socket
-		 * again would be one more call before the first read. */
-		c.peer = m.peer;
-		if (c.peer.len > sizeof c.peer.ss)
-			c.peer.len = 0;
-		if (trace_active) {
-			trace_adopt(c.id, c.fd);
-			traced_handshake(w, c.id);
-		}
-		serve(w, &c);
-		/* A worker about to retire says so with its last DONE: a
-		 * connection passed to it now would be lost with it. */
-		if (send_msg(w, ws->cfg->max_requests > 0 &&
-		    w->served >= ws->cfg->max_requests ? WMSG_LAST : WMSG_DONE,
-		    c.id) < 0)
-			leave(w, 0, "the parent has gone");
+		if (FD_ISSET(ws->channel, &ready))
+			take_passed(w);
 	}
 }
 

@@ -551,6 +551,145 @@ none_running() {
 	assert_output ""
 }
 
+# The shared queue (server/passq.h): untraced, with no choreography, the
+# parent sends each connection into one queue that every idle worker
+# reads, and the workers tell it nothing.
+
+# plain_pool ARGS...: a pool whose parent accepts, without the trace.
+plain_pool() {
+	start_server --model prefork -l 127.0.0.1:0 --accept-in parent "$@"
+}
+
+# backlog_is N: N connections wait in the listening socket's accept
+# queue, not yet accepted by anyone.
+backlog_is() {
+	[ "$(ss -Hltn "sport = :$PORT" | awk '{ print $2; exit }')" = "$1" ]
+}
+backlog_below() { (($(ss -Hltn "sport = :$PORT" | awk '{ print $2; exit }') < $1)); }
+
+# line_file NAME: a file holding the line NAME, for bg_client.
+line_file() { printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/$1.txt"; }
+
+@test "passing sockets untraced: one connection per worker waits in the shared queue, the rest in the backlog, and all are served" {
+	plain_pool --workers 1
+	wait_until 5 pool_of 1
+	fifo_client a -w 20
+	feed a a
+	wait_until 5 echoed a a
+	local n
+	for n in b c d e; do
+		line_file "$n"
+		bg_client "$n" "$BATS_TEST_TMPDIR/$n.txt" -w 20
+	done
+	# The one worker is busy: the parent accepts b into the queue and
+	# stops there, so c, d and e stay in the kernel's accept queue.
+	wait_until 5 backlog_is 3
+	never_within 1 backlog_below 3
+	never_within 0.5 echoed b b
+	# a ends: the worker takes b, and wakes the parent, which accepts
+	# the next; every client is served in turn.
+	end_input a
+	client_exit a 5
+	[ "$EXIT_STATUS" -eq 0 ]
+	for n in b c d e; do
+		client_exit "$n" 10
+		[ "$EXIT_STATUS" -eq 0 ]
+		[ "$(cat "$BATS_TEST_TMPDIR/$n.out")" = "$n" ]
+	done
+	wait_until 5 backlog_is 0
+}
+
+@test "passing sockets untraced: the workers tell the parent nothing, and the parent sends each connection once" {
+	skip_under_valgrind "strace and valgrind do not trace the same process"
+	need_tool strace strace
+	local log=$BATS_TEST_TMPDIR/s.strace spid n
+	SERVER_WRAP=(strace -f -qq -e trace=sendmsg,sendto -o "$log")
+	plain_pool --workers 2 -q
+	SERVER_WRAP=()
+	spid=$(children_of "$SERVER_PID" | head -n 1)
+	wait_until 5 has_live_children "$spid" 2
+	for n in 1 2 3 4 5 6; do
+		run timeout 10 "$CLIENT" -q -m "hello $n" 127.0.0.1 "$PORT"
+		assert_success
+		assert_output "hello $n"
+	done
+	# The parent: one sendmsg a connection, into the queue.
+	[ "$(grep -cE "^$spid +sendmsg\(" "$log")" -eq 6 ]
+	# A worker: nothing to the parent (no DONE).
+	run sh -c "grep -E '^[0-9]+ +(sendmsg|sendto)\(' '$log' | awk -v p=$spid '\$1 != p'"
+	assert_output ""
+	kill -TERM "$spid"
+	wait_exit "$SERVER_PID" 10
+	SERVER_PID=
+}
+
+@test "passing sockets untraced: a worker killed while serving gives its --per-source place back" {
+	plain_pool --workers 1 --per-source 1 -q
+	wait_until 5 pool_of 1
+	local first
+	first=$(workers)
+	fifo_client a -w 20
+	feed a a
+	wait_until 5 echoed a a
+	kill -KILL "${first% }"
+	client_exit a 5
+	wait_until 5 pool_of 1
+	# Its connection was counted for 127.0.0.1; it is over with the
+	# worker, so the next client from there is served, not refused.
+	run timeout 10 "$CLIENT" -q -m again 127.0.0.1 "$PORT"
+	assert_success
+	assert_output again
+}
+
+@test "passing sockets untraced: SIGTERM closes the connections still queued, and the busy worker finishes" {
+	plain_pool --workers 1 --drain-timeout 20
+	wait_until 5 pool_of 1
+	fifo_client a -w 20
+	feed a one
+	wait_until 5 echoed a one
+	fifo_client b -w 20
+	feed b b
+	# b is accepted into the queue: nothing is left in the backlog.
+	wait_until 5 backlog_is 0
+	kill -TERM "$SERVER_PID"
+	# b is closed at once, never served, while a still is.
+	client_exit b 5
+	[ "$(cat "$BATS_TEST_TMPDIR/b.out")" = "" ]
+	kill -0 "$SERVER_PID"
+	feed a two
+	wait_until 5 echoed a two
+	end_input a
+	client_exit a 5
+	[ "$EXIT_STATUS" -eq 0 ]
+	wait_exit "$SERVER_PID" 5
+	[ "$EXIT_STATUS" -eq 0 ]
+	SERVER_PID=
+}
+
+@test "passing sockets untraced: a reload that turns the choreography on takes effect for the next connection" {
+	local conf=$BATS_TEST_TMPDIR/f.conf
+	printf 'model = prefork\nworkers = 2\naccept-in = parent\n' >"$conf"
+	start_server -l 127.0.0.1:0 -c "$conf"
+	wait_until 5 pool_of 2
+	run timeout 10 "$CLIENT" -q -m one -m two 127.0.0.1 "$PORT"
+	assert_success
+	assert_output $'one\ntwo'
+	# child-end = first: each connection ends after its first echo.
+	printf 'child-end = first\n' >>"$conf"
+	kill -HUP "$SERVER_PID"
+	wait_until 5 hups_said 1
+	wait_until 5 pool_of 2
+	run timeout 10 "$CLIENT" -q -i 0.2 -m one -m two 127.0.0.1 "$PORT"
+	assert_output one
+	# And back: the shared queue again.
+	sed -i '/^child-end/d' "$conf"
+	kill -HUP "$SERVER_PID"
+	wait_until 5 hups_said 2
+	run timeout 10 "$CLIENT" -q -m one -m two 127.0.0.1 "$PORT"
+	assert_success
+	assert_output $'one\ntwo'
+}
+
 # hups_said N: the log has N lines of SIGHUP replacing workers.
 hups_said() {
 	[ "$(grep -c '^forkechod: SIGHUP: replacing' "$SERVER_LOG")" -ge "$1" ]
