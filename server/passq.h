@@ -47,10 +47,11 @@ struct passq *passq_create(size_t workers, size_t cap, char *err,
  * closed by the kernel with the last end.  NULL is ignored. */
 void passq_destroy(struct passq *q);
 
-/* --- the parent */
-
-/* Connections sent and not yet taken by a worker. */
+/* Connections sent and not yet taken by a worker (the parent's bound; a
+ * worker's hint that a receive would find nothing). */
 size_t passq_waiting(const struct passq *q);
+
+/* --- the parent */
 
 /* Sends c (its descriptor goes along; the caller still closes its own).
  * Returns 0, or -1 with errno. */

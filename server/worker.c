@@ -457,6 +457,11 @@ take_queued(struct worker *w)
 	struct conn c;
 	int rc;
 
+	/* Read in shared memory, without a call: nothing waits, so the
+	 * worker goes straight to its wait instead of a recvmsg that finds
+	 * nothing (a connection sent meanwhile wakes that wait). */
+	if (passq_waiting(ws->queue) == 0)
+		return 0;
 	rc = passq_take(ws->queue, ws->number, &it, &c.fd);
 	if (rc == 0)
 		leave(w, 0, "the parent has gone");

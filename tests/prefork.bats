@@ -603,8 +603,10 @@ line_file() { printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/$1.txt"; }
 	skip_under_valgrind "strace and valgrind do not trace the same process"
 	need_tool strace strace
 	local log=$BATS_TEST_TMPDIR/s.strace spid n
-	SERVER_WRAP=(strace -f -qq -e trace=sendmsg,sendto -o "$log")
+	# shellcheck disable=SC2034 # SERVER_WRAP: see helper.bash
+	SERVER_WRAP=(strace -f -qq -e 'trace=sendmsg,sendto' -o "$log")
 	plain_pool --workers 2 -q
+	# shellcheck disable=SC2034
 	SERVER_WRAP=()
 	spid=$(children_of "$SERVER_PID" | head -n 1)
 	wait_until 5 has_live_children "$spid" 2
