@@ -32,7 +32,10 @@ struct shared {
 	atomic_ulong passed;
 	atomic_ulong taken;
 	atomic_int parent_waits;	/* the parent sleeps on a full queue */
-	atomic_ulong owner[];		/* per entry: FREE, QUEUED, a worker */
+	/* entries words, each entry's owner (FREE, QUEUED or a worker's
+	 * number), then one word per worker: 1 + the entry it serves, or
+	 * 0, so that the parent asks about a worker in one load. */
+	atomic_ulong word[];
 };
 
 struct passq {
@@ -46,7 +49,23 @@ struct passq {
 				 * workers it forks later, and the drain) */
 	int wake_r, wake_w;	/* the pipe that wakes the parent */
 	struct addr *peer;	/* the parent's: each entry's client */
+	size_t workers;
 };
+
+static atomic_ulong *
+owner(const struct passq *q, size_t e)
+{
+	return &q->sh->word[e];
+}
+
+/* NULL for a number outside the pool. */
+static atomic_ulong *
+serves(const struct passq *q, unsigned long number)
+{
+	if (number == 0 || number > q->workers)
+		return NULL;
+	return &q->sh->word[q->entries + number - 1];
+}
 
 /* Close-on-exec, and never blocking: a worker must not wait on the
  * parent's pipe, and the parent reads it until it is empty. */
@@ -77,7 +96,9 @@ passq_create(size_t workers, size_t cap, char *err, size_t errlen)
 	q->cap = cap;
 	q->low = cap / 2;
 	q->entries = cap + workers;
-	q->shsize = sizeof *q->sh + q->entries * sizeof q->sh->owner[0];
+	q->workers = workers;
+	q->shsize = sizeof *q->sh +
+	    (q->entries + workers) * sizeof q->sh->word[0];
 	q->peer = calloc(q->entries, sizeof *q->peer);
 	if (q->peer == NULL) {
 		snprintf(err, errlen, _("allocating the queue of %zu workers: "
@@ -98,8 +119,8 @@ passq_create(size_t workers, size_t cap, char *err, size_t errlen)
 	atomic_init(&q->sh->passed, 0);
 	atomic_init(&q->sh->taken, 0);
 	atomic_init(&q->sh->parent_waits, 0);
-	for (i = 0; i < q->entries; i++)
-		atomic_init(&q->sh->owner[i], FREE);
+	for (i = 0; i < q->entries + workers; i++)
+		atomic_init(&q->sh->word[i], 0);
 	if (fdpass_pair(sv) < 0) {
 		snprintf(err, errlen, _("socketpair for the workers' queue: "
 		    "%s"), strerror(errno));
@@ -169,7 +190,7 @@ passq_put(struct passq *q, const struct conn *c)
 	/* With at most cap queued and one served by each worker, a free
 	 * entry is there whenever the queue has room. */
 	for (e = 0; e < q->entries; e++)
-		if (atomic_load(&q->sh->owner[e]) == FREE)
+		if (atomic_load(owner(q, e)) == FREE)
 			break;
 	if (e == q->entries) {
 		errno = ENOBUFS;
@@ -181,7 +202,7 @@ passq_put(struct passq *q, const struct conn *c)
 	it.peer = c->peer;
 	it.entry = e;
 	q->peer[e] = c->peer;
-	atomic_store(&q->sh->owner[e], QUEUED);
+	atomic_store(owner(q, e), QUEUED);
 	/* Counted before it is sent: a worker that takes it at once must
 	 * not see more taken than passed. */
 	atomic_fetch_add(&q->sh->passed, 1);
@@ -189,7 +210,7 @@ passq_put(struct passq *q, const struct conn *c)
 		int saved = errno;
 
 		atomic_fetch_sub(&q->sh->passed, 1);
-		atomic_store(&q->sh->owner[e], FREE);
+		atomic_store(owner(q, e), FREE);
 		errno = saved;
 		return -1;
 	}
@@ -232,7 +253,7 @@ passq_from_host(const struct passq *q, const struct addr *peer)
 	size_t e;
 
 	for (e = 0; e < q->entries; e++)
-		if (atomic_load(&q->sh->owner[e]) != FREE &&
+		if (atomic_load(owner(q, e)) != FREE &&
 		    addr_same_host(&q->peer[e], peer))
 			n++;
 	return n;
@@ -241,29 +262,26 @@ passq_from_host(const struct passq *q, const struct addr *peer)
 int
 passq_serving(const struct passq *q, unsigned long number)
 {
-	size_t e;
+	const atomic_ulong *w = serves(q, number);
 
-	for (e = 0; e < q->entries; e++)
-		if (atomic_load(&q->sh->owner[e]) == number)
-			return 1;
-	return 0;
+	return w != NULL && atomic_load(w) != 0;
 }
 
 void
 passq_worker_gone(struct passq *q, unsigned long number)
 {
-	size_t e;
+	atomic_ulong *w = serves(q, number);
+	unsigned long e, mine = number;
 
 	/* Only the worker itself frees its entry; it has gone, and the
-	 * kernel closed its copy of the connection with it.  (Killed
-	 * between its receive and its mark, it would leave an entry queued
-	 * for good: one place fewer in the queue, never one more.) */
-	for (e = 0; e < q->entries; e++) {
-		unsigned long mine = number;
-
-		(void)atomic_compare_exchange_strong(&q->sh->owner[e], &mine,
-		    FREE);
-	}
+	 * kernel closed its copy of the connection with it.  The entry is
+	 * freed only if the worker still owns it.  (Killed in the few
+	 * instructions between its receive and its count of taken, it
+	 * would leave a place counted as queued for good: one place fewer
+	 * in the queue, never one more.) */
+	if (w == NULL || (e = atomic_exchange(w, 0)) == 0 || e > q->entries)
+		return;
+	(void)atomic_compare_exchange_strong(owner(q, e - 1), &mine, FREE);
 }
 
 void
@@ -277,7 +295,7 @@ passq_drop(struct passq *q)
 		if (fd >= 0)
 			io_close_quiet(fd);
 		if ((size_t)n == sizeof it && it.entry < q->entries)
-			atomic_store(&q->sh->owner[it.entry], FREE);
+			atomic_store(owner(q, it.entry), FREE);
 		atomic_fetch_add(&q->sh->taken, 1);
 	}
 }
@@ -304,15 +322,28 @@ passq_take(struct passq *q, unsigned long number, struct passq_item *it,
 {
 	unsigned long taken;
 	ssize_t n;
+	int whole;
 
 	memset(it, 0, sizeof *it);
 	n = fdpass_try_recv(q->get, it, sizeof *it, fd);
-	if (n <= 0)
-		return (int)n;
-	if ((size_t)n == sizeof *it && *fd >= 0 && it->entry < q->entries)
-		/* Queued to served in one store: for --per-source the
-		 * entry is never free between the two. */
-		atomic_store(&q->sh->owner[it->entry], number);
+	if (n == 0)
+		return 0;
+	/* EMSGSIZE: the message was taken, but its descriptor could not
+	 * be (a worker at its RLIMIT_NOFILE): the connection is lost, its
+	 * place in the queue must not be. */
+	if (n < 0 && errno != EMSGSIZE)
+		return -1;
+	whole = n == (ssize_t)sizeof *it && *fd >= 0 &&
+	    it->entry < q->entries && serves(q, number) != NULL;
+	if (whole) {
+		/* The worker's word before the entry's owner, and both
+		 * before taken: see passq_worker_gone.  Queued to served
+		 * in one store: for --per-source the entry is never free
+		 * between the two. */
+		atomic_store(serves(q, number), it->entry + 1);
+		atomic_store(owner(q, it->entry), number);
+	} else if (it->entry < q->entries)
+		atomic_store(owner(q, it->entry), FREE);
 	taken = atomic_fetch_add(&q->sh->taken, 1) + 1;
 	if (atomic_load(&q->sh->parent_waits) &&
 	    atomic_load(&q->sh->passed) - taken <= q->low &&
@@ -322,18 +353,23 @@ passq_take(struct passq *q, unsigned long number, struct passq_item *it,
 
 		(void)rc;
 	}
-	if ((size_t)n != sizeof *it || *fd < 0 || it->entry >= q->entries) {
-		if (*fd >= 0)
-			io_close_quiet(*fd);
-		*fd = -1;
-		errno = EBADMSG;
-		return -1;
-	}
-	return 1;
+	if (whole)
+		return 1;
+	if (*fd >= 0)
+		io_close_quiet(*fd);
+	*fd = -1;
+	errno = n < 0 ? EMSGSIZE : EBADMSG;
+	return -1;
 }
 
 void
-passq_done(struct passq *q, const struct passq_item *it)
+passq_done(struct passq *q, unsigned long number,
+    const struct passq_item *it)
 {
-	atomic_store(&q->sh->owner[it->entry], FREE);
+	/* The entry first, then the worker's word: a worker that dies
+	 * between the two leaves a word naming an entry it no longer owns,
+	 * which passq_worker_gone's compare-and-swap then leaves alone,
+	 * whoever holds it now. */
+	atomic_store(owner(q, it->entry), FREE);
+	atomic_store(serves(q, number), 0);
 }

@@ -90,11 +90,14 @@ int passq_fd(const struct passq *q);
 
 /* Takes the next connection without waiting: returns 1 with *it and *fd,
  * 0 if the parent has gone, or -1 with errno (EAGAIN: nothing queued;
- * EBADMSG: a message that was not a connection, dropped). */
+ * EMSGSIZE: connection it->conn was taken, but its descriptor could not
+ * be received, and is lost; EBADMSG: a message that was not a
+ * connection, dropped). */
 int passq_take(struct passq *q, unsigned long number, struct passq_item *it,
     int *fd);
 
 /* The connection taken as it is served. */
-void passq_done(struct passq *q, const struct passq_item *it);
+void passq_done(struct passq *q, unsigned long number,
+    const struct passq_item *it);
 
 #endif

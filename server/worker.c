@@ -473,6 +473,14 @@ take_queued(struct worker *w)
 			    "workers' queue"), ws->number);
 			return 1;
 		}
+		if (errno == EMSGSIZE) {
+			/* Out of descriptors, most likely: this connection
+			 * is lost, and the worker serves the next. */
+			diag_err(errno, _("worker %lu: recvmsg on the "
+			    "workers' queue: connection %lu came without its "
+			    "socket"), ws->number, it.conn);
+			return 1;
+		}
 		diag_err(errno, _("worker %lu: recvmsg on the workers' "
 		    "queue"), ws->number);
 		leave(w, 1, "cannot read from the parent");
@@ -483,7 +491,7 @@ take_queued(struct worker *w)
 	if (c.peer.len > sizeof c.peer.ss)
 		c.peer.len = 0;
 	serve(w, &c);
-	passq_done(ws->queue, &it);
+	passq_done(ws->queue, ws->number, &it);
 	/* The parent passes on the channel only after a reload has turned
 	 * the choreography on; it must then know this worker is leaving. */
 	if (retiring(w) && send_msg(w, WMSG_LAST, 0) < 0)

@@ -643,6 +643,30 @@ line_file() { printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/$1.txt"; }
 	assert_output again
 }
 
+@test "passing sockets untraced: a worker out of descriptors loses that connection, not its place in the queue" {
+	need_tool prlimit util-linux
+	plain_pool --workers 1
+	wait_until 5 pool_of 1
+	local w n
+	w=$(workers)
+	w=${w% }
+	# Its lowest free descriptor number as its limit: the next
+	# descriptor cannot come.
+	n=0
+	while [ -e "/proc/$w/fd/$n" ]; do n=$((n + 1)); done
+	prlimit --pid "$w" --nofile="$n:"
+	run timeout 10 "$CLIENT" -q -m lost 127.0.0.1 "$PORT"
+	refute_output lost
+	wait_until 5 grep -qE "^forkechod: worker 1: recvmsg on the workers' queue: connection 1 came without its socket: " "$SERVER_LOG"
+	# The same worker, given room again, serves the next client: the
+	# queue's one place came back with the lost connection.
+	prlimit --pid "$w" --nofile=1024:
+	run timeout 10 "$CLIENT" -q -m again 127.0.0.1 "$PORT"
+	assert_success
+	assert_output again
+	[ "$(workers)" = "$w " ]
+}
+
 @test "passing sockets untraced: SIGTERM closes the connections still queued, and the busy worker finishes" {
 	plain_pool --workers 1 --drain-timeout 20
 	wait_until 5 pool_of 1
