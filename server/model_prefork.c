@@ -30,6 +30,9 @@
 #define QUICK_DEATH 1.0
 #define RESPAWN_MIN 0.1
 #define RESPAWN_MAX 5.0
+/* How often the parent looks again whether the queue's count can be
+ * mended, after a worker died taking a connection (passq_recount). */
+#define RECOUNT_PAUSE 0.1
 
 static int
 parent_accepts(const struct pool *p)
@@ -407,7 +410,7 @@ static double
 prepare(void *m, double now, fd_set *watch, int *maxfd)
 {
 	struct pool *p = m;
-	double at;
+	double at, recount;
 	size_t i;
 
 	if (!pool_alive(p)) {
@@ -424,10 +427,17 @@ prepare(void *m, double now, fd_set *watch, int *maxfd)
 	if (p->listener_close_at > 0 && now >= p->listener_close_at)
 		close_listeners(p);
 	respawn_due(p, now);
+	/* A worker killed while it took a connection from the queue: its
+	 * place is counted again once nothing is being taken (passq.c);
+	 * until then, looked at every RECOUNT_PAUSE. */
+	recount = p->shared != NULL && passq_recount(p->shared) ?
+	    now + RECOUNT_PAUSE : 0;
 	if (parent_accepts(p))
 		passing_dispatch(p);
 	passing_watch(p, watch, maxfd);
 	at = p->listener_close_at;
+	if (recount > 0 && (at == 0 || recount < at))
+		at = recount;
 	for (i = 0; i < p->nslots; i++)
 		if (p->slot[i].pid == 0 && p->slot[i].respawn_at > 0 &&
 		    (at == 0 || p->slot[i].respawn_at < at))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -20,6 +21,9 @@
  * serving it. */
 #define FREE 0UL
 #define QUEUED ULONG_MAX
+/* A worker's word while it takes a connection out of the socket and
+ * marks it its own: never 1 + an entry. */
+#define TAKING ULONG_MAX
 
 /*
  * In memory the parent and every worker share.  passed only grows, and
@@ -33,8 +37,9 @@ struct shared {
 	atomic_ulong taken;
 	atomic_int parent_waits;	/* the parent sleeps on a full queue */
 	/* entries words, each entry's owner (FREE, QUEUED or a worker's
-	 * number), then one word per worker: 1 + the entry it serves, or
-	 * 0, so that the parent asks about a worker in one load. */
+	 * number), then one word per worker: 1 + the entry it serves,
+	 * TAKING, or 0, so that the parent asks about a worker in one
+	 * load. */
 	atomic_ulong word[];
 };
 
@@ -50,6 +55,7 @@ struct passq {
 	int wake_r, wake_w;	/* the pipe that wakes the parent */
 	struct addr *peer;	/* the parent's: each entry's client */
 	size_t workers;
+	int suspect;		/* the parent's: a worker died TAKING */
 };
 
 static atomic_ulong *
@@ -275,13 +281,51 @@ passq_worker_gone(struct passq *q, unsigned long number)
 
 	/* Only the worker itself frees its entry; it has gone, and the
 	 * kernel closed its copy of the connection with it.  The entry is
-	 * freed only if the worker still owns it.  (Killed in the few
-	 * instructions between its receive and its count of taken, it
-	 * would leave a place counted as queued for good: one place fewer
-	 * in the queue, never one more.) */
-	if (w == NULL || (e = atomic_exchange(w, 0)) == 0 || e > q->entries)
+	 * freed only if the worker still owns it. */
+	if (w == NULL || (e = atomic_exchange(w, 0)) == 0)
 		return;
-	(void)atomic_compare_exchange_strong(owner(q, e - 1), &mine, FREE);
+	if (e == TAKING) {
+		/* Killed while taking: a connection may have left the
+		 * socket without being counted as taken, a place in the
+		 * queue lost for good.  passq_recount() finds out. */
+		q->suspect = 1;
+		return;
+	}
+	if (e <= q->entries)
+		(void)atomic_compare_exchange_strong(owner(q, e - 1), &mine,
+		    FREE);
+}
+
+int
+passq_recount(struct passq *q)
+{
+	unsigned long o;
+	size_t e, n;
+	int inq;
+
+	if (!q->suspect)
+		return 0;
+	/* Only the parent sends, and it is here: a socket found empty
+	 * stays empty.  Then a worker not TAKING has either finished its
+	 * take (its entry marked, counted as taken) or will find nothing;
+	 * this order (the socket first, the workers second) leaves no
+	 * take unseen. */
+	if (ioctl(q->get, FIONREAD, &inq) < 0 || inq > 0)
+		return 1;
+	for (n = 1; n <= q->workers; n++)
+		if (atomic_load(serves(q, n)) == TAKING)
+			return 1;
+	/* Whatever is still queued, or owned by a worker that does not
+	 * serve it, went with the worker that died taking it. */
+	for (e = 0; e < q->entries; e++) {
+		o = atomic_load(owner(q, e));
+		if (o == QUEUED || (o != FREE && (o > q->workers ||
+		    atomic_load(serves(q, o)) != e + 1)))
+			atomic_store(owner(q, e), FREE);
+	}
+	atomic_store(&q->sh->taken, atomic_load(&q->sh->passed));
+	q->suspect = 0;
+	return 0;
 }
 
 void
@@ -325,26 +369,35 @@ passq_take(struct passq *q, unsigned long number, struct passq_item *it,
 	int whole;
 
 	memset(it, 0, sizeof *it);
+	if (serves(q, number) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* From before the receive until the take is counted: killed in
+	 * between, the worker leaves this mark for passq_worker_gone. */
+	atomic_store(serves(q, number), TAKING);
 	n = fdpass_try_recv(q->get, it, sizeof *it, fd);
-	if (n == 0)
-		return 0;
 	/* EMSGSIZE: the message was taken, but its descriptor could not
 	 * be (a worker at its RLIMIT_NOFILE): the connection is lost, its
 	 * place in the queue must not be. */
-	if (n < 0 && errno != EMSGSIZE)
-		return -1;
+	if (n == 0 || (n < 0 && errno != EMSGSIZE)) {
+		int saved = errno;
+
+		atomic_store(serves(q, number), 0);
+		errno = saved;
+		return n == 0 ? 0 : -1;
+	}
 	whole = n == (ssize_t)sizeof *it && *fd >= 0 &&
-	    it->entry < q->entries && serves(q, number) != NULL;
-	if (whole) {
-		/* The worker's word before the entry's owner, and both
-		 * before taken: see passq_worker_gone.  Queued to served
-		 * in one store: for --per-source the entry is never free
-		 * between the two. */
-		atomic_store(serves(q, number), it->entry + 1);
+	    it->entry < q->entries;
+	/* Queued to served in one store: for --per-source the entry is
+	 * never free between the two.  The worker's word last, once the
+	 * take is counted: see passq_worker_gone and passq_recount. */
+	if (whole)
 		atomic_store(owner(q, it->entry), number);
-	} else if (it->entry < q->entries)
+	else if (it->entry < q->entries)
 		atomic_store(owner(q, it->entry), FREE);
 	taken = atomic_fetch_add(&q->sh->taken, 1) + 1;
+	atomic_store(serves(q, number), whole ? it->entry + 1 : 0);
 	if (atomic_load(&q->sh->parent_waits) &&
 	    atomic_load(&q->sh->passed) - taken <= q->low &&
 	    atomic_exchange(&q->sh->parent_waits, 0)) {

@@ -77,6 +77,12 @@ int passq_serving(const struct passq *q, unsigned long number);
 /* Worker number has gone: what it was serving is over. */
 void passq_worker_gone(struct passq *q, unsigned long number);
 
+/* After a worker died while taking a connection: gives back the place
+ * of one it took out of the socket and never counted.  Returns 1 if it
+ * cannot tell yet (connections wait, or a worker is taking one): call it
+ * again a little later; 0 when all is counted. */
+int passq_recount(struct passq *q);
+
 /* Takes every queued connection out and closes it: at the drain. */
 void passq_drop(struct passq *q);
 

@@ -668,6 +668,44 @@ line_file() { printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/$1.txt"; }
 	[ "$(workers)" = "$w " ]
 }
 
+# traced_by PID TRACER: TRACER (a PID) has attached to PID.
+traced_by() { grep -qx "TracerPid:[[:space:]]*$2" "/proc/$1/status"; }
+
+@test "passing sockets untraced: a worker killed after taking a connection out of the queue, before counting it, costs the queue no place" {
+	skip_under_valgrind "its runs add the trace, which passes on each worker's own channel, not through the shared queue"
+	need_tool strace strace
+	# One worker, so one place in the queue: a place lost for good
+	# would leave the parent waiting for room that never comes.
+	plain_pool --workers 1 --per-source 1 -q
+	wait_until 5 pool_of 1
+	local w log=$BATS_TEST_TMPDIR/w.strace tracer
+	w=$(workers)
+	w=${w% }
+	# The worker's receive from the queue is held at its return, with
+	# the connection out of the socket and not yet counted as taken.
+	strace -qq -p "$w" -o "$log" -e trace=recvmsg \
+	    -e inject=recvmsg:delay_exit=60s &
+	tracer=$!
+	FC_PID[tracer]=$tracer
+	wait_until 5 traced_by "$w" "$tracer"
+	line_file a
+	bg_client a "$BATS_TEST_TMPDIR/a.txt" -w 20
+	wait_until 5 grep -q 'SCM_RIGHTS' "$log"
+	# SIGKILL waits while strace holds the worker stopped; strace
+	# leaving lets it in.
+	kill -KILL "$w"
+	kill -TERM "$tracer"
+	wait_exit "$tracer" 10
+	unset 'FC_PID[tracer]'
+	client_exit a 10
+	wait_until 5 pool_of 1
+	# The next client, from the same host, is accepted and served: the
+	# place in the queue and the --per-source count came back.
+	run timeout 10 "$CLIENT" -q -m again 127.0.0.1 "$PORT"
+	assert_success
+	assert_output again
+}
+
 @test "passing sockets untraced: SIGTERM closes the connections still queued, and the busy worker finishes" {
 	plain_pool --workers 1 --drain-timeout 20
 	wait_until 5 pool_of 1
