@@ -18,6 +18,9 @@
  *	    O open at the end; S bytes sent, B echoed, L lost; served ones
  *	    shed after X to Y s of silence
  *
+ * or, when the server ended none (F is 0), "...; none shed" at the end:
+ * there is no silence to give.
+ *
  * "echoing": connections that got at least one byte back while the bytes
  * were dribbling; "ended by the server": its FIN before our half-close
  * (the server shed the connection); "lost": bytes sent on a connection
@@ -404,8 +407,11 @@ main(int argc, char *argv[])
 	    t.echoed, t.lost);
 	if (plan.idle > 0)
 		printf(", %lu crossed the server's close", t.crossed);
-	printf("; served ones shed after %.2f to %.2f s of silence\n",
-	    t.silence_min, t.silence_max);
+	if (t.shed > 0)
+		printf("; served ones shed after %.2f to %.2f s of silence\n",
+		    t.silence_min, t.silence_max);
+	else
+		printf("; none shed\n");
 	if (t.wrong > 0)
 		diag_msg("%lu bytes came back wrong", t.wrong);
 	return t.wrong > 0 ? 1 : 0;

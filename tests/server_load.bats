@@ -82,7 +82,7 @@ mixed_load() {
 	run cat "$BATS_TEST_TMPDIR/dribble.out"
 	# All 40 connected at once (the backlog took them), 4 were echoed
 	# while the bytes came, and every one ended with its whole echo.
-	assert_output --regexp '^dribble: 40 connected, 4 echoing, 0 ended by the server, 0 reset, 0 open at the end; 80 bytes sent, 80 echoed, 0 lost;'
+	assert_output --regexp '^dribble: 40 connected, 4 echoing, 0 ended by the server, 0 reset, 0 open at the end; 80 bytes sent, 80 echoed, 0 lost; none shed$'
 	grep -q '^forkechod: --max-children 4 reached: new connections wait until one ends$' "$SERVER_LOG"
 	(($(rss_of "$SERVER_PID") <= rss_before + 64)) || fail "rss $rss_before -> $(rss_of "$SERVER_PID") KiB"
 }
