@@ -189,15 +189,24 @@ trace_has() { grep -Eq -- "$1" "$BATS_TEST_TMPDIR/trace.json"; }
 
 @test "a half-closed server that stops reading makes the client exit 4 after the wait" {
 	start_peer earlyfin-noread
+	start_fed_client --keep-sending -w 1 127.0.0.1 "$PEER_PORT"
+	# The bulk goes in only once the client has seen the FIN: written
+	# at once, the client could fill both socket buffers before the
+	# FIN reached it, and no write would be accepted after it.
+	feed one
+	wait_until 10 client_said "^forkecho: server sent FIN after $T s before the input ended; sending on\$"
 	# More than both socket buffers hold (tcp_wmem and tcp_rmem at
-	# most 4 and 6 MiB by default), so that the writes stall.
-	head -c 33554432 /dev/zero >"$BATS_TEST_TMPDIR/in"
-	local rc=0
-	timeout $((20 * SLOW)) "$CLIENT" --keep-sending -w 1 127.0.0.1 "$PEER_PORT" \
-		<"$BATS_TEST_TMPDIR/in" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
-	assert_equal "$rc" 4
-	assert_regex "$(tail -n 1 "$BATS_TEST_TMPDIR/err")" '^forkecho: sent [0-9]+ bytes, received [0-9]+ bytes, no progress from server within 1 s: it is not reading or not echoing; [0-9]+ bytes sent after the FIN$'
-	grep -q '^forkecho: write of [0-9]* bytes after FIN: accepted$' "$BATS_TEST_TMPDIR/err"
+	# most 4 and 6 MiB by default), so that the writes stall.  The
+	# writer blocks once the client stops reading its input, and ends
+	# with the client, when the FIFO loses its reader.
+	head -c 33554432 /dev/zero >&"$FEED_FD" 2>/dev/null 3>&- &
+	local writer=$!
+	end_feed
+	client_exit
+	assert_equal "$EXIT_STATUS" 4
+	wait_until 10 not_running "$writer" || fail "the writer did not end with the client"
+	assert_regex "$(tail -n 1 "$CLIENT_ERR")" '^forkecho: sent [0-9]+ bytes, received 4 bytes, no progress from server within 1 s: it is not reading or not echoing; [0-9]+ bytes sent after the FIN$'
+	client_said '^forkecho: write of [0-9]+ bytes after FIN: accepted$'
 }
 
 @test "-q silences the reports with the last line, and keeps the status" {
