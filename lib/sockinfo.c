@@ -185,12 +185,14 @@ count_in_process(int proc_fd, const char *pid, const char *want,
 	dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return is_skippable(errno) ? 0 : -1;
+	/* fdopendir() fstat()s the directory, which fails with ENOENT once
+	 * the process has exited after the openat(): skippable too. */
 	dir = fdopendir(dfd);
 	if (dir == NULL) {
 		saved = errno;
 		(void)close(dfd);
 		errno = saved;
-		return -1;
+		return is_skippable(saved) ? 0 : -1;
 	}
 	for (;;) {
 		errno = 0;
