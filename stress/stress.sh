@@ -148,6 +148,10 @@ sessions() {
 		    -n "$warm" -d 60 --size 1-1048576 --close mixed --json \
 		    127.0.0.1 "$port")
 		echo "  warm-up: $(json ops) sessions, $(json errors) errors; the parent's memory $cold KiB before, $(rss_of "$server_pid") KiB after"
+		# A warm-up that fails is a server that fails: checked like
+		# the sessions after it.
+		check "the warm-up's $warm sessions all ended, without an error" \
+		    test "$(json ops)/$(json errors)" = "$warm/0"
 	fi
 	fd0=$(fd_count "$server_pid") rss0=$(rss_of "$server_pid")
 	th0=$(threads_of "$server_pid")
